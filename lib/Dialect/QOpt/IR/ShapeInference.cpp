@@ -1,0 +1,242 @@
+#include "qopt/Dialect/QOpt/IR/ShapeInference.h"
+
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::qopt::shape {
+namespace {
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+bool isDyn(int64_t d) { return d == kDyn; }
+
+/// Two dimensions that must agree: equal, or at least one unknown.
+bool compatible(int64_t a, int64_t b) { return isDyn(a) || isDyn(b) || a == b; }
+
+/// Output extent of a sliding window; kDyn stays kDyn.
+int64_t windowOut(int64_t in, int64_t k, int64_t stride, int64_t padBefore, int64_t padAfter,
+                  int64_t dilation, bool ceilMode) {
+  if (isDyn(in))
+    return kDyn;
+  int64_t span = dilation * (k - 1) + 1;
+  int64_t numer = in + padBefore + padAfter - span;
+  if (numer < 0)
+    return -1;
+  int64_t out = (ceilMode ? (numer + stride - 1) / stride : numer / stride) + 1;
+  // With ceil_mode the last window must start inside the input or the left padding (ONNX/PyTorch).
+  if (ceilMode && (out - 1) * stride >= in + padBefore)
+    --out;
+  return out;
+}
+
+std::string fmt(const char *text, llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << text << " " << str(a) << " and " << str(b);
+  return s;
+}
+} // namespace
+
+std::string str(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ",";
+    s += isDyn(shape[i]) ? std::string("?") : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+Result broadcast(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da == 1)
+      out[i] = db;
+    else if (db == 1)
+      out[i] = da;
+    else if (compatible(da, db))
+      out[i] = isDyn(da) ? db : da;
+    else
+      return Result::fail(fmt("shapes do not broadcast:", a, b));
+  }
+  return Result::ok(out);
+}
+
+Result fullyConnected(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+                      const llvm::ArrayRef<int64_t> *bias) {
+  if (input.size() < 2)
+    return Result::fail("input must have rank >= 2, got " + str(input));
+  if (weight.size() != 2)
+    return Result::fail("weight must have rank 2 ([out_features, in_features]), got " + str(weight));
+  if (!compatible(input.back(), weight[1]))
+    return Result::fail(fmt("input features do not match weight [N, K]:", input, weight));
+  if (bias && (bias->size() != 1 || !compatible((*bias)[0], weight[0])))
+    return Result::fail("bias must be [" + std::to_string(weight[0]) + "], got " + str(*bias));
+  Shape out(input.begin(), input.end());
+  out.back() = weight[0];
+  return Result::ok(out);
+}
+
+Result matmul(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs) {
+  if (lhs.size() < 2 || rhs.size() < 2)
+    return Result::fail(fmt("operands must have rank >= 2, got", lhs, rhs));
+  if (!compatible(lhs.back(), rhs[rhs.size() - 2]))
+    return Result::fail(fmt("contraction dimensions differ:", lhs, rhs));
+  Result batch = broadcast(lhs.drop_back(2), rhs.drop_back(2));
+  if (!batch)
+    return Result::fail(fmt("batch dimensions do not broadcast:", lhs, rhs));
+  Shape out = *batch.shape;
+  out.push_back(lhs[lhs.size() - 2]);
+  out.push_back(rhs.back());
+  return Result::ok(out);
+}
+
+static std::optional<std::string> checkWindowAttrs(llvm::ArrayRef<int64_t> strides,
+                                                   llvm::ArrayRef<int64_t> pads,
+                                                   llvm::ArrayRef<int64_t> dilations) {
+  if (strides.size() != 2 || llvm::any_of(strides, [](int64_t s) { return s < 1; }))
+    return "strides must be 2 values >= 1, got " + str(strides);
+  if (pads.size() != 4 || llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return "pads must be 4 values >= 0 ([top, left, bottom, right]), got " + str(pads);
+  if (dilations.size() != 2 || llvm::any_of(dilations, [](int64_t d) { return d < 1; }))
+    return "dilations must be 2 values >= 1, got " + str(dilations);
+  return std::nullopt;
+}
+
+Result conv2d(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
+              const llvm::ArrayRef<int64_t> *bias, llvm::ArrayRef<int64_t> strides,
+              llvm::ArrayRef<int64_t> pads, llvm::ArrayRef<int64_t> dilations, int64_t groups) {
+  if (input.size() != 4 || weight.size() != 4)
+    return Result::fail(fmt("input and weight must have rank 4 (NCHW, OIHW), got", input, weight));
+  if (auto err = checkWindowAttrs(strides, pads, dilations))
+    return Result::fail(*err);
+  if (groups < 1)
+    return Result::fail("groups must be >= 1, got " + std::to_string(groups));
+  int64_t c = input[1], o = weight[0];
+  if (!isDyn(c) && c % groups != 0)
+    return Result::fail("input channels " + std::to_string(c) + " are not divisible by groups " +
+                        std::to_string(groups));
+  if (!isDyn(o) && o % groups != 0)
+    return Result::fail("output channels " + std::to_string(o) +
+                        " are not divisible by groups " + std::to_string(groups));
+  if (!isDyn(c) && !compatible(weight[1], c / groups))
+    return Result::fail(fmt("weight input channels must be C / groups:", input, weight));
+  if (bias && (bias->size() != 1 || !compatible((*bias)[0], o)))
+    return Result::fail("bias must be [" + std::to_string(o) + "], got " + str(*bias));
+  Shape out = {input[0], o, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    out[2 + i] = windowOut(input[2 + i], weight[2 + i], strides[i], pads[i], pads[2 + i],
+                           dilations[i], false);
+    if (out[2 + i] == -1)
+      return Result::fail(fmt("kernel larger than padded input:", input, weight));
+  }
+  return Result::ok(out);
+}
+
+Result pool2d(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> kernel,
+              llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> pads,
+              llvm::ArrayRef<int64_t> dilations, bool ceilMode) {
+  if (input.size() != 4)
+    return Result::fail("input must have rank 4 (NCHW), got " + str(input));
+  if (kernel.size() != 2 || llvm::any_of(kernel, [](int64_t k) { return k < 1; }))
+    return Result::fail("kernel must be 2 values >= 1, got " + str(kernel));
+  if (auto err = checkWindowAttrs(strides, pads, dilations))
+    return Result::fail(*err);
+  for (int i = 0; i < 2; ++i)
+    if (pads[i] >= kernel[i] || pads[2 + i] >= kernel[i])
+      return Result::fail("pads must be smaller than the kernel, got pads " + str(pads) +
+                          " for kernel " + str(kernel));
+  Shape out = {input[0], input[1], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    out[2 + i] = windowOut(input[2 + i], kernel[i], strides[i], pads[i], pads[2 + i],
+                           dilations[i], ceilMode);
+    if (out[2 + i] == -1)
+      return Result::fail("kernel " + str(kernel) + " larger than padded input " + str(input));
+  }
+  return Result::ok(out);
+}
+
+Result globalAvgPool(llvm::ArrayRef<int64_t> input) {
+  if (input.size() < 3)
+    return Result::fail("input must have rank >= 3 ([N, C, spatial...]), got " + str(input));
+  Shape out(input.begin(), input.end());
+  for (size_t i = 2; i < out.size(); ++i)
+    out[i] = 1;
+  return Result::ok(out);
+}
+
+static int64_t product(llvm::ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (isDyn(d))
+      return kDyn;
+    p *= d;
+  }
+  return p;
+}
+
+Result flatten(llvm::ArrayRef<int64_t> input, int64_t axis) {
+  int64_t rank = input.size();
+  // ONNX allows axis == rank (everything in the outer dimension).
+  if (axis < -rank || axis > rank)
+    return Result::fail("axis " + std::to_string(axis) + " out of range for rank " +
+                        std::to_string(rank));
+  if (axis < 0)
+    axis += rank;
+  return Result::ok({product(input.take_front(axis)), product(input.drop_front(axis))});
+}
+
+Result transpose(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> perm) {
+  if (perm.size() != input.size())
+    return Result::fail("perm " + str(perm) + " does not have one entry per dimension of " +
+                        str(input));
+  llvm::SmallVector<bool> seen(perm.size(), false);
+  Shape out;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= (int64_t)perm.size() || seen[p])
+      return Result::fail("perm " + str(perm) + " is not a permutation");
+    seen[p] = true;
+    out.push_back(input[p]);
+  }
+  return Result::ok(out);
+}
+
+Result concat(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis) {
+  if (inputs.empty())
+    return Result::fail("needs at least one input");
+  int64_t rank = inputs[0].size();
+  auto ax = normalizeAxis(axis, rank);
+  if (!ax)
+    return Result::fail("axis " + std::to_string(axis) + " out of range for rank " +
+                        std::to_string(rank));
+  Shape out(inputs[0].begin(), inputs[0].end());
+  for (llvm::ArrayRef<int64_t> in : inputs.drop_front()) {
+    if ((int64_t)in.size() != rank)
+      return Result::fail(fmt("inputs differ in rank:", inputs[0], in));
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i == *ax) {
+        out[i] = (isDyn(out[i]) || isDyn(in[i])) ? kDyn : out[i] + in[i];
+      } else if (!compatible(out[i], in[i])) {
+        return Result::fail(fmt("inputs differ outside the concat axis:", inputs[0], in));
+      }
+    }
+  }
+  return Result::ok(out);
+}
+
+Result reshape(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
+  int64_t a = product(from), b = product(to);
+  if (!isDyn(a) && !isDyn(b) && a != b)
+    return Result::fail(fmt("element counts differ:", from, to));
+  return Result::ok(Shape(to.begin(), to.end()));
+}
+
+} // namespace mlir::qopt::shape

@@ -1,0 +1,266 @@
+#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
+#include "OpTable.h"
+#include "TypeMapping.h"
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Target/FlatBuffer/ModelCheck.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::qopt;
+
+namespace {
+
+std::vector<int64_t> toVector(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
+
+fb::Activation toFb(Activation a) {
+  // The two enums list the same activations in the same order.
+  return static_cast<fb::Activation>(static_cast<int8_t>(a));
+}
+
+/// The name the user knows an op by: its NameLoc (the ONNX node name, or one written in MLIR).
+std::string nameOf(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  return {};
+}
+
+class Exporter {
+public:
+  FailureOr<std::string> run(ModuleOp module);
+
+private:
+  FailureOr<int32_t> addTensor(Value v, std::string name);
+  FailureOr<uint32_t> addBuffer(ElementsAttr value, Location loc);
+  LogicalResult addOperator(Operation *op);
+  fb::OpOptionsUnion optionsOf(Operation *op);
+
+  fb::ModelT model;
+  fb::GraphT *graph = nullptr;
+  DenseMap<Value, int32_t> tensorIds;
+};
+
+FailureOr<int32_t> Exporter::addTensor(Value v, std::string name) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  Location loc = v.getDefiningOp() ? v.getDefiningOp()->getLoc() : v.getLoc();
+  if (!type)
+    return emitError(loc) << "only ranked tensors can be stored in a qopt model, got "
+                          << v.getType();
+  auto tensor = std::make_unique<fb::TensorT>();
+  tensor->name = std::move(name);
+  for (int64_t d : type.getShape())
+    tensor->shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  if (failed(fbtypes::describeElementType(type.getElementType(), loc, *tensor)))
+    return failure();
+  int32_t id = graph->tensors.size();
+  graph->tensors.push_back(std::move(tensor));
+  tensorIds[v] = id;
+  return id;
+}
+
+FailureOr<uint32_t> Exporter::addBuffer(ElementsAttr value, Location loc) {
+  auto buffer = std::make_unique<fb::BufferT>();
+  ShapedType type = value.getShapedType();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (type.getElementType().isInteger(1)) {
+      // MLIR packs booleans as bits; the model stores one byte per element.
+      for (bool b : dense.getValues<bool>()) {
+        buffer->data.push_back(b);
+        if (dense.isSplat())
+          break;
+      }
+    } else {
+      // A splat's raw data is its single element, which the schema reads as a splat too.
+      ArrayRef<char> raw = dense.getRawData();
+      buffer->data.assign(raw.begin(), raw.end());
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return emitError(loc) << "dense_resource '" << resource.getRawHandle().getKey()
+                            << "' has no data (elided or missing from the file)";
+    ArrayRef<char> raw = blob->getData();
+    size_t expected = type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+    if (raw.size() != expected)
+      return emitError(loc) << "dense_resource '" << resource.getRawHandle().getKey() << "' holds "
+                            << raw.size() << " bytes but " << type << " needs " << expected;
+    buffer->data.assign(raw.begin(), raw.end());
+    buffer->resource_key = resource.getRawHandle().getKey().str();
+  } else {
+    return emitError(loc) << "constant kind " << value << " cannot be stored; use dense or "
+                          << "dense_resource";
+  }
+  uint32_t id = model.buffers.size();
+  model.buffers.push_back(std::move(buffer));
+  return id;
+}
+
+fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
+  fb::OpOptionsUnion u;
+  auto axis = [&](int64_t a) {
+    fb::AxisOptionsT o;
+    o.axis = a;
+    u.Set(std::move(o));
+  };
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](FullyConnectedOp o) {
+        fb::FullyConnectedOptionsT t;
+        t.activation = toFb(o.getActivation());
+        u.Set(std::move(t));
+      })
+      .Case([&](Conv2DOp o) {
+        fb::Conv2DOptionsT t;
+        t.strides = toVector(o.getStrides());
+        t.pads = toVector(o.getPads());
+        t.dilations = toVector(o.getDilations());
+        t.groups = o.getGroups();
+        t.activation = toFb(o.getActivation());
+        u.Set(std::move(t));
+      })
+      .Case([&](ClampOp o) {
+        fb::ClampOptionsT t;
+        t.min = o.getMin().convertToFloat();
+        t.max = o.getMax().convertToFloat();
+        u.Set(std::move(t));
+      })
+      .Case([&](LeakyReluOp o) {
+        fb::LeakyReluOptionsT t;
+        t.alpha = o.getAlpha().convertToFloat();
+        u.Set(std::move(t));
+      })
+      .Case([&](GeluOp o) {
+        fb::GeluOptionsT t;
+        t.approximate_tanh = o.getApproximateTanh();
+        u.Set(std::move(t));
+      })
+      .Case([&](SoftmaxOp o) { axis(o.getAxis()); })
+      .Case([&](LogSoftmaxOp o) { axis(o.getAxis()); })
+      .Case([&](FlattenOp o) { axis(o.getAxis()); })
+      .Case([&](ConcatOp o) { axis(o.getAxis()); })
+      .Case([&](LayerNormOp o) {
+        fb::LayerNormOptionsT t;
+        t.axis = o.getAxis();
+        t.epsilon = o.getEpsilon().convertToFloat();
+        u.Set(std::move(t));
+      })
+      .Case([&](BatchNormOp o) {
+        fb::BatchNormOptionsT t;
+        t.epsilon = o.getEpsilon().convertToFloat();
+        u.Set(std::move(t));
+      })
+      .Case([&](MaxPool2DOp o) {
+        fb::Pool2DOptionsT t;
+        t.kernel = toVector(o.getKernel());
+        t.strides = toVector(o.getStrides());
+        t.pads = toVector(o.getPads());
+        t.dilations = toVector(o.getDilations());
+        t.ceil_mode = o.getCeilMode();
+        u.Set(std::move(t));
+      })
+      .Case([&](AvgPool2DOp o) {
+        fb::Pool2DOptionsT t;
+        t.kernel = toVector(o.getKernel());
+        t.strides = toVector(o.getStrides());
+        t.pads = toVector(o.getPads());
+        t.ceil_mode = o.getCeilMode();
+        t.count_include_pad = o.getCountIncludePad();
+        u.Set(std::move(t));
+      })
+      .Case([&](TransposeOp o) {
+        fb::TransposeOptionsT t;
+        t.perm = toVector(o.getPerm());
+        u.Set(std::move(t));
+      });
+  return u;
+}
+
+LogicalResult Exporter::addOperator(Operation *op) {
+  const fbtable::OpEntry *entry = fbtable::lookup(op->getName().getStringRef());
+  if (!entry)
+    return op->emitError("'") << op->getName() << "' cannot be stored in a qopt model "
+                              << "(only qopt ops can)";
+  if (op->getNumResults() != 1)
+    return op->emitError("expected one result");
+  auto fop = std::make_unique<fb::OperatorT>();
+  fop->opcode = entry->code;
+  fop->name = nameOf(op->getLoc());
+  for (Value v : op->getOperands())
+    fop->inputs.push_back(tensorIds.lookup(v));
+  // Optional operands (the bias) are spelled -1 when absent, so the position of every operand is
+  // fixed by the opcode.
+  if (isa<FullyConnectedOp, Conv2DOp, LayerNormOp>(op) && op->getNumOperands() == 2)
+    fop->inputs.push_back(-1);
+  auto tensor = addTensor(op->getResult(0), fop->name);
+  if (failed(tensor))
+    return failure();
+  fop->outputs.push_back(*tensor);
+  if (auto constant = dyn_cast<ConstantOp>(op)) {
+    auto buffer = addBuffer(constant.getValue(), op->getLoc());
+    if (failed(buffer))
+      return failure();
+    graph->tensors[*tensor]->buffer = *buffer;
+  }
+  fop->options = optionsOf(op);
+  graph->operators.push_back(std::move(fop));
+  return success();
+}
+
+std::string ioName(func::FuncOp func, bool input, unsigned i) {
+  auto attr = input ? func.getArgAttrOfType<StringAttr>(i, "qopt.name")
+                    : func.getResultAttrOfType<StringAttr>(i, "qopt.name");
+  if (attr)
+    return attr.str();
+  return (input ? "input_" : "output_") + std::to_string(i);
+}
+
+FailureOr<std::string> Exporter::run(ModuleOp module) {
+  auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
+  if (funcs.size() != 1)
+    return module.emitError("expected exactly one func.func to export, found ") << funcs.size();
+  func::FuncOp func = funcs.front();
+  if (!func.getBody().hasOneBlock())
+    return func.emitError("expected a function with one block");
+
+  model.version = fb::kSchemaVersion;
+  model.buffers.push_back(std::make_unique<fb::BufferT>()); // buffer 0: the empty sentinel
+  model.graph = std::make_unique<fb::GraphT>();
+  graph = model.graph.get();
+  graph->name = func.getSymName().str();
+
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    std::string name = ioName(func, true, i);
+    auto id = addTensor(arg, name);
+    if (failed(id))
+      return failure();
+    auto m = std::make_unique<fb::TensorMapT>();
+    m->name = name;
+    m->tensor = *id;
+    graph->inputs.push_back(std::move(m));
+  }
+  for (Operation &op : func.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        auto m = std::make_unique<fb::TensorMapT>();
+        m->name = ioName(func, false, i);
+        m->tensor = tensorIds.lookup(v);
+        graph->outputs.push_back(std::move(m));
+      }
+      continue;
+    }
+    if (failed(addOperator(&op)))
+      return failure();
+  }
+
+  flatbuffers::FlatBufferBuilder builder;
+  fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
+  return std::string(reinterpret_cast<const char *>(builder.GetBufferPointer()),
+                     builder.GetSize());
+}
+
+} // namespace
+
+FailureOr<std::string> mlir::qopt::exportFlatBuffer(ModuleOp module) {
+  return Exporter().run(module);
+}
