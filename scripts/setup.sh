@@ -9,6 +9,7 @@ PKGS=(
   flatbuffers-compiler libflatbuffers-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev
+  python3-torch python3-onnx python3-numpy dataset-fashion-mnist libonnx-testdata
   libzstd-dev zlib1g-dev libedit-dev libcurl4-openssl-dev libxml2-dev libffi-dev
 )
 

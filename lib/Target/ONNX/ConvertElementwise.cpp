@@ -1,0 +1,99 @@
+// ONNX broadcasting arithmetic and activations -> qopt.
+#include "GraphImporter.h"
+
+using namespace mlir;
+using namespace mlir::qopt;
+using namespace mlir::qopt::onnximport;
+
+template <typename OpT>
+static LogicalResult convertBinary(NodeContext &ctx) {
+  // `broadcast`/`axis` are the pre-opset-7 broadcasting attributes, outside the supported range.
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  auto a = ctx.input(0), b = ctx.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  auto type = inferredType(ctx, shape::broadcast(typeOf(*a).getShape(), typeOf(*b).getShape()),
+                           typeOf(*a).getElementType());
+  if (failed(type))
+    return failure();
+  auto y = ctx.create<OpT>(*type, *a, *b);
+  if (failed(y))
+    return failure();
+  ctx.setOutput(0, *y);
+  return success();
+}
+
+template <typename OpT>
+static LogicalResult convertUnary(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  auto x = ctx.input(0);
+  if (failed(x))
+    return failure();
+  auto y = ctx.create<OpT>(typeOf(*x), *x);
+  if (failed(y))
+    return failure();
+  ctx.setOutput(0, *y);
+  return success();
+}
+
+static LogicalResult convertLeakyRelu(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({"alpha"})))
+    return failure();
+  auto x = ctx.input(0);
+  if (failed(x))
+    return failure();
+  auto y = ctx.create<LeakyReluOp>(typeOf(*x), *x, APFloat(ctx.floatAttr("alpha", 0.01f)));
+  if (failed(y))
+    return failure();
+  ctx.setOutput(0, *y);
+  return success();
+}
+
+/// Clip: bounds are attributes before opset 11 and optional constant inputs from then on.
+static LogicalResult convertClip(NodeContext &ctx) {
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (ctx.opset < 11) {
+    if (failed(ctx.checkAttributes({"min", "max"})))
+      return failure();
+    lo = ctx.floatAttr("min", lo);
+    hi = ctx.floatAttr("max", hi);
+  } else {
+    if (failed(ctx.checkAttributes({})))
+      return failure();
+    for (int i = 1; i <= 2; ++i) {
+      if (!ctx.hasInput(i))
+        continue;
+      auto c = ctx.requireConstant(i, i == 1 ? "min" : "max");
+      if (failed(c))
+        return failure();
+      if (c->getNumElements() != 1 || !isa<FloatType>(c->getElementType()))
+        return ctx.fail(Twine(i == 1 ? "min" : "max") + " must be a float scalar");
+      float v = (*c).getValues<APFloat>()[0].convertToFloat();
+      (i == 1 ? lo : hi) = v;
+    }
+  }
+  auto x = ctx.input(0);
+  if (failed(x))
+    return failure();
+  if (lo > hi)
+    return ctx.fail("min " + std::to_string(lo) + " exceeds max " + std::to_string(hi));
+  auto y = ctx.create<ClampOp>(typeOf(*x), *x, APFloat(lo), APFloat(hi));
+  if (failed(y))
+    return failure();
+  ctx.setOutput(0, *y);
+  return success();
+}
+
+void onnximport::registerElementwiseConverters(llvm::StringMap<Converter> &table) {
+  table["Add"] = convertBinary<AddOp>;
+  table["Sub"] = convertBinary<SubOp>;
+  table["Mul"] = convertBinary<MulOp>;
+  table["Div"] = convertBinary<DivOp>;
+  table["Relu"] = convertUnary<ReluOp>;
+  table["Sigmoid"] = convertUnary<SigmoidOp>;
+  table["Tanh"] = convertUnary<TanhOp>;
+  table["LeakyRelu"] = convertLeakyRelu;
+  table["Clip"] = convertClip;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Configures and builds qopt with CMake + Ninja (+ ccache when present).
+#   scripts/build.sh              -> build/           (Release)
+#   scripts/build.sh --sanitize   -> build-sanitize/  (AddressSanitizer + UndefinedBehaviorSanitizer)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/setup.sh"
+
+dir=build
+opts=(-DCMAKE_BUILD_TYPE=Release)
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=build-sanitize
+  opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_SANITIZERS=ON)
+fi
+
+# Lets ccache share results between clones at different paths (CI builds in a fresh clone).
+export CCACHE_BASEDIR="$root"
+mkdir -p "$root/$dir"
+echo "== configuring $dir"
+cmake -G Ninja -S "$root" -B "$root/$dir" \
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py \
+  -DQOPT_WERROR=ON "${opts[@]}" > "$root/$dir/configure.log" 2>&1 \
+  || { cat "$root/$dir/configure.log"; exit 1; }
+echo "== building $dir"
+ninja -C "$root/$dir"

@@ -1,0 +1,22 @@
+# lit configuration for qopt's regression tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "QOPT"
+# bash runs the RUN lines, so tests can check exact exit statuses with `$?`.
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qopt_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP", "ASAN_OPTIONS", "UBSAN_OPTIONS"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
+tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
+tools = ["qopt-opt", "qopt-translate", "qopt-fb-mutate"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
