@@ -38,7 +38,7 @@ OwningOpRef<ModuleOp> mlir::qopt::loadModel(StringRef path, MLIRContext *context
                                                  /*RequiresNullTerminator=*/false,
                                                  llvm::Align(16));
   if (!file) {
-    emitError(UnknownLoc::get(context))
+    emitError(FileLineColLoc::get(context, path, 0, 0))
         << "cannot read '" << path << "': " << file.getError().message();
     return nullptr;
   }

@@ -5,12 +5,13 @@
 //   qopt-translate --export-flatbuffer model.mlir -o model.fb
 #include "qopt/Target/ModelIO.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "mlir/IR/Diagnostics.h"
 
 using namespace mlir;
 using namespace mlir::qopt;
@@ -39,6 +40,9 @@ int main(int argc, char **argv) {
                                                         "extension writes a FlatBuffers model"),
                                     llvm::cl::value_desc("file"), llvm::cl::init("-"),
                                     llvm::cl::cat(category));
+  // -mlir-print-debuginfo and friends: the printer reads them when they are registered.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,

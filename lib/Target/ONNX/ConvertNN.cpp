@@ -201,6 +201,7 @@ static LogicalResult convertGemm(NodeContext &ctx) {
       cast<RankedTensorType>(bConst.getType()).getRank() == 2) {
     DenseElementsAttr w = scaled(transB ? bConst : transposed2D(bConst), alpha);
     int64_t n = cast<RankedTensorType>(w.getType()).getDimSize(0);
+    Value weight = ctx.constantValue(w, ctx.node.input(1));
     Value bias;
     // A C that broadcasts as a row vector folds into the bias; anything else stays an add.
     bool cIsRow = cConst && cConst.getNumElements() == n &&
@@ -215,7 +216,6 @@ static LogicalResult convertGemm(NodeContext &ctx) {
                     : c.reshape(biasType);
       bias = ctx.constantValue(c, ctx.node.input(2));
     }
-    Value weight = ctx.constantValue(w, ctx.node.input(1));
     auto type = inferredType(ctx, shape::fullyConnected(typeOf(lhs).getShape(),
                                                         typeOf(weight).getShape(), nullptr),
                              elt);

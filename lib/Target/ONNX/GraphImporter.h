@@ -120,6 +120,7 @@ public:
   llvm::StringMap<Operand> values;
   SmallVector<std::string> errors;
   func::FuncOp func;
+  Operation *lastConstant = nullptr;
 
 private:
   LogicalResult importGraph(const onnx::GraphProto &graph, int64_t opset);

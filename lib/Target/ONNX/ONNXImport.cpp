@@ -259,8 +259,13 @@ static std::string resourceKey(StringRef name) {
 
 Value NodeContext::constantValue(DenseElementsAttr value, StringRef name) {
   OpBuilder::InsertionGuard guard(builder());
-  // Constants go to the top of the function, so any later use is dominated.
-  builder().setInsertionPointToStart(&importer.func.getBody().front());
+  // Constants go to the top of the function, in the order they are first used, so every later
+  // use is dominated and the IR reads in graph order.
+  Block &entry = importer.func.getBody().front();
+  if (importer.lastConstant)
+    builder().setInsertionPointAfter(importer.lastConstant);
+  else
+    builder().setInsertionPointToStart(&entry);
   ElementsAttr stored = value;
   auto type = cast<RankedTensorType>(value.getType());
   if (!value.isSplat() && type.getNumElements() > kInlineConstantLimit &&
@@ -273,7 +278,9 @@ Value NodeContext::constantValue(DenseElementsAttr value, StringRef name) {
   }
   Location loc = name.empty() ? Location(UnknownLoc::get(importer.ctx))
                               : Location(NameLoc::get(StringAttr::get(importer.ctx, name)));
-  return builder().create<ConstantOp>(loc, type, stored);
+  auto op = builder().create<ConstantOp>(loc, type, stored);
+  importer.lastConstant = op;
+  return op;
 }
 
 //===----------------------------------------------------------------------===//
@@ -306,6 +313,12 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
     (void)ctx.fail("ops of domain '" + node.domain() + "' are not supported");
     return poison();
   }
+  // Checked before the inputs, so every unsupported op is reported, not only the first.
+  auto conv = converters.find(node.op_type());
+  if (conv == converters.end()) {
+    (void)ctx.fail("unsupported op '" + node.op_type() + "'; supported ops: " + supportedList());
+    return poison();
+  }
   for (const std::string &in : node.input()) {
     if (in.empty())
       continue;
@@ -317,11 +330,6 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
     }
     if (it->second.poisoned)
       return poison();
-  }
-  auto conv = converters.find(node.op_type());
-  if (conv == converters.end()) {
-    (void)ctx.fail("unsupported op '" + node.op_type() + "'; supported ops: " + supportedList());
-    return poison();
   }
   size_t errorsBefore = errors.size();
   if (failed(conv->second(ctx))) {

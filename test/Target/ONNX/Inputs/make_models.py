@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Writes the small ONNX models the importer's lit tests read. Run from this directory:
+
+    /usr/bin/python3 make_models.py
+
+Each model isolates one import feature or one kind of bad input; the weights are fixed small numbers
+so the expected IR can be written by hand.
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+
+
+def save(name, nodes, inputs, outputs, inits=(), opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="qopt-test")
+    model.ir_version = 8
+    onnx.save(model, name + ".onnx")
+
+
+def vi(name, shape, t=F):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def const(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def main():
+    # Gemm with transB=1 (PyTorch's Linear) and a dynamic batch: fully_connected + relu.
+    save("gemm_relu",
+         [helper.make_node("Gemm", ["x", "w", "b"], ["h"], name="fc1", transB=1),
+          helper.make_node("Relu", ["h"], ["y"], name="relu1")],
+         [vi("x", ["batch", 4])], [vi("y", ["batch", 3])],
+         [const("w", np.arange(12, dtype=np.float32).reshape(3, 4) / 10),
+          const("b", np.array([0.5, -0.5, 0.25], dtype=np.float32))])
+
+    # Gemm with transB=0, alpha and beta: the weight is transposed and scaled at import time.
+    save("gemm_alpha_beta",
+         [helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="fc", alpha=2.0, beta=0.5)],
+         [vi("x", [1, 2])], [vi("y", [1, 3])],
+         [const("w", np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32)),
+          const("b", np.array([2, 4, 6], dtype=np.float32))])
+
+    # Conv + BatchNormalization + Relu + MaxPool + Flatten: the example CNN's building block.
+    rng = np.random.default_rng(0)
+    save("conv_bn_pool",
+         [helper.make_node("Conv", ["x", "cw", "cb"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+          helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["n"], name="bn1",
+                           epsilon=1e-3),
+          helper.make_node("Relu", ["n"], ["r"], name="relu1"),
+          helper.make_node("MaxPool", ["r"], ["p"], name="pool1", kernel_shape=[2, 2],
+                           strides=[2, 2]),
+          helper.make_node("Flatten", ["p"], ["y"], name="flatten")],
+         [vi("x", ["N", 1, 4, 4])], [vi("y", ["N", 8])],
+         [const("cw", rng.standard_normal((2, 1, 3, 3)).astype(np.float32)),
+          const("cb", np.zeros(2, np.float32)),
+          const("s", np.ones(2, np.float32)), const("bb", np.zeros(2, np.float32)),
+          const("m", np.zeros(2, np.float32)), const("v", np.ones(2, np.float32))])
+
+    # QDQ as quantization-aware training exports it: activations per tensor (uint8), weights per
+    # output channel (int8, axis 0).
+    save("qdq",
+         [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="x_q"),
+          helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"], name="x_dq"),
+          helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"], name="w_dq", axis=0),
+          helper.make_node("Gemm", ["xd", "wd"], ["y"], name="fc", transB=1)],
+         [vi("x", [1, 2])], [vi("y", [1, 2])],
+         [const("xs", np.float32(0.05)), const("xz", np.uint8(128)),
+          const("wq", np.array([[1, -2], [3, 127]], dtype=np.int8)),
+          const("ws", np.array([0.5, 0.25], dtype=np.float32)),
+          const("wz", np.array([0, 0], dtype=np.int8))])
+
+    # Softmax before opset 13 normalizes the input flattened to 2-D at `axis`.
+    save("softmax_opset11",
+         [helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
+         [vi("x", [2, 3, 4])], [vi("y", [2, 3, 4])], opset=11)
+
+    # PyTorch's x.view(x.size(0), -1) on a static shape: Shape/Gather/Unsqueeze/Concat fold away.
+    save("shape_chain",
+         [helper.make_node("Shape", ["x"], ["s"], name="shape"),
+          helper.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+          helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="unsqueeze"),
+          helper.make_node("Concat", ["n1", "minus1"], ["target"], name="concat", axis=0),
+          helper.make_node("Reshape", ["x", "target"], ["y"], name="view")],
+         [vi("x", [2, 3, 4])], [vi("y", [2, 12])],
+         [const("zero", np.int64(0)), const("axes", np.array([0], np.int64)),
+          const("minus1", np.array([-1], np.int64))])
+
+    # ---- bad input ----
+    with open("not_a_model.onnx", "wb") as f:
+        f.write(b"this is not a protobuf \xff\xfe\x00 model\n")
+    save("unsupported_op",
+         [helper.make_node("Abs", ["x"], ["a"], name="abs1"),
+          helper.make_node("Relu", ["a"], ["r"], name="relu1"),
+          helper.make_node("Elu", ["r"], ["y"], name="elu1")],
+         [vi("x", [2])], [vi("y", [2])])
+    save("opset_too_old", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2])], [vi("y", [2])], opset=6)
+    save("opset_too_new", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2])], [vi("y", [2])], opset=18)
+    save("dangling_input", [helper.make_node("Add", ["x", "ghost"], ["y"], name="add1")],
+         [vi("x", [2])], [vi("y", [2])])
+    save("shape_mismatch", [helper.make_node("Add", ["x", "z"], ["y"], name="add1")],
+         [vi("x", [2, 3]), vi("z", [4])], [vi("y", [2, 3])])
+    save("type_mismatch", [helper.make_node("Add", ["x", "z"], ["y"], name="add1")],
+         [vi("x", [2]), vi("z", [2], TensorProto.DOUBLE)], [vi("y", [2])])
+    save("output_shape_mismatch", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2, 3])], [vi("y", [3, 2])])
+    save("unsupported_attribute",
+         [helper.make_node("MaxPool", ["x"], ["y"], name="pool1", kernel_shape=[2, 2],
+                           storage_order=1)],
+         [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 3, 3])])
+
+
+if __name__ == "__main__":
+    main()
