@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -490,6 +491,29 @@ OwningOpRef<ModuleOp> mlir::qopt::importONNX(ArrayRef<char> bytes, MLIRContext *
   if (!importer.errors.empty())
     return nullptr;
   return module;
+}
+
+FailureOr<DenseElementsAttr> mlir::qopt::readONNXTensorFile(StringRef path, MLIRContext *context,
+                                                            std::string &name,
+                                                            std::string &error) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file) {
+    error = path.str() + ": " + file.getError().message();
+    return failure();
+  }
+  onnx::TensorProto tensor;
+  StringRef bytes = (*file)->getBuffer();
+  if (bytes.size() > (size_t)std::numeric_limits<int>::max() ||
+      !tensor.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    error = path.str() + ": not an ONNX TensorProto";
+    return failure();
+  }
+  name = tensor.name();
+  auto value = convertTensorProto(context, tensor, error);
+  if (failed(value))
+    error = path.str() + ": " + error;
+  return value;
 }
 
 ArrayRef<StringRef> mlir::qopt::supportedONNXOps() {

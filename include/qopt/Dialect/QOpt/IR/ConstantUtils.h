@@ -1,0 +1,23 @@
+// Reading and building f32 constants, whether stored inline (dense) or as dense_resource blobs.
+#ifndef QOPT_DIALECT_QOPT_IR_CONSTANTUTILS_H
+#define QOPT_DIALECT_QOPT_IR_CONSTANTUTILS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include <optional>
+#include <vector>
+
+namespace mlir::qopt {
+
+/// The values of an f32 constant in row-major order (a splat expanded), or nullopt when `value`
+/// is not an f32 dense or dense_resource constant with data.
+std::optional<std::vector<float>> readF32Constant(ElementsAttr value);
+
+/// An f32 constant of `type` holding `values`: inline when small, else a dense_resource blob
+/// named after `hint`, so large weights never print inline.
+ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
+                             llvm::StringRef hint);
+
+} // namespace mlir::qopt
+
+#endif

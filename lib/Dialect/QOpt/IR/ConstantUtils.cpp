@@ -1,0 +1,38 @@
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace mlir::qopt {
+
+// Matches the ONNX importer: more elements than this become a dense_resource blob.
+static constexpr int64_t kInlineLimit = 16;
+
+std::optional<std::vector<float>> readF32Constant(ElementsAttr value) {
+  auto type = cast<ShapedType>(value.getType());
+  if (!type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  size_t count = type.getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    auto range = dense.getValues<float>();
+    return std::vector<float>(range.begin(), range.end());
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != count * sizeof(float))
+      return std::nullopt;
+    std::vector<float> out(count);
+    std::memcpy(out.data(), blob->getData().data(), count * sizeof(float));
+    return out;
+  }
+  return std::nullopt;
+}
+
+ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
+                             llvm::StringRef hint) {
+  if (type.getNumElements() <= kInlineLimit)
+    return DenseElementsAttr::get(type, values);
+  return DenseResourceElementsAttr::get(
+      type, hint, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+}
+
+} // namespace mlir::qopt
