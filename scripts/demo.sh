@@ -12,19 +12,19 @@ trap 'rm -rf "$out"' EXIT
 
 echo
 echo "== 1. import $model ($(stat -c %s "$model") bytes)"
-"$bin/qopt-translate" --import-flatbuffer "$model" -o "$out/imported.mlir"
-echo "   ops: $(grep -oE 'qopt\.[a-z_0-9]+' "$out/imported.mlir" | sort | uniq -c | awk '{printf "%s x%s  ", $2, $1}')"
-echo "   signature: $(grep -m1 'func.func' "$out/imported.mlir" | sed 's/^ *//; s/ {$//')"
+"$bin/qopt-translate" --import-flatbuffer "$model" -mlir-print-debuginfo -o "$out/imported.mlir"
 
 echo "== 2. verify and canonicalize with qopt-opt"
 "$bin/qopt-opt" --canonicalize "$out/imported.mlir" -o "$out/canonical.mlir"
+echo "   ops: $(grep -oE '= qopt\.[a-z_0-9]+' "$out/canonical.mlir" | cut -c3- | sort | uniq -c | awk '{printf "%s x%s  ", $2, $1}')"
+echo "   signature: $(grep -m1 'func.func' "$out/canonical.mlir" | sed 's/^ *func.func //; s/ {$//')"
 
 echo "== 3. export back to FlatBuffers"
 "$bin/qopt-translate" --export-flatbuffer "$out/imported.mlir" -o "$out/exported.fb"
 echo "   wrote $(stat -c %s "$out/exported.fb") bytes"
 
 echo "== 4. import the exported model again and compare"
-"$bin/qopt-translate" --import-flatbuffer "$out/exported.fb" -o "$out/reimported.mlir"
+"$bin/qopt-translate" --import-flatbuffer "$out/exported.fb" -mlir-print-debuginfo -o "$out/reimported.mlir"
 if cmp -s "$out/imported.mlir" "$out/reimported.mlir" && cmp -s "$model" "$out/exported.fb"; then
   echo "   identical: the IR and the .fb bytes survived the round trip unchanged"
 else
@@ -35,4 +35,4 @@ fi
 
 echo
 echo "== the imported model (weights are dense_resource blobs, not shown):"
-sed '/^{-#/,$d' "$out/imported.mlir"
+sed '/^{-#/,$d' "$out/canonical.mlir"

@@ -18,5 +18,5 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
-tools = ["qopt-opt", "qopt-translate", "qopt-fb-mutate"]
+tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-fb-mutate", "qopt-onnx-conformance"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
