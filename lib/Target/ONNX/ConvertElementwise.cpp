@@ -17,11 +17,7 @@ static LogicalResult convertBinary(NodeContext &ctx) {
                            typeOf(*a).getElementType());
   if (failed(type))
     return failure();
-  auto y = ctx.create<OpT>(*type, *a, *b);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<OpT>(*type, *a, *b));
 }
 
 template <typename OpT>
@@ -31,11 +27,7 @@ static LogicalResult convertUnary(NodeContext &ctx) {
   auto x = ctx.input(0);
   if (failed(x))
     return failure();
-  auto y = ctx.create<OpT>(typeOf(*x), *x);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<OpT>(typeOf(*x), *x));
 }
 
 static LogicalResult convertLeakyRelu(NodeContext &ctx) {
@@ -44,11 +36,7 @@ static LogicalResult convertLeakyRelu(NodeContext &ctx) {
   auto x = ctx.input(0);
   if (failed(x))
     return failure();
-  auto y = ctx.create<LeakyReluOp>(typeOf(*x), *x, APFloat(ctx.floatAttr("alpha", 0.01f)));
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<LeakyReluOp>(typeOf(*x), *x, APFloat(ctx.floatAttr("alpha", 0.01f))));
 }
 
 /// Clip: bounds are attributes before opset 11 and optional constant inputs from then on.
@@ -79,11 +67,7 @@ static LogicalResult convertClip(NodeContext &ctx) {
     return failure();
   if (lo > hi)
     return ctx.fail("min " + std::to_string(lo) + " exceeds max " + std::to_string(hi));
-  auto y = ctx.create<ClampOp>(typeOf(*x), *x, APFloat(lo), APFloat(hi));
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<ClampOp>(typeOf(*x), *x, APFloat(lo), APFloat(hi)));
 }
 
 void onnximport::registerElementwiseConverters(llvm::StringMap<Converter> &table) {

@@ -62,13 +62,9 @@ static LogicalResult convertConv(NodeContext &ctx) {
   auto x = ctx.input(0), w = ctx.input(1);
   if (failed(x) || failed(w))
     return failure();
-  Value bias;
-  if (ctx.hasInput(2)) {
-    auto b = ctx.input(2);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto bias = ctx.optionalInput(2);
+  if (failed(bias))
+    return failure();
   RankedTensorType in = typeOf(*x), wt = typeOf(*w);
   if (wt.getRank() != 4)
     return ctx.fail("only 2-D convolutions are supported, weight has rank " + Twine(wt.getRank()));
@@ -84,19 +80,15 @@ static LogicalResult convertConv(NodeContext &ctx) {
     return failure();
   int64_t groups = ctx.intAttr("group", 1);
   ArrayRef<int64_t> biasShape;
-  if (bias)
-    biasShape = typeOf(bias).getShape();
+  if (*bias)
+    biasShape = typeOf(*bias).getShape();
   auto type = inferredType(ctx,
-                           shape::conv2d(in.getShape(), wt.getShape(), bias ? &biasShape : nullptr,
+                           shape::conv2d(in.getShape(), wt.getShape(), *bias ? &biasShape : nullptr,
                                          strides, *pads, dilations, groups),
                            in.getElementType());
   if (failed(type))
     return failure();
-  auto y = ctx.create<Conv2DOp>(*type, *x, *w, bias, strides, *pads, dilations, groups);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<Conv2DOp>(*type, *x, *w, *bias, strides, *pads, dilations, groups));
 }
 
 /// numpy.matmul semantics for any rank: rank-1 operands are promoted to matrices and the added
@@ -322,12 +314,8 @@ static LogicalResult convertBatchNorm(NodeContext &ctx) {
       return failure();
     in.push_back(*v);
   }
-  auto y = ctx.create<BatchNormOp>(typeOf(in[0]), in[0], in[1], in[2], in[3], in[4],
-                                   APFloat(ctx.floatAttr("epsilon", 1e-5f)));
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<BatchNormOp>(typeOf(in[0]), in[0], in[1], in[2], in[3], in[4],
+                                   APFloat(ctx.floatAttr("epsilon", 1e-5f))));
 }
 
 static LogicalResult convertLayerNorm(NodeContext &ctx) {
@@ -338,19 +326,11 @@ static LogicalResult convertLayerNorm(NodeContext &ctx) {
   auto x = ctx.input(0), scale = ctx.input(1);
   if (failed(x) || failed(scale))
     return failure();
-  Value bias;
-  if (ctx.hasInput(2)) {
-    auto b = ctx.input(2);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
-  auto y = ctx.create<LayerNormOp>(typeOf(*x), *x, *scale, bias, ctx.intAttr("axis", -1),
-                                   APFloat(ctx.floatAttr("epsilon", 1e-5f)));
-  if (failed(y))
+  auto bias = ctx.optionalInput(2);
+  if (failed(bias))
     return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<LayerNormOp>(typeOf(*x), *x, *scale, *bias, ctx.intAttr("axis", -1),
+                                   APFloat(ctx.floatAttr("epsilon", 1e-5f))));
 }
 
 template <bool IsMax>
@@ -402,11 +382,7 @@ static LogicalResult convertGlobalAveragePool(NodeContext &ctx) {
       inferredType(ctx, shape::globalAvgPool(typeOf(*x).getShape()), typeOf(*x).getElementType());
   if (failed(type))
     return failure();
-  auto y = ctx.create<GlobalAvgPoolOp>(*type, *x);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<GlobalAvgPoolOp>(*type, *x));
 }
 
 /// Softmax and LogSoftmax. Before opset 13 the op flattens the input to 2-D at `axis` and
@@ -425,11 +401,7 @@ static LogicalResult convertSoftmax(NodeContext &ctx) {
   if (!norm)
     return ctx.fail("axis " + Twine(axis) + " out of range for rank " + Twine(rank));
   if (ctx.opset >= 13 || *norm == rank - 1) {
-    auto y = ctx.create<OpT>(t, *x, *norm == rank - 1 ? -1 : *norm);
-    if (failed(y))
-      return failure();
-    ctx.setOutput(0, *y);
-    return success();
+    return ctx.produce(ctx.create<OpT>(t, *x, *norm == rank - 1 ? -1 : *norm));
   }
   auto flat = shape::flatten(t.getShape(), *norm);
   auto flatType = inferredType(ctx, flat, t.getElementType());
@@ -441,11 +413,7 @@ static LogicalResult convertSoftmax(NodeContext &ctx) {
   auto s = ctx.create<OpT>(*flatType, *f, -1);
   if (failed(s))
     return failure();
-  auto y = ctx.create<ReshapeOp>(t, *s);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<ReshapeOp>(t, *s));
 }
 
 void onnximport::registerNNConverters(llvm::StringMap<Converter> &table) {

@@ -76,11 +76,7 @@ static LogicalResult convertQuantizeLinear(NodeContext &ctx) {
                            IntegerType::get(ctx.importer.ctx, 8, IntegerType::Unsigned));
   if (failed(q))
     return failure();
-  auto y = ctx.create<QuantizeOp>(RankedTensorType::get(t.getShape(), *q), *x);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<QuantizeOp>(RankedTensorType::get(t.getShape(), *q), *x));
 }
 
 static LogicalResult convertDequantizeLinear(NodeContext &ctx) {
@@ -102,11 +98,7 @@ static LogicalResult convertDequantizeLinear(NodeContext &ctx) {
     qv.setType(RankedTensorType::get(t.getShape(), *q));
     if (failed(ctx.verifyCreated(constOp)))
       return failure();
-    auto y = ctx.create<DequantizeOp>(RankedTensorType::get(t.getShape(), f32), qv);
-    if (failed(y))
-      return failure();
-    ctx.setOutput(0, *y);
-    return success();
+    return ctx.produce(ctx.create<DequantizeOp>(RankedTensorType::get(t.getShape(), f32), qv));
   }
   auto x = ctx.input(0);
   if (failed(x))
@@ -133,11 +125,7 @@ static LogicalResult convertDequantizeLinear(NodeContext &ctx) {
     return ctx.fail("input '" + ctx.node.input(0) +
                     "' must be a constant, a graph input or a QuantizeLinear output");
   }
-  auto y = ctx.create<DequantizeOp>(RankedTensorType::get(t.getShape(), f32), *x);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<DequantizeOp>(RankedTensorType::get(t.getShape(), f32), *x));
 }
 
 void onnximport::registerQuantConverters(llvm::StringMap<Converter> &table) {

@@ -22,11 +22,7 @@ static LogicalResult reshapeTo(NodeContext &ctx, ArrayRef<int64_t> resultShape) 
     ctx.setOutput(0, *x);
     return success();
   }
-  auto y = ctx.create<ReshapeOp>(type, *x);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<ReshapeOp>(type, *x));
 }
 
 static RankedTensorType inputType(NodeContext &ctx, int i) {
@@ -51,12 +47,8 @@ static LogicalResult convertFlatten(NodeContext &ctx) {
     auto x = ctx.input(0);
     if (failed(x))
       return failure();
-    auto y = ctx.create<FlattenOp>(RankedTensorType::get(*r.shape, t.getElementType()), *x,
-                                   axis < 0 ? axis + t.getRank() : axis);
-    if (failed(y))
-      return failure();
-    ctx.setOutput(0, *y);
-    return success();
+    return ctx.produce(ctx.create<FlattenOp>(RankedTensorType::get(*r.shape, t.getElementType()), *x,
+                                   axis < 0 ? axis + t.getRank() : axis));
   }
   return reshapeTo(ctx, *r.shape);
 }
@@ -138,11 +130,7 @@ static LogicalResult convertTranspose(NodeContext &ctx) {
   auto type = inferredType(ctx, shape::transpose(t.getShape(), perm), t.getElementType());
   if (failed(type))
     return failure();
-  auto y = ctx.create<TransposeOp>(*type, *x, perm);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<TransposeOp>(*type, *x, perm));
 }
 
 static LogicalResult convertConcat(NodeContext &ctx) {
@@ -178,11 +166,7 @@ static LogicalResult convertConcat(NodeContext &ctx) {
   auto type = inferredType(ctx, shape::concat(shapes, axis), typeOf(inputs[0]).getElementType());
   if (failed(type))
     return failure();
-  auto y = ctx.create<ConcatOp>(*type, inputs, axis);
-  if (failed(y))
-    return failure();
-  ctx.setOutput(0, *y);
-  return success();
+  return ctx.produce(ctx.create<ConcatOp>(*type, inputs, axis));
 }
 
 /// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an optional constant input after.

@@ -53,7 +53,12 @@ public:
   /// Like constantInput, but reports an error naming `what` when the input is not constant.
   FailureOr<DenseElementsAttr> requireConstant(int i, StringRef what);
 
+  /// Input i, or a null Value when the optional input is absent.
+  FailureOr<Value> optionalInput(int i);
+
   void setOutput(int i, Value v);
+  /// Sets output 0 to `v` when it was built; the usual last step of a converter.
+  LogicalResult produce(FailureOr<Value> v);
   void setOutputConstant(int i, DenseElementsAttr c);
   /// True when output i is requested by the graph (named and not empty).
   bool outputUsed(int i) const;

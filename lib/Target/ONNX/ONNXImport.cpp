@@ -167,7 +167,18 @@ FailureOr<DenseElementsAttr> NodeContext::requireConstant(int i, StringRef what)
   return failure();
 }
 
+FailureOr<Value> NodeContext::optionalInput(int i) {
+  return hasInput(i) ? input(i) : FailureOr<Value>(Value());
+}
+
 void NodeContext::setOutput(int i, Value v) { importer.values[node.output(i)].value = v; }
+
+LogicalResult NodeContext::produce(FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  setOutput(0, *v);
+  return success();
+}
 
 void NodeContext::setOutputConstant(int i, DenseElementsAttr c) {
   importer.values[node.output(i)].constant = c;

@@ -1,0 +1,38 @@
+// Validation of an untrusted qopt model file before anything reads it.
+//
+// The FlatBuffers verifier only proves that every offset stays inside the file. checkModel runs it
+// and then the semantic checks the rest of qopt relies on (index ranges, buffer sizes, operand
+// counts, option/opcode agreement, def-before-use order), so that code reading a model it returned
+// may index tensors, buffers and operands without checking again.
+//
+// Plain C++ on purpose: the runtime links this too, without LLVM or MLIR.
+#ifndef QOPT_TARGET_FLATBUFFER_MODELCHECK_H
+#define QOPT_TARGET_FLATBUFFER_MODELCHECK_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "qopt/Schema/qopt_model_generated.h"
+
+namespace qopt::fb {
+
+/// The schema version this build reads and writes (Model.version).
+inline constexpr uint32_t kSchemaVersion = 1;
+
+/// Returns the verified root of the model in `data`, or nullptr. On failure `error` holds one
+/// message naming the problem and where it is, e.g.
+///   "tensor #3 ('conv1.weight'): buffer index 9 out of range (model has 4 buffers)".
+/// `data` should be 8-byte aligned, as FlatBuffers lays fields out relative to an aligned start;
+/// copying a misaligned buffer is the caller's job. Never aborts, whatever the bytes.
+const Model *checkModel(const uint8_t *data, size_t size, std::string &error);
+
+/// Element size in bytes of `t`, 0 for values outside the enum.
+size_t dtypeSize(DType t);
+
+/// The schema spelling of `c` ("FULLY_CONNECTED"), or "UNKNOWN" for values outside the enum.
+const char *opcodeName(OpCode c);
+
+} // namespace qopt::fb
+
+#endif

@@ -1,0 +1,211 @@
+// Test tool: runs ONNX's own operator conformance cases (model.onnx + test_data_set_*/{input,
+// output}_*.pb) through the importer and the reference executor, and compares with the expected
+// outputs: fp32 within rtol/atol, integers exactly.
+//
+// Cases the importer rejects (an unsupported op, attribute or type) are listed as unsupported with
+// the reason, never hidden. The last line is "N passed, M failed"; the exit status is 1 when any
+// supported case fails or fewer than --min-passed cases pass.
+#include "qopt/Reference/Executor.h"
+#include "qopt/Target/ModelIO.h"
+#include "qopt/Target/ONNX/ONNXImport.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qopt;
+
+namespace {
+
+llvm::cl::opt<std::string> root(llvm::cl::Positional, llvm::cl::desc("<ONNX node test directory>"),
+                                llvm::cl::init("/usr/share/libonnx-testdata/data/node"));
+llvm::cl::opt<double> rtol("rtol", llvm::cl::desc("Relative tolerance for float outputs"),
+                           llvm::cl::init(1e-4));
+llvm::cl::opt<double> atol("atol", llvm::cl::desc("Absolute tolerance for float outputs"),
+                           llvm::cl::init(1e-5));
+llvm::cl::opt<unsigned> minPassed("min-passed",
+                                  llvm::cl::desc("Fail unless at least this many cases pass"),
+                                  llvm::cl::init(0));
+llvm::cl::opt<std::string> filter("filter",
+                                  llvm::cl::desc("Only run cases whose name contains this"),
+                                  llvm::cl::init(""));
+
+enum class Outcome { Passed, Failed, Unsupported };
+
+struct CaseResult {
+  Outcome outcome;
+  std::string detail;
+};
+
+std::vector<std::string> sortedEntries(const std::string &dir, llvm::StringRef prefix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with(prefix))
+      out.push_back(it->path());
+  }
+  // input_10.pb sorts after input_9.pb: compare the numeric suffix, then the name.
+  llvm::sort(out, [](const std::string &a, const std::string &b) {
+    auto num = [](llvm::StringRef s) {
+      s = llvm::sys::path::stem(s);
+      size_t us = s.rfind('_');
+      unsigned n = 0;
+      if (us != llvm::StringRef::npos)
+        (void)s.substr(us + 1).getAsInteger(10, n);
+      return n;
+    };
+    return std::make_pair(num(a), a) < std::make_pair(num(b), b);
+  });
+  return out;
+}
+
+/// Compares one output; returns an empty string when it matches.
+std::string compare(const ref::Tensor &actual, DenseElementsAttr expected) {
+  ArrayRef<int64_t> shape = expected.getType().getShape();
+  if (ArrayRef<int64_t>(actual.shape) != shape)
+    return "shape " + std::to_string(actual.shape.size()) + "-D mismatch";
+  Type elt = expected.getElementType();
+  int64_t n = expected.getNumElements();
+  if (isa<FloatType>(elt)) {
+    if ((int64_t)actual.f.size() != n)
+      return "expected float values";
+    int64_t k = 0;
+    for (APFloat e : expected.getValues<APFloat>()) {
+      double ev = e.convertToDouble(), av = actual.f[k];
+      bool ok = (std::isnan(ev) && std::isnan(av)) || ev == av ||
+                std::fabs(av - ev) <= atol + rtol * std::fabs(ev);
+      if (!ok)
+        return "element " + std::to_string(k) + ": got " + std::to_string(av) + ", expected " +
+               std::to_string(ev);
+      ++k;
+    }
+    return "";
+  }
+  if ((int64_t)actual.i.size() != n)
+    return "expected integer values";
+  int64_t k = 0;
+  bool isUnsigned = elt.isUnsignedInteger();
+  for (APInt e : expected.getValues<APInt>()) {
+    int64_t ev = isUnsigned ? (int64_t)e.getZExtValue() : e.getSExtValue();
+    if (actual.i[k] != ev)
+      return "element " + std::to_string(k) + ": got " + std::to_string(actual.i[k]) +
+             ", expected " + std::to_string(ev);
+    ++k;
+  }
+  return "";
+}
+
+CaseResult runCase(const std::string &dir) {
+  DialectRegistry registry;
+  registerModelDialects(registry);
+  MLIRContext context(registry);
+  std::string firstDiag;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &d) {
+    if (firstDiag.empty())
+      firstDiag = d.str();
+    return success();
+  });
+  llvm::SmallString<256> modelPath(dir);
+  llvm::sys::path::append(modelPath, "model.onnx");
+  OwningOpRef<ModuleOp> module = loadModel(modelPath, &context, ModelFormat::ONNX);
+  if (!module)
+    return {Outcome::Unsupported, firstDiag};
+  func::FuncOp func = *module->getOps<func::FuncOp>().begin();
+
+  std::vector<std::string> sets = sortedEntries(dir, "test_data_set_");
+  if (sets.empty())
+    return {Outcome::Failed, "no test_data_set_* directory"};
+  for (const std::string &set : sets) {
+    std::vector<std::string> ins = sortedEntries(set, "input_");
+    std::vector<std::string> outs = sortedEntries(set, "output_");
+    if (ins.size() != func.getNumArguments())
+      return {Outcome::Failed, "the model takes " + std::to_string(func.getNumArguments()) +
+                                   " inputs but the data set has " + std::to_string(ins.size())};
+    SmallVector<ref::Tensor> args;
+    std::string error, name;
+    for (auto [i, path] : llvm::enumerate(ins)) {
+      auto value = readONNXTensorFile(path, &context, name, error);
+      if (failed(value))
+        return {Outcome::Failed, error};
+      auto argType = cast<RankedTensorType>(func.getArgument(i).getType());
+      auto type = RankedTensorType::get(value->getType().getShape(),
+                                        argType.getElementType());
+      auto t = ref::tensorFromAttr(*value, type, error);
+      if (failed(t))
+        return {Outcome::Failed, "input " + std::to_string(i) + ": " + error};
+      args.push_back(std::move(*t));
+    }
+    auto results = ref::execute(func, args, ref::Options(), error);
+    if (failed(results))
+      return {Outcome::Failed, error};
+    if (results->size() != outs.size())
+      return {Outcome::Failed, "produced " + std::to_string(results->size()) + " outputs, " +
+                                   std::to_string(outs.size()) + " expected"};
+    for (auto [k, path] : llvm::enumerate(outs)) {
+      auto expected = readONNXTensorFile(path, &context, name, error);
+      if (failed(expected))
+        return {Outcome::Failed, error};
+      std::string diff = compare((*results)[k], *expected);
+      if (!diff.empty())
+        return {Outcome::Failed, llvm::sys::path::filename(set).str() + " output " +
+                                     std::to_string(k) + ": " + diff};
+    }
+  }
+  return {Outcome::Passed, ""};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(argc, argv, "qopt ONNX operator conformance runner\n");
+  std::vector<std::string> cases = sortedEntries(root, "test_");
+  if (cases.empty()) {
+    llvm::errs() << "qopt-onnx-conformance: error: no test_* cases under '" << root
+                 << "' (is libonnx-testdata installed?)\n";
+    return 1;
+  }
+  std::vector<std::pair<std::string, std::string>> failed, unsupported;
+  unsigned passed = 0;
+  for (const std::string &dir : cases) {
+    std::string name = llvm::sys::path::filename(dir).str();
+    if (!filter.empty() && name.find(filter) == std::string::npos)
+      continue;
+    CaseResult r = runCase(dir);
+    if (r.outcome == Outcome::Passed)
+      ++passed;
+    else
+      (r.outcome == Outcome::Failed ? failed : unsupported).push_back({name, r.detail});
+  }
+  // Unsupported cases are listed with the importer's reason, one line each.
+  llvm::outs() << "unsupported (" << unsupported.size() << " cases, skipped):\n";
+  for (auto &[name, why] : unsupported) {
+    std::string shortWhy = why.substr(0, why.find("; supported ops"));
+    size_t at = shortWhy.find("error: ");
+    llvm::outs() << "  " << name << ": " << shortWhy.substr(at == std::string::npos ? 0 : at + 7)
+                 << "\n";
+  }
+  llvm::outs() << "failed (" << failed.size() << " cases):\n";
+  for (auto &[name, why] : failed)
+    llvm::outs() << "  FAIL " << name << ": " << why << "\n";
+  llvm::outs() << "supported cases: " << passed + failed.size() << " of " << cases.size()
+               << "\n";
+  llvm::outs() << passed << " passed, " << failed.size() << " failed\n";
+  if (!failed.empty())
+    return 1;
+  if (passed < minPassed) {
+    llvm::errs() << "qopt-onnx-conformance: error: only " << passed << " cases passed, at least "
+                 << minPassed << " required\n";
+    return 1;
+  }
+  return 0;
+}
