@@ -17,6 +17,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
+# Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
+config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
 tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-fb-mutate", "qopt-onnx-conformance"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

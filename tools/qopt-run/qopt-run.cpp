@@ -72,8 +72,11 @@ FailureOr<ref::Tensor> tensorFromNpy(const NpyArray &a, RankedTensorType type,
                                      const std::string &what, std::string &error) {
   std::string want = npyDtypeFor(type.getElementType());
   if (a.dtype != want) {
-    error = what + ": expected dtype " + want + " (for " + npyDtypeFor(type.getElementType()) +
-            " elements), got " + a.dtype;
+    std::string elt;
+    llvm::raw_string_ostream os(elt);
+    os << type.getElementType();
+    error = what + ": expected dtype " + want + " (the model's " + elt + " elements), got " +
+            a.dtype;
     return failure();
   }
   if (failed(verifyCompatibleShape(a.shape, type.getShape()))) {
