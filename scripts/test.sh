@@ -5,14 +5,29 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 start=$SECONDS
 
+# What the tests measured, so a passing run still shows its numbers.
+summarize() {
+  local out="$root/$1/test/Integration/Output"
+  echo "== measured in $1:"
+  for m in mlp cnn; do
+    f="$out/fashion-mnist.test.tmp/$m.summary"
+    [ -f "$f" ] && echo "   fashion-mnist $m: $(grep -E 'agreement|accuracy' "$f" | grep -v PASS | tr -s ' ' | paste -sd';')"
+  done
+  f="$out/onnx-conformance.test.tmp.log"
+  [ -f "$f" ] && echo "   onnx conformance: $(tail -1 "$f") ($(grep '^supported cases' "$f"))"
+  return 0
+}
+
 bash "$root/scripts/build.sh"
 echo "== testing build/"
 (cd "$root/build" && ctest --output-on-failure -j2)
+summarize build
 
 bash "$root/scripts/build.sh" --sanitize
 echo "== testing build-sanitize/ (ASan + UBSan)"
 (cd "$root/build-sanitize" &&
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j2)
+summarize build-sanitize
 
 echo "== all tests passed in $((SECONDS - start)) s"
