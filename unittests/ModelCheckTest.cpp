@@ -165,7 +165,11 @@ TEST(ModelCheck, OpcodeName) {
   EXPECT_STREQ(fb::opcodeName(fb::OpCode::CONSTANT), "CONSTANT");
   EXPECT_STREQ(fb::opcodeName(fb::OpCode::FULLY_CONNECTED), "FULLY_CONNECTED");
   EXPECT_STREQ(fb::opcodeName(fb::OpCode::REQUANTIZE), "REQUANTIZE");
-  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(28)), "UNKNOWN");
+  // Opcodes appended after version 1 keep the numbers the schema gives them.
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(28)), "EXP");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(32)), "POW");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(36)), "REDUCE_MIN");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(37)), "UNKNOWN");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(200)), "UNKNOWN");
 }
 
@@ -525,7 +529,9 @@ TEST(ModelCheck, RejectsMismatchedOptions) {
 
 TEST(ModelCheck, RejectsMissingRequiredOptions) {
   for (fb::OpCode code : {fb::OpCode::CLAMP, fb::OpCode::LEAKY_RELU, fb::OpCode::SOFTMAX,
-                          fb::OpCode::FLATTEN, fb::OpCode::MAX_POOL2D, fb::OpCode::TRANSPOSE}) {
+                          fb::OpCode::FLATTEN, fb::OpCode::MAX_POOL2D, fb::OpCode::TRANSPOSE,
+                          fb::OpCode::REDUCE_MEAN, fb::OpCode::REDUCE_SUM, fb::OpCode::REDUCE_MAX,
+                          fb::OpCode::REDUCE_MIN}) {
     fb::ModelT m = validModel();
     opAt(m, kReluOp).opcode = code;
     EXPECT_CONTAINS(errorOf(m), std::string(fb::opcodeName(code)) + "): expects ")
@@ -609,6 +615,48 @@ TEST(ModelCheck, ChecksTransposeOptions) {
   t.perm = {0};
   opAt(m, kReluOp).options.Set(t);
   EXPECT_CONTAINS(errorOf(m), "perm has 1 entries but the input has rank 2");
+}
+
+TEST(ModelCheck, ElementwiseMathOperandCounts) {
+  for (fb::OpCode code : {fb::OpCode::EXP, fb::OpCode::SQRT, fb::OpCode::NEG, fb::OpCode::ERF}) {
+    fb::ModelT m = validModel();
+    opAt(m, kReluOp).opcode = code;
+    EXPECT_EQ(errorOf(m), "OK") << fb::opcodeName(code);
+    opAt(m, kReluOp).inputs = {kH, kH};
+    EXPECT_CONTAINS(errorOf(m), "expects 1 input, found 2");
+    opAt(m, kReluOp).inputs = {kH};
+    opAt(m, kReluOp).options.Set(fb::ReduceOptionsT());
+    EXPECT_CONTAINS(errorOf(m), "expects no options, found ReduceOptions");
+  }
+  fb::ModelT m = validModel();
+  opAt(m, kReluOp).opcode = fb::OpCode::POW;
+  EXPECT_EQ(errorOf(m), "operator #2 ('relu1', POW): expects 2 inputs, found 1");
+  opAt(m, kReluOp).inputs = {kH, kH};
+  EXPECT_EQ(errorOf(m), "OK");
+}
+
+TEST(ModelCheck, ChecksReduceOptions) {
+  fb::ModelT m = validModel();
+  opAt(m, kReluOp).opcode = fb::OpCode::REDUCE_SUM;
+  fb::ReduceOptionsT r; // no axes: every dimension
+  opAt(m, kReluOp).options.Set(r);
+  EXPECT_EQ(errorOf(m), "OK");
+  r.axes = {-1, 0};
+  r.keepdims = false;
+  opAt(m, kReluOp).options.Set(r);
+  EXPECT_EQ(errorOf(m), "OK");
+  r.axes = {2};
+  opAt(m, kReluOp).options.Set(r);
+  EXPECT_EQ(errorOf(m), "operator #2 ('relu1', REDUCE_SUM): ReduceOptions: axis 2 is out of range "
+                        "for an input of rank 2");
+  r.axes = {-3};
+  opAt(m, kReluOp).options.Set(r);
+  EXPECT_CONTAINS(errorOf(m), "axis -3 is out of range for an input of rank 2");
+  r.axes = {1, -1};
+  opAt(m, kReluOp).options.Set(r);
+  EXPECT_CONTAINS(errorOf(m), "ReduceOptions: axes [1,-1] name dimension 1 more than once");
+  opAt(m, kReluOp).options.Set(fb::AxisOptionsT());
+  EXPECT_CONTAINS(errorOf(m), "expects ReduceOptions, found AxisOptions");
 }
 
 //===------------------------------------------------------------------------------------------===//

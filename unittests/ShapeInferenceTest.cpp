@@ -86,6 +86,22 @@ TEST(ShapeInference, DataMovement) {
   EXPECT_EQ(ok(shape::reshape({2, 3}, {3, 2})), (Shape{3, 2}));
 }
 
+TEST(ShapeInference, Reduce) {
+  EXPECT_EQ(ok(shape::reduce({2, 3, 4}, {1}, true)), (Shape{2, 1, 4}));
+  EXPECT_EQ(ok(shape::reduce({2, 3, 4}, {-1, 0}, false)), (Shape{3}));
+  EXPECT_EQ(ok(shape::reduce({kDyn, 3, 4}, {}, true)), (Shape{1, 1, 1}));
+  EXPECT_EQ(ok(shape::reduce({kDyn, 3, 4}, {}, false)), (Shape{}));
+  EXPECT_EQ(ok(shape::reduce({kDyn, 3, 4}, {2}, false)), (Shape{kDyn, 3}));
+  EXPECT_EQ(ok(shape::reduce({}, {}, true)), (Shape{}));
+  shape::Result bad = shape::reduce({2, 3}, {2}, true);
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(bad.error, "axis 2 out of range for rank 2");
+  bad = shape::reduce({2, 3}, {-3}, true);
+  EXPECT_EQ(bad.error, "axis -3 out of range for rank 2");
+  bad = shape::reduce({2, 3}, {0, -2}, false);
+  EXPECT_EQ(bad.error, "axes [0,-2] name dimension 0 more than once");
+}
+
 TEST(ShapeInference, NormalizeAxis) {
   EXPECT_EQ(shape::normalizeAxis(-1, 3), 2);
   EXPECT_EQ(shape::normalizeAxis(2, 3), 2);

@@ -1,4 +1,4 @@
-// Broadcasting binary arithmetic, activations, softmax and log_softmax.
+// Broadcasting binary arithmetic, activations, elementwise math, softmax and log_softmax.
 #include "Kernels.h"
 
 #include <cmath>
@@ -24,8 +24,12 @@ LogicalResult runBinary(Operation *op, Lookup get, Tensor &out, std::string &err
     apply([](float x, float y) { return x - y; });
   else if (isa<MulOp>(op))
     apply([](float x, float y) { return x * y; });
-  else
+  else if (isa<DivOp>(op))
     apply([](float x, float y) { return x / y; }); // IEEE: x / 0 is +-inf or NaN
+  else if (isa<PowOp>(op))
+    apply([](float x, float y) { return std::pow(x, y); }); // NaN for x < 0 and fractional y
+  else
+    return fail(err, "not a binary op");
   return success();
 }
 
@@ -57,6 +61,14 @@ LogicalResult runUnary(Operation *op, Lookup get, Tensor &out, std::string &err)
   } else if (auto g = dyn_cast<GeluOp>(op)) {
     bool approx = g.getApproximateTanh();
     apply([&](float x) { return gelu(x, approx); });
+  } else if (isa<ExpOp>(op)) {
+    apply([](float x) { return std::exp(x); });
+  } else if (isa<SqrtOp>(op)) {
+    apply([](float x) { return std::sqrt(x); });
+  } else if (isa<NegOp>(op)) {
+    apply([](float x) { return -x; });
+  } else if (isa<ErfOp>(op)) {
+    apply([](float x) { return std::erf(x); });
   } else {
     return fail(err, "not a unary op");
   }

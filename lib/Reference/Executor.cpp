@@ -297,9 +297,13 @@ static LogicalResult runOp(Operation *op, Lookup get, Tensor &out, std::string &
       .Case([&](FullyConnectedOp o) { return runFullyConnected(o, get, out, err); })
       .Case([&](MatMulOp o) { return runMatMul(o, get, out, err); })
       .Case([&](Conv2DOp o) { return runConv2D(o, get, out, err); })
-      .Case<AddOp, SubOp, MulOp, DivOp>([&](Operation *o) { return runBinary(o, get, out, err); })
-      .Case<ReluOp, ClampOp, LeakyReluOp, SigmoidOp, TanhOp, GeluOp>(
+      .Case<AddOp, SubOp, MulOp, DivOp, PowOp>(
+          [&](Operation *o) { return runBinary(o, get, out, err); })
+      .Case<ReluOp, ClampOp, LeakyReluOp, SigmoidOp, TanhOp, GeluOp, ExpOp, SqrtOp, NegOp, ErfOp>(
           [&](Operation *o) { return runUnary(o, get, out, err); })
+      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>([&](auto o) {
+        return runReduce(o, o.getAxes(), o.getKeepdims(), get, out, err);
+      })
       .Case([&](SoftmaxOp o) { return runSoftmax(o, o.getAxis(), false, get, out, err); })
       .Case([&](LogSoftmaxOp o) { return runSoftmax(o, o.getAxis(), true, get, out, err); })
       .Case([&](LayerNormOp o) { return runLayerNorm(o, get, out, err); })

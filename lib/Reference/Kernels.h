@@ -61,9 +61,9 @@ LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err);
 
 // ElementwiseKernels.cpp
-/// add / sub / mul / div with numpy broadcasting.
+/// add / sub / mul / div / pow with numpy broadcasting.
 LogicalResult runBinary(Operation *op, Lookup get, Tensor &out, std::string &err);
-/// relu, clamp, leaky_relu, sigmoid, tanh, gelu.
+/// relu, clamp, leaky_relu, sigmoid, tanh, gelu, exp, sqrt, neg, erf.
 LogicalResult runUnary(Operation *op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runSoftmax(Operation *op, int64_t axis, bool logSoftmax, Lookup get, Tensor &out,
                          std::string &err);
@@ -74,6 +74,11 @@ LogicalResult runBatchNorm(BatchNormOp op, Lookup get, Tensor &out, std::string 
 LogicalResult runMaxPool2D(MaxPool2DOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runAvgPool2D(AvgPool2DOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runGlobalAvgPool(GlobalAvgPoolOp op, Lookup get, Tensor &out, std::string &err);
+
+// ReduceKernels.cpp
+/// reduce_mean / reduce_sum / reduce_max / reduce_min.
+LogicalResult runReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims, Lookup get,
+                        Tensor &out, std::string &err);
 
 // MovementKernels.cpp (any element type: they copy `f` or `i` as they are)
 LogicalResult runReshape(ReshapeOp op, Lookup get, Tensor &out, std::string &err);

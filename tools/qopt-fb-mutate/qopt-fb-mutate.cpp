@@ -150,6 +150,11 @@ fb::OpOptions optionsFor(fb::OpCode code) {
     return fb::OpOptions::Pool2DOptions;
   case fb::OpCode::TRANSPOSE:
     return fb::OpOptions::TransposeOptions;
+  case fb::OpCode::REDUCE_MEAN:
+  case fb::OpCode::REDUCE_SUM:
+  case fb::OpCode::REDUCE_MAX:
+  case fb::OpCode::REDUCE_MIN:
+    return fb::OpOptions::ReduceOptions;
   default:
     return fb::OpOptions::NONE;
   }

@@ -104,6 +104,12 @@ fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
     o.axis = a;
     u.Set(std::move(o));
   };
+  auto reduce = [&](auto o) {
+    fb::ReduceOptionsT t;
+    t.axes = toVector(o.getAxes());
+    t.keepdims = o.getKeepdims();
+    u.Set(std::move(t));
+  };
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](FullyConnectedOp o) {
         fb::FullyConnectedOptionsT t;
@@ -172,7 +178,9 @@ fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
         fb::TransposeOptionsT t;
         t.perm = toVector(o.getPerm());
         u.Set(std::move(t));
-      });
+      })
+      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>(
+          [&](auto o) { reduce(o); });
   return u;
 }
 

@@ -169,6 +169,10 @@ NamedAttrList Importer::attributesOf(const fb::Operator &op) {
       attrs.set("count_include_pad", builder.getBoolAttr(o->count_include_pad()));
   } else if (auto o = op.options_as_TransposeOptions()) {
     attrs.set("perm", i64s(o->perm()));
+  } else if (auto o = op.options_as_ReduceOptions()) {
+    // Absent axes means every dimension, like an empty list.
+    attrs.set("axes", o->axes() ? i64s(o->axes()) : builder.getDenseI64ArrayAttr({}));
+    attrs.set("keepdims", builder.getBoolAttr(o->keepdims()));
   }
   return attrs;
 }

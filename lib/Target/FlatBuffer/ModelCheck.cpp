@@ -175,6 +175,8 @@ bool optionsAligned(const Operator &op, const uint8_t *base) {
            aligned8(pool->pads(), base) && aligned8(pool->dilations(), base);
   if (const auto *transpose = op.options_as_TransposeOptions())
     return aligned8(transpose->perm(), base);
+  if (const auto *reduce = op.options_as_ReduceOptions())
+    return aligned8(reduce->axes(), base);
   return true;
 }
 
@@ -482,6 +484,15 @@ constexpr OpSignature kSignatures[] = {
     /*QUANTIZE*/ noOptions(1),
     /*DEQUANTIZE*/ noOptions(1),
     /*REQUANTIZE*/ noOptions(1),
+    /*EXP*/ noOptions(1),
+    /*SQRT*/ noOptions(1),
+    /*NEG*/ noOptions(1),
+    /*ERF*/ noOptions(1),
+    /*POW*/ noOptions(2),
+    /*REDUCE_MEAN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
+    /*REDUCE_SUM*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
+    /*REDUCE_MAX*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
+    /*REDUCE_MIN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
 };
 static_assert(std::size(kSignatures) == static_cast<size_t>(OpCode::MAX) + 1,
               "every opcode needs a signature; keep kSignatures in schema order");
@@ -592,6 +603,26 @@ std::string transposeProblem(Context &ctx, const Operator &op, const TransposeOp
   return "";
 }
 
+/// Every axis must name a dimension of the input, at most once.
+std::string reduceProblem(Context &ctx, const Operator &op, const ReduceOptions &o) {
+  if (!o.axes())
+    return "";
+  const Vector<int64_t> &axes = *o.axes();
+  int64_t rank = ctx.tensors.Get(static_cast<uint32_t>(op.inputs()->Get(0)))->shape()->size();
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank)
+      return "axis " + std::to_string(a) + " is out of range for an input of rank " +
+             std::to_string(rank);
+    size_t d = static_cast<size_t>(a < 0 ? a + rank : a);
+    if (seen[d])
+      return "axes " + shapeString(axes) + " name dimension " + std::to_string(d) +
+             " more than once";
+    seen[d] = true;
+  }
+  return "";
+}
+
 /// The option values that other code divides by or indexes with.
 std::string optionValuesProblem(Context &ctx, const Operator &op) {
   if (auto *conv = op.options_as_Conv2DOptions())
@@ -600,6 +631,8 @@ std::string optionValuesProblem(Context &ctx, const Operator &op) {
     return pool2dProblem(*pool);
   if (auto *transpose = op.options_as_TransposeOptions())
     return transposeProblem(ctx, op, *transpose);
+  if (auto *reduce = op.options_as_ReduceOptions())
+    return reduceProblem(ctx, op, *reduce);
   return "";
 }
 

@@ -42,6 +42,15 @@ inline constexpr OpEntry kOps[] = {
     {fb::OpCode::QUANTIZE, "qopt.quantize"},
     {fb::OpCode::DEQUANTIZE, "qopt.dequantize"},
     {fb::OpCode::REQUANTIZE, "qopt.requantize"},
+    {fb::OpCode::EXP, "qopt.exp"},
+    {fb::OpCode::SQRT, "qopt.sqrt"},
+    {fb::OpCode::NEG, "qopt.neg"},
+    {fb::OpCode::ERF, "qopt.erf"},
+    {fb::OpCode::POW, "qopt.pow"},
+    {fb::OpCode::REDUCE_MEAN, "qopt.reduce_mean"},
+    {fb::OpCode::REDUCE_SUM, "qopt.reduce_sum"},
+    {fb::OpCode::REDUCE_MAX, "qopt.reduce_max"},
+    {fb::OpCode::REDUCE_MIN, "qopt.reduce_min"},
 };
 
 inline const OpEntry *lookup(fb::OpCode code) {

@@ -1,4 +1,4 @@
-// ONNX broadcasting arithmetic and activations -> qopt.
+// ONNX broadcasting arithmetic, activations and elementwise math -> qopt.
 #include "GraphImporter.h"
 
 using namespace mlir;
@@ -28,6 +28,32 @@ static LogicalResult convertUnary(NodeContext &ctx) {
   if (failed(x))
     return failure();
   return ctx.produce(ctx.create<OpT>(typeOf(*x), *x));
+}
+
+/// Pow: from opset 12 the exponent may have its own type; qopt computes in one float type, so an
+/// integer exponent is refused rather than silently converted.
+static LogicalResult convertPow(NodeContext &ctx) {
+  if (failed(ctx.checkAttributes({})))
+    return failure();
+  auto a = ctx.input(0), b = ctx.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  Type base = typeOf(*a).getElementType(), exponent = typeOf(*b).getElementType();
+  if (!isa<FloatType>(exponent))
+    return ctx.fail("exponent '" + ctx.node.input(1) + "' has element type " +
+                    typeStr(exponent) +
+                    "; only float exponents are supported (of the base's type)");
+  if (!isa<FloatType>(base))
+    return ctx.fail("base '" + ctx.node.input(0) + "' has element type " +
+                    typeStr(base) + "; only float bases are supported");
+  if (base != exponent)
+    return ctx.fail("base and exponent have different float types (" + typeStr(base) +
+                    " and " + typeStr(exponent) + "); qopt computes pow in one type");
+  auto type = inferredType(ctx, shape::broadcast(typeOf(*a).getShape(), typeOf(*b).getShape()),
+                           base);
+  if (failed(type))
+    return failure();
+  return ctx.produce(ctx.create<PowOp>(*type, *a, *b));
 }
 
 static LogicalResult convertLeakyRelu(NodeContext &ctx) {
@@ -75,9 +101,14 @@ void onnximport::registerElementwiseConverters(llvm::StringMap<Converter> &table
   table["Sub"] = convertBinary<SubOp>;
   table["Mul"] = convertBinary<MulOp>;
   table["Div"] = convertBinary<DivOp>;
+  table["Pow"] = convertPow;
   table["Relu"] = convertUnary<ReluOp>;
   table["Sigmoid"] = convertUnary<SigmoidOp>;
   table["Tanh"] = convertUnary<TanhOp>;
+  table["Exp"] = convertUnary<ExpOp>;
+  table["Sqrt"] = convertUnary<SqrtOp>;
+  table["Neg"] = convertUnary<NegOp>;
+  table["Erf"] = convertUnary<ErfOp>;
   table["LeakyRelu"] = convertLeakyRelu;
   table["Clip"] = convertClip;
 }

@@ -99,12 +99,16 @@ void registerNNConverters(llvm::StringMap<Converter> &table);
 void registerElementwiseConverters(llvm::StringMap<Converter> &table);
 void registerShapeConverters(llvm::StringMap<Converter> &table);
 void registerQuantConverters(llvm::StringMap<Converter> &table);
+void registerReduceConverters(llvm::StringMap<Converter> &table);
 
 /// Shape and element type of an SSA value.
 inline RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 /// A ranked tensor type from a shape rule's result, or failure reported on the node.
 FailureOr<RankedTensorType> inferredType(NodeContext &ctx, const shape::Result &r, Type elt);
+
+/// A type for messages: "f32", "i64".
+std::string typeStr(Type t);
 
 /// Reads a constant's values as int64 (integer constants only).
 SmallVector<int64_t> toInts(DenseElementsAttr a);

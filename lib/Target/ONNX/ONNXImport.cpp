@@ -2,6 +2,9 @@
 // error collection. The op converters live in Convert*.cpp, one file per op family.
 #include "qopt/Target/ONNX/ONNXImport.h"
 #include "GraphImporter.h"
+#include "qopt/Dialect/QOpt/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/STLExtras.h"
@@ -112,6 +115,13 @@ FailureOr<DenseElementsAttr> onnximport::convertTensorProto(MLIRContext *ctx,
   if (splat)
     raw = raw.take_front(width);
   return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+std::string onnximport::typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
 }
 
 SmallVector<int64_t> onnximport::toInts(DenseElementsAttr a) {
@@ -305,6 +315,7 @@ GraphImporter::GraphImporter(MLIRContext *ctx, StringRef sourceName)
   registerElementwiseConverters(converters);
   registerShapeConverters(converters);
   registerQuantConverters(converters);
+  registerReduceConverters(converters);
 }
 
 static std::string supportedList() {
@@ -501,6 +512,13 @@ OwningOpRef<ModuleOp> mlir::qopt::importONNX(ArrayRef<char> bytes, MLIRContext *
     emitError(fileLoc) << e;
   if (!importer.errors.empty())
     return nullptr;
+  // Exporters below opset 17 spell GELU and LayerNorm out; later passes want them whole.
+  PassManager pm(context);
+  pm.addNestedPass<func::FuncOp>(createRaiseDecomposedOpsPass());
+  if (failed(pm.run(*module))) {
+    emitError(fileLoc) << "recognizing decomposed GELU/LayerNorm patterns failed";
+    return nullptr;
+  }
   return module;
 }
 
@@ -534,6 +552,7 @@ ArrayRef<StringRef> mlir::qopt::supportedONNXOps() {
     registerElementwiseConverters(table);
     registerShapeConverters(table);
     registerQuantConverters(table);
+    registerReduceConverters(table);
     std::vector<std::string> sorted;
     for (auto &e : table)
       sorted.push_back(e.getKey().str());

@@ -113,6 +113,78 @@ func.func @no_broadcast(%a: tensor<2x3xf32>, %b: tensor<4xf32>) -> tensor<2x3xf3
 
 // -----
 
+func.func @unary_math_float_types_differ(%x: tensor<2xf32>) -> tensor<2xf16> {
+  // expected-error @+1 {{'qopt.exp' op float operands and results must share one element type, found 'f32' and 'f16'}}
+  %0 = qopt.exp %x : (tensor<2xf32>) -> tensor<2xf16>
+  return %0 : tensor<2xf16>
+}
+
+// -----
+
+func.func @unary_math_shape_differs(%x: tensor<2xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'qopt.erf' op requires the same shape for all operands and results}}
+  %0 = qopt.erf %x : (tensor<2xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @pow_no_broadcast(%a: tensor<2x3xf32>, %b: tensor<2xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'qopt.pow' op shapes do not broadcast: [2,3] and [2]}}
+  %0 = qopt.pow %a, %b : (tensor<2x3xf32>, tensor<2xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'qopt.reduce_sum' op axis 2 out of range for rank 2}}
+  %0 = qopt.reduce_sum %x {axes = array<i64: 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_negative_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'qopt.reduce_max' op axis -3 out of range for rank 2}}
+  %0 = qopt.reduce_max %x {axes = array<i64: -3>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reduce_repeated_axis(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  // expected-error @+1 {{'qopt.reduce_mean' op axes [1,-1] name dimension 1 more than once}}
+  %0 = qopt.reduce_mean %x {axes = array<i64: 1, -1>} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @reduce_result_keeps_dims(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'qopt.reduce_min' op result shape [2] does not match the inferred shape [2,1]}}
+  %0 = qopt.reduce_min %x {axes = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @reduce_float_types_differ(%x: tensor<2x3xf32>) -> tensor<2x1xf16> {
+  // expected-error @+1 {{'qopt.reduce_sum' op float operands and results must share one element type, found 'f32' and 'f16'}}
+  %0 = qopt.reduce_sum %x {axes = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2x1xf16>
+  return %0 : tensor<2x1xf16>
+}
+
+// -----
+
+func.func @reduce_needs_axes(%x: tensor<2x3xf32>) -> tensor<1x1xf32> {
+  // expected-error @+1 {{'qopt.reduce_sum' op requires attribute 'axes'}}
+  %0 = qopt.reduce_sum %x : (tensor<2x3xf32>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+
+// -----
+
 func.func @movement_changes_element_type(%x: tensor<2x3xf32>) -> tensor<6xf16> {
   // expected-error @+1 {{must not change the element type, found 'f32' and 'f16'}}
   %0 = qopt.reshape %x : (tensor<2x3xf32>) -> tensor<6xf16>

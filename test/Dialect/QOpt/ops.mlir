@@ -174,6 +174,47 @@ func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @elementwise_math
+// CHECK: %[[E:.*]] = qopt.exp %arg0 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[S:.*]] = qopt.sqrt %[[E]] : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[N:.*]] = qopt.neg %[[S]] : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: %[[R:.*]] = qopt.erf %[[N]] : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: qopt.pow %[[R]], %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+func.func @elementwise_math(%x: tensor<2x3xf32>, %p: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = qopt.exp %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %1 = qopt.sqrt %0 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = qopt.neg %1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %3 = qopt.erf %2 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %4 = qopt.pow %3, %p : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %4 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pow_broadcast_f16
+// CHECK: qopt.pow %arg0, %arg1 : (tensor<4x1xf16>, tensor<1x5xf16>) -> tensor<4x5xf16>
+func.func @pow_broadcast_f16(%x: tensor<4x1xf16>, %y: tensor<1x5xf16>) -> tensor<4x5xf16> {
+  %0 = qopt.pow %x, %y : (tensor<4x1xf16>, tensor<1x5xf16>) -> tensor<4x5xf16>
+  return %0 : tensor<4x5xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reductions
+// CHECK: %[[M:.*]] = qopt.reduce_mean %arg0 {axes = array<i64: -1>} : (tensor<?x3x4xf32>) -> tensor<?x3x1xf32>
+// CHECK: %[[S:.*]] = qopt.reduce_sum %[[M]] {axes = array<i64: 1, 0>, keepdims = false} : (tensor<?x3x1xf32>) -> tensor<1xf32>
+// CHECK: %[[X:.*]] = qopt.reduce_max %[[S]] {axes = array<i64>} : (tensor<1xf32>) -> tensor<1xf32>
+// CHECK: qopt.reduce_min %[[X]] {axes = array<i64>, keepdims = false} : (tensor<1xf32>) -> tensor<f32>
+func.func @reductions(%x: tensor<?x3x4xf32>) -> tensor<f32> {
+  %0 = qopt.reduce_mean %x {axes = array<i64: -1>} : (tensor<?x3x4xf32>) -> tensor<?x3x1xf32>
+  %1 = qopt.reduce_sum %0 {axes = array<i64: 1, 0>, keepdims = false} : (tensor<?x3x1xf32>) -> tensor<1xf32>
+  %2 = qopt.reduce_max %1 {axes = array<i64>, keepdims = true} : (tensor<1xf32>) -> tensor<1xf32>
+  %3 = qopt.reduce_min %2 {axes = array<i64>, keepdims = false} : (tensor<1xf32>) -> tensor<f32>
+  return %3 : tensor<f32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @layer_norm
 // CHECK: qopt.layer_norm %arg0, %arg1, %arg2 {axis = 1 : i64, epsilon = 9.99999996E-13 : f32} : (tensor<2x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<2x4x8xf32>
 func.func @layer_norm(%x: tensor<2x4x8xf32>, %g: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<2x4x8xf32> {

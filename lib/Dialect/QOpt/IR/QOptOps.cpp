@@ -202,6 +202,7 @@ LogicalResult AddOp::verify() { return verifyBinary(*this); }
 LogicalResult SubOp::verify() { return verifyBinary(*this); }
 LogicalResult MulOp::verify() { return verifyBinary(*this); }
 LogicalResult DivOp::verify() { return verifyBinary(*this); }
+LogicalResult PowOp::verify() { return verifyBinary(*this); }
 
 // Unary shapes are checked by SameOperandsAndResultShape.
 LogicalResult ReluOp::verify() { return verifySameFloatType(*this); }
@@ -209,6 +210,10 @@ LogicalResult SigmoidOp::verify() { return verifySameFloatType(*this); }
 LogicalResult TanhOp::verify() { return verifySameFloatType(*this); }
 LogicalResult GeluOp::verify() { return verifySameFloatType(*this); }
 LogicalResult LeakyReluOp::verify() { return verifySameFloatType(*this); }
+LogicalResult ExpOp::verify() { return verifySameFloatType(*this); }
+LogicalResult SqrtOp::verify() { return verifySameFloatType(*this); }
+LogicalResult NegOp::verify() { return verifySameFloatType(*this); }
+LogicalResult ErfOp::verify() { return verifySameFloatType(*this); }
 
 LogicalResult ClampOp::verify() {
   float lo = getMin().convertToFloat(), hi = getMax().convertToFloat();
@@ -236,6 +241,20 @@ LogicalResult LogSoftmaxOp::verify() {
     return failure();
   return verifySameFloatType(*this);
 }
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+template <typename ReduceOp>
+static LogicalResult verifyReduce(ReduceOp op) {
+  return verifyComputeOp(op, shape::reduce(shapeOf(op.getInput()), op.getAxes(), op.getKeepdims()));
+}
+
+LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
 
 //===----------------------------------------------------------------------===//
 // Normalization

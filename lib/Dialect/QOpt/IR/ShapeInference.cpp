@@ -173,6 +173,29 @@ Result globalAvgPool(llvm::ArrayRef<int64_t> input) {
   return Result::ok(out);
 }
 
+Result reduce(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes, bool keepdims) {
+  int64_t rank = input.size();
+  llvm::SmallVector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes) {
+    auto ax = normalizeAxis(a, rank);
+    if (!ax)
+      return Result::fail("axis " + std::to_string(a) + " out of range for rank " +
+                          std::to_string(rank));
+    if (reduced[*ax])
+      return Result::fail("axes " + str(axes) + " name dimension " + std::to_string(*ax) +
+                          " more than once");
+    reduced[*ax] = true;
+  }
+  Shape out;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!reduced[i])
+      out.push_back(input[i]);
+    else if (keepdims)
+      out.push_back(1);
+  }
+  return Result::ok(out);
+}
+
 static int64_t product(llvm::ArrayRef<int64_t> dims) {
   int64_t p = 1;
   for (int64_t d : dims) {

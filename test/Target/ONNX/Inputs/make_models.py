@@ -90,6 +90,20 @@ def main():
          [const("zero", np.int64(0)), const("axes", np.array([0], np.int64)),
           const("minus1", np.array([-1], np.int64))])
 
+    # Math and reductions: ReduceMean without keepdims, ReduceSum (opset 13: axes as a constant
+    # input), Pow, and the unary functions.
+    save("math_reduce",
+         [helper.make_node("ReduceMean", ["x"], ["m"], name="mean", axes=[1], keepdims=0),
+          helper.make_node("Exp", ["m"], ["e"], name="exp"),
+          helper.make_node("Sqrt", ["e"], ["s"], name="sqrt"),
+          helper.make_node("Neg", ["s"], ["n"], name="neg"),
+          helper.make_node("Erf", ["n"], ["f"], name="erf"),
+          helper.make_node("Pow", ["f", "two"], ["p"], name="pow"),
+          helper.make_node("ReduceSum", ["x", "axes"], ["y2"], name="sum", keepdims=1),
+          helper.make_node("ReduceMax", ["x"], ["y3"], name="max", axes=[-1])],
+         [vi("x", ["N", 3, 4])], [vi("p", ["N", 4]), vi("y2", ["N", 1, 4]), vi("y3", ["N", 3, 1])],
+         [const("two", np.float32(2.0)), const("axes", np.array([1], np.int64))])
+
     # ---- bad input ----
     with open("not_a_model.onnx", "wb") as f:
         f.write(b"this is not a protobuf \xff\xfe\x00 model\n")

@@ -117,6 +117,7 @@ def QOpt_AddOp : QOpt_BinaryOp<"add", "+", [Commutative]>;
 def QOpt_SubOp : QOpt_BinaryOp<"sub", "-">;
 def QOpt_MulOp : QOpt_BinaryOp<"mul", "*", [Commutative]>;
 def QOpt_DivOp : QOpt_BinaryOp<"div", "/">;
+def QOpt_PowOp : QOpt_BinaryOp<"pow", "**">;
 
 //===----------------------------------------------------------------------===//
 // Activations
@@ -167,6 +168,51 @@ def QOpt_LogSoftmaxOp : QOpt_UnaryOp<"log_softmax"> {
   let summary = "x - log(sum(exp(x))) along `axis`";
   let arguments = (ins QOpt_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
 }
+
+//===----------------------------------------------------------------------===//
+// Elementwise math
+//===----------------------------------------------------------------------===//
+
+def QOpt_ExpOp : QOpt_UnaryOp<"exp"> {
+  let summary = "e ** x";
+  let arguments = (ins QOpt_Tensor:$input);
+}
+
+def QOpt_SqrtOp : QOpt_UnaryOp<"sqrt"> {
+  let summary = "square root (NaN for x < 0)";
+  let arguments = (ins QOpt_Tensor:$input);
+}
+
+def QOpt_NegOp : QOpt_UnaryOp<"neg"> {
+  let summary = "-x";
+  let arguments = (ins QOpt_Tensor:$input);
+}
+
+def QOpt_ErfOp : QOpt_UnaryOp<"erf"> {
+  let summary = "Gauss error function";
+  let arguments = (ins QOpt_Tensor:$input);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class QOpt_ReduceOp<string mnemonic, string what> : QOpt_FunctionalOp<mnemonic> {
+  let summary = what # " over `axes`";
+  let description = [{
+    Reduces `input` over `axes`; an empty `axes` reduces over every dimension. Negative axes count
+    from the back; an axis may appear only once. With `keepdims` (the default, as in ONNX) every
+    reduced dimension stays as size 1, otherwise it is dropped.
+  }];
+  let arguments = (ins QOpt_Tensor:$input, DenseI64ArrayAttr:$axes,
+                   DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs QOpt_Tensor:$output);
+}
+
+def QOpt_ReduceMeanOp : QOpt_ReduceOp<"reduce_mean", "arithmetic mean">;
+def QOpt_ReduceSumOp : QOpt_ReduceOp<"reduce_sum", "sum">;
+def QOpt_ReduceMaxOp : QOpt_ReduceOp<"reduce_max", "maximum">;
+def QOpt_ReduceMinOp : QOpt_ReduceOp<"reduce_min", "minimum">;
 
 //===----------------------------------------------------------------------===//
 // Normalization

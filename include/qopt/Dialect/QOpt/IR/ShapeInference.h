@@ -40,6 +40,9 @@ Result pool2d(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> kernel,
               llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> pads,
               llvm::ArrayRef<int64_t> dilations, bool ceilMode);
 Result globalAvgPool(llvm::ArrayRef<int64_t> input);
+/// Reduction over `axes` (every dimension when empty; negative axes count from the back; each at
+/// most once); reduced dimensions become 1 with `keepdims` and disappear without.
+Result reduce(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes, bool keepdims);
 Result flatten(llvm::ArrayRef<int64_t> input, int64_t axis);
 Result transpose(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> perm);
 Result concat(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis);
