@@ -1,23 +1,65 @@
 // qopt-opt: runs qopt pass pipelines over MLIR, like mlir-opt. Only the dialects and passes qopt
-// uses are registered, which keeps the binary small and `--help` readable.
+// uses are registered, which keeps the binary small and `--help` readable. The input may also be
+// a model file (.onnx or .fb): it is imported first, keeping layer names as locations.
 #include "qopt/Dialect/QOpt/IR/QOptDialect.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
+#include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/QuantOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+/// Imports a .onnx or .fb model and runs the usual qopt-opt processing on its MLIR.
+static LogicalResult runOnModelFile(StringRef input, StringRef output, DialectRegistry &registry) {
+  std::string text;
+  {
+    MLIRContext context(registry);
+    llvm::SourceMgr sourceMgr;
+    SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+    OwningOpRef<ModuleOp> module = qopt::loadModel(input, &context);
+    if (!module)
+      return failure();
+    llvm::raw_string_ostream os(text);
+    module->print(os, OpPrintingFlags().enableDebugInfo());
+  }
+  std::string error;
+  auto out = openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << "qopt-opt: error: " << error << "\n";
+    return failure();
+  }
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  if (failed(MlirOptMain(out->os(), llvm::MemoryBuffer::getMemBufferCopy(text, input), registry,
+                         config)))
+    return failure();
+  out->keep();
+  return success();
+}
 
 int main(int argc, char **argv) {
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-  mlir::registerSymbolDCEPass();
-  mlir::qopt::registerQOptTransformsPasses();
+  registerCanonicalizerPass();
+  registerCSEPass();
+  registerSymbolDCEPass();
+  qopt::registerQOptTransformsPasses();
 
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::qopt::QOptDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                  mlir::quant::QuantizationDialect>();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "qopt optimizer driver: runs qopt passes on MLIR\n", registry));
+  DialectRegistry registry;
+  registry.insert<qopt::QOptDialect, func::FuncDialect, arith::ArithDialect,
+                  quant::QuantizationDialect>();
+  auto [input, output] = registerAndParseCLIOptions(
+      argc, argv,
+      "qopt optimizer driver: runs qopt passes on MLIR, or on a .onnx / .fb model it imports "
+      "first\n",
+      registry);
+  if (qopt::formatOf(input) != qopt::ModelFormat::MLIR)
+    return failed(runOnModelFile(input, output, registry)) ? 1 : 0;
+  return asMainReturnCode(MlirOptMain(argc, argv, input, output, registry));
 }
