@@ -25,8 +25,12 @@ summarize build
 
 bash "$root/scripts/build.sh" --sanitize
 echo "== testing build-sanitize/ (ASan + UBSan)"
+# allow_user_poisoning=0: LLVM's allocators poison their slabs by hand when the code including
+# their headers is built with ASan, but Debian's LLVM libraries are not, so they never unpoison
+# what they hand out and every MLIRContext would report use-after-poison. Real bugs (overflows,
+# use-after-free, leaks, undefined behaviour) are still reported.
 (cd "$root/build-sanitize" &&
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j2)
 summarize build-sanitize
 
