@@ -1,0 +1,128 @@
+// Calibration math against hand-computed results, and invariance to sample order and batching.
+#include "qopt/Quant/Calibration.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+using namespace mlir::qopt::calib;
+
+namespace {
+
+Histogram smallHistogram() {
+  // |x| counts over [0, 4) in unit bins: 8 in [0,1), 4 in [1,2), 2 in [2,3), 2 in [3,4).
+  Histogram h(4.0f, 4);
+  h.bins = {8, 4, 2, 2};
+  return h;
+}
+
+TEST(Calibration, EntropyMatchesHandComputedThreshold) {
+  // With 2 quantization levels the candidates are 2, 3 and 4 bins.
+  //  i=2: P = [8, 4+2+2] = [8, 8];  Q = [8 | 4] -> [8, 4]
+  //       KL = .5 ln(.5/.6667) + .5 ln(.5/.3333) = 0.05889
+  //  i=3: P = [8, 4, 2+2];  Q = [8 | (4+2)/2, (4+2)/2] = [8, 3, 3]
+  //       KL = .5 ln(.5/.5714) + 2 * .25 ln(.25/.2143) = 0.01031
+  //  i=4: P = [8, 4, 2, 2]; Q = [(8+4)/2, (8+4)/2 | (2+2)/2, (2+2)/2] = [6, 6, 2, 2]
+  //       KL = .5 ln(.5/.375) + .25 ln(.25/.375) = 0.04248
+  // The least divergence is at 3 bins: threshold 3.0.
+  EXPECT_DOUBLE_EQ(entropyThreshold(smallHistogram(), 2), 3.0);
+}
+
+TEST(Calibration, PercentileIsTheUpperEdgeOfTheBinReachingIt) {
+  Histogram h = smallHistogram(); // cumulative: 8, 12, 14, 16 of 16
+  EXPECT_DOUBLE_EQ(percentileThreshold(h, 50), 1.0);
+  EXPECT_DOUBLE_EQ(percentileThreshold(h, 75), 2.0);
+  EXPECT_DOUBLE_EQ(percentileThreshold(h, 90), 4.0);
+  EXPECT_DOUBLE_EQ(percentileThreshold(h, 100), 4.0);
+}
+
+TEST(Calibration, MSEMatchesHandComputedThreshold) {
+  // One step per side (levels = 1), so step = t; bin centers .5, 1.5, 2.5, 3.5.
+  //  t=1: 8 * 1/12 + 4 * .5^2 + 2 * 1.5^2 + 2 * 2.5^2 = 18.67
+  //  t=2: 12 * 4/12 + 2 * .5^2 + 2 * 1.5^2 = 9.0
+  //  t=3: 14 * 9/12 + 2 * .5^2 = 11.0
+  //  t=4: 16 * 16/12 = 21.33
+  EXPECT_DOUBLE_EQ(mseThreshold(smallHistogram(), 1), 2.0);
+}
+
+TEST(Calibration, ParseMethod) {
+  Method m;
+  double p;
+  std::string error;
+  ASSERT_TRUE(parseMethod("percentile=99.9", m, p, error));
+  EXPECT_EQ(m, Method::Percentile);
+  EXPECT_DOUBLE_EQ(p, 99.9);
+  ASSERT_TRUE(parseMethod("entropy", m, p, error));
+  EXPECT_EQ(m, Method::Entropy);
+  EXPECT_FALSE(parseMethod("percentile=150", m, p, error));
+  EXPECT_EQ(error, "percentile must be a number in (0, 100], got '150'");
+  EXPECT_FALSE(parseMethod("kl", m, p, error));
+  EXPECT_EQ(error, "unknown calibration method 'kl' (expected minmax, percentile[=P], entropy or mse)");
+}
+
+TEST(Calibration, NonNegativeDataKeepsZeroAsLowerBound) {
+  std::vector<float> v = {0, 0.5f, 1, 2, 8};
+  RangeStats s;
+  s.add(v.data(), v.size());
+  Histogram h(s.absMax(), 64);
+  h.add(v.data(), v.size());
+  Range r = chooseRange(Method::Percentile, s, h, 50);
+  EXPECT_EQ(r.lo, 0.0f);
+  EXPECT_LT(r.hi, 8.0f);
+  Range mm = chooseRange(Method::MinMax, s, h, 0);
+  EXPECT_EQ(mm.lo, 0.0f);
+  EXPECT_EQ(mm.hi, 8.0f);
+}
+
+/// Runs both calibration passes over `data` in batches of `batch` and returns each method's range.
+std::vector<Range> calibrate(const std::vector<float> &data, size_t batch) {
+  std::vector<RangeStats> partial;
+  for (size_t i = 0; i < data.size(); i += batch) {
+    RangeStats s;
+    s.add(data.data() + i, std::min(batch, data.size() - i));
+    partial.push_back(s);
+  }
+  RangeStats total;
+  for (const RangeStats &s : partial)
+    total.merge(s);
+  Histogram h(total.absMax(), 2048);
+  for (size_t i = 0; i < data.size(); i += batch) {
+    Histogram part(total.absMax(), 2048);
+    part.add(data.data() + i, std::min(batch, data.size() - i));
+    h.merge(part);
+  }
+  std::vector<Range> out;
+  for (Method m : {Method::MinMax, Method::Percentile, Method::Entropy, Method::MSE})
+    out.push_back(chooseRange(m, total, h, 99.9));
+  return out;
+}
+
+TEST(Calibration, EveryMethodIgnoresSampleOrderAndBatchSize) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.3f, 1.5f);
+  std::vector<float> data(20000);
+  for (float &v : data)
+    v = normal(rng);
+  data[123] = 25.0f; // an outlier the clipping methods should cut
+  std::vector<Range> expected = calibrate(data, data.size());
+  std::vector<float> shuffled = data;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  for (size_t batch : {size_t(1), size_t(7), size_t(64), size_t(5000)}) {
+    for (const std::vector<float> *d : {&data, &shuffled}) {
+      std::vector<Range> got = calibrate(*d, batch);
+      for (size_t m = 0; m < expected.size(); ++m) {
+        EXPECT_EQ(got[m].lo, expected[m].lo) << "method " << m << " batch " << batch;
+        EXPECT_EQ(got[m].hi, expected[m].hi) << "method " << m << " batch " << batch;
+      }
+    }
+  }
+  // The outlier sets min/max; percentile and entropy clip it. MSE weighs its clipping error
+  // against 20,000 tiny rounding errors and may keep most of it, but never more than min/max.
+  EXPECT_EQ(expected[0].hi, 25.0f);
+  EXPECT_LT(expected[1].hi, 12.0f);
+  EXPECT_LT(expected[2].hi, 12.0f);
+  EXPECT_LE(expected[3].hi, 25.0f);
+}
+
+} // namespace
