@@ -69,4 +69,34 @@ def RaiseDecomposedOpsPass : Pass<"qopt-raise-decomposed-ops", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qopt::QOptDialect"];
 }
 
+def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
+  let summary = "Run the fp32 function on calibration data and record each tensor's range";
+  let description = [{
+    Runs the function on the reference executor over a NumPy file of calibration samples (the
+    first dimension counts samples; the rest must match the function's single input), in two
+    passes: min/max first, then a 2048-bin histogram of |x| over [0, absmax]. Both only add counts
+    and take extremes, so the result does not depend on the sample order or the batch size.
+
+    Every op with a float result, and the input, gets a `qopt.calibration` dictionary:
+
+    ```mlir
+    %0 = qopt.relu %arg0 {qopt.calibration = {hi = 2.9 : f32, lo = 0.0 : f32, max = 3.0 : f32,
+                          method = "percentile", min = 0.0 : f32, samples = 512 : i64}} : ...
+    ```
+
+    `lo`/`hi` is the range the method chose (minmax | percentile[=P] | entropy | mse); `min`/`max`
+    are the observed extremes. Calibration data that is empty, of the wrong shape or dtype, or
+    holds NaN or Inf is rejected with the file, the expected and the actual.
+  }];
+  let options = [
+    Option<"data", "data", "std::string", /*default=*/"\"\"",
+           "calibration samples: a .npy file of float32 [N, input dims...]">,
+    Option<"method", "method", "std::string", /*default=*/"\"percentile=99.99\"",
+           "minmax | percentile[=P] | entropy | mse">,
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
+           "samples per run when the input's batch dimension is dynamic">,
+  ];
+  let dependentDialects = ["::mlir::qopt::QOptDialect"];
+}
+
 #endif // QOPT_TRANSFORMS_PASSES_TD
