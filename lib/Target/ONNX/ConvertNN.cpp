@@ -164,6 +164,41 @@ static DenseElementsAttr transposed2D(DenseElementsAttr c) {
   return DenseElementsAttr::get(RankedTensorType::get({cols, rows}, type.getElementType()), out);
 }
 
+/// x * factor, or x itself when factor is 1.
+static FailureOr<Value> scaledBy(NodeContext &ctx, Value x, float factor) {
+  if (factor == 1.0f)
+    return x;
+  Type elt = typeOf(x).getElementType();
+  Value f = ctx.constantValue(
+      DenseElementsAttr::get(RankedTensorType::get({}, elt), FloatAttr::get(elt, factor)), "");
+  return ctx.create<MulOp>(typeOf(x), x, f);
+}
+
+/// Gemm's "+ beta * C" when C is present and beta is not 0.
+static FailureOr<Value> addScaledC(NodeContext &ctx, Value y, float beta) {
+  if (!ctx.hasInput(2) || beta == 0.0f)
+    return y;
+  auto c = ctx.input(2);
+  if (failed(c))
+    return failure();
+  auto cv = scaledBy(ctx, *c, beta);
+  if (failed(cv))
+    return failure();
+  auto sumType = inferredType(ctx, shape::broadcast(typeOf(y).getShape(), typeOf(*cv).getShape()),
+                              typeOf(y).getElementType());
+  if (failed(sumType))
+    return failure();
+  return ctx.create<AddOp>(*sumType, y, *cv);
+}
+
+/// The transpose of a 2-D value.
+static FailureOr<Value> transposed(NodeContext &ctx, Value m) {
+  RankedTensorType t = typeOf(m);
+  return ctx.create<TransposeOp>(
+      RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)}, t.getElementType()), m,
+      ArrayRef<int64_t>{1, 0});
+}
+
 /// Gemm: Y = alpha * A' * B' + beta * C. With a constant B it becomes fully_connected (weights
 /// [N, K], alpha folded in); otherwise matmul, mul and add.
 static LogicalResult convertGemm(NodeContext &ctx) {
@@ -180,9 +215,7 @@ static LogicalResult convertGemm(NodeContext &ctx) {
   Type elt = at.getElementType();
   Value lhs = *a;
   if (transA) {
-    auto t = ctx.create<TransposeOp>(
-        RankedTensorType::get({at.getDimSize(1), at.getDimSize(0)}, elt), lhs,
-        ArrayRef<int64_t>{1, 0});
+    auto t = transposed(ctx, lhs);
     if (failed(t))
       return failure();
     lhs = *t;
@@ -216,31 +249,7 @@ static LogicalResult convertGemm(NodeContext &ctx) {
     auto y = ctx.create<FullyConnectedOp>(*type, lhs, weight, bias);
     if (failed(y))
       return failure();
-    Value result = *y;
-    if (ctx.hasInput(2) && !bias && beta != 0.0f) {
-      auto c = ctx.input(2);
-      if (failed(c))
-        return failure();
-      Value cv = *c;
-      if (beta != 1.0f) {
-        Value betaV = ctx.constantValue(
-            DenseElementsAttr::get(RankedTensorType::get({}, elt), FloatAttr::get(elt, beta)), "");
-        auto m = ctx.create<MulOp>(typeOf(cv), cv, betaV);
-        if (failed(m))
-          return failure();
-        cv = *m;
-      }
-      auto sumType = inferredType(ctx, shape::broadcast(type->getShape(), typeOf(cv).getShape()),
-                                  elt);
-      if (failed(sumType))
-        return failure();
-      auto s = ctx.create<AddOp>(*sumType, result, cv);
-      if (failed(s))
-        return failure();
-      result = *s;
-    }
-    ctx.setOutput(0, result);
-    return success();
+    return ctx.produce(bias ? *y : addScaledC(ctx, *y, beta));
   }
 
   auto b = ctx.input(1);
@@ -251,9 +260,7 @@ static LogicalResult convertGemm(NodeContext &ctx) {
   if (bt.getRank() != 2)
     return ctx.fail("B must be 2-D, got " + shape::str(bt.getShape()));
   if (transB) {
-    auto t = ctx.create<TransposeOp>(
-        RankedTensorType::get({bt.getDimSize(1), bt.getDimSize(0)}, elt), rhs,
-        ArrayRef<int64_t>{1, 0});
+    auto t = transposed(ctx, rhs);
     if (failed(t))
       return failure();
     rhs = *t;
@@ -261,39 +268,10 @@ static LogicalResult convertGemm(NodeContext &ctx) {
   auto y = buildMatMul(ctx, lhs, rhs);
   if (failed(y))
     return failure();
-  Value result = *y;
-  auto scalar = [&](float v) {
-    return ctx.constantValue(
-        DenseElementsAttr::get(RankedTensorType::get({}, elt), FloatAttr::get(elt, v)), "");
-  };
-  if (alpha != 1.0f) {
-    auto m = ctx.create<MulOp>(typeOf(result), result, scalar(alpha));
-    if (failed(m))
-      return failure();
-    result = *m;
-  }
-  if (ctx.hasInput(2) && beta != 0.0f) {
-    auto c = ctx.input(2);
-    if (failed(c))
-      return failure();
-    Value cv = *c;
-    if (beta != 1.0f) {
-      auto m = ctx.create<MulOp>(typeOf(cv), cv, scalar(beta));
-      if (failed(m))
-        return failure();
-      cv = *m;
-    }
-    auto sumType =
-        inferredType(ctx, shape::broadcast(typeOf(result).getShape(), typeOf(cv).getShape()), elt);
-    if (failed(sumType))
-      return failure();
-    auto s = ctx.create<AddOp>(*sumType, result, cv);
-    if (failed(s))
-      return failure();
-    result = *s;
-  }
-  ctx.setOutput(0, result);
-  return success();
+  auto scaledY = scaledBy(ctx, *y, alpha);
+  if (failed(scaledY))
+    return failure();
+  return ctx.produce(addScaledC(ctx, *scaledY, beta));
 }
 
 static LogicalResult convertBatchNorm(NodeContext &ctx) {
