@@ -9,9 +9,11 @@ start=$SECONDS
 summarize() {
   local out="$root/$1/test/Integration/Output"
   echo "== measured in $1:"
-  for m in mlp cnn; do
-    f="$out/fashion-mnist.test.tmp/$m.summary"
-    [ -f "$f" ] && echo "   fashion-mnist $m: $(grep -E 'agreement|accuracy' "$f" | grep -v PASS | tr -s ' ' | paste -sd';')"
+  for t in fashion-mnist fashion-mnist-int8; do
+    for m in mlp cnn; do
+      f="$out/$t.test.tmp/$m.summary"
+      [ -f "$f" ] && echo "   $t $m: $(grep -E 'agreement|accuracy' "$f" | grep -v PASS | tr -s ' ' | paste -sd';')"
+    done
   done
   f="$out/onnx-conformance.test.tmp.log"
   [ -f "$f" ] && echo "   onnx conformance: $(tail -1 "$f") ($(grep '^supported cases' "$f"))"

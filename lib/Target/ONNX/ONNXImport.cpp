@@ -2,6 +2,7 @@
 // error collection. The op converters live in Convert*.cpp, one file per op family.
 #include "qopt/Target/ONNX/ONNXImport.h"
 #include "GraphImporter.h"
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -267,16 +268,6 @@ LogicalResult NodeContext::verifyCreated(Operation *op) {
     return fail(captured);
   }
   return success();
-}
-
-/// A resource key MLIR can print unquoted: ONNX names like "onnx::Conv_12" are not.
-static std::string resourceKey(StringRef name) {
-  std::string key;
-  for (char c : name)
-    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
-  if (key.empty() || !(llvm::isAlpha(key[0]) || key[0] == '_'))
-    key = "c_" + key;
-  return key;
 }
 
 Value NodeContext::constantValue(DenseElementsAttr value, StringRef name) {

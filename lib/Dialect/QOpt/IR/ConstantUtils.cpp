@@ -1,6 +1,7 @@
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::qopt {
 
@@ -27,12 +28,21 @@ std::optional<std::vector<float>> readF32Constant(ElementsAttr value) {
   return std::nullopt;
 }
 
+std::string resourceKey(llvm::StringRef name) {
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || !(llvm::isAlpha(key[0]) || key[0] == '_'))
+    key = "c_" + key;
+  return key;
+}
+
 ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
                              llvm::StringRef hint) {
   if (type.getNumElements() <= kInlineLimit)
     return DenseElementsAttr::get(type, values);
   return DenseResourceElementsAttr::get(
-      type, hint, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+      type, resourceKey(hint), HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
 }
 
 } // namespace mlir::qopt

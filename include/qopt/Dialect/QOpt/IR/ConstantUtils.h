@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace mlir::qopt {
@@ -12,6 +13,10 @@ namespace mlir::qopt {
 /// The values of an f32 constant in row-major order (a splat expanded), or nullopt when `value`
 /// is not an f32 dense or dense_resource constant with data.
 std::optional<std::vector<float>> readF32Constant(ElementsAttr value);
+
+/// A dense_resource key MLIR prints and parses back unquoted, derived from a name such as an ONNX
+/// initializer's ("onnx::Conv_12" -> "onnx__Conv_12").
+std::string resourceKey(llvm::StringRef name);
 
 /// An f32 constant of `type` holding `values`: inline when small, else a dense_resource blob
 /// named after `hint`, so large weights never print inline.

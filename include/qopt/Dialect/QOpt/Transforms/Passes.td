@@ -99,4 +99,39 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qopt::QOptDialect"];
 }
 
+def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
+  let summary = "Quantize the inputs of fully_connected, conv2d and matmul to int8";
+  let description = [{
+    For every f32 fully_connected, conv2d and matmul:
+
+    - a constant weight becomes per-output-channel symmetric i8 in [-127, 127]
+      (scale = max |w_c| / 127), stored as i8 behind a qopt.dequantize;
+    - each activation operand gets a qopt.quantize / qopt.dequantize pair with per-tensor
+      parameters from its `qopt.calibration` range (run qopt-calibrate first): asymmetric u8
+      (the default) or symmetric i8. A value feeding several ops is quantized once.
+
+    The result is the QDQ form: the reference executor runs it with exact integer rounding and
+    saturation, and qopt-fold-quant-dequant turns each dq -> op -> q into an integer op. Before:
+
+    ```mlir
+    %y = qopt.fully_connected %x, %w, %b : (tensor<?x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %xq = qopt.quantize %x : (tensor<?x4xf32>) -> tensor<?x4x!quant.uniform<u8:f32, 0.0157:128>>
+    %xd = qopt.dequantize %xq : ... -> tensor<?x4xf32>
+    %wq = qopt.constant dense<...> : tensor<3x4xi8> -> tensor<3x4x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %wd = qopt.dequantize %wq : ... -> tensor<3x4xf32>
+    %y = qopt.fully_connected %xd, %wd, %b {qopt.precision = "i8"} : ...
+    ```
+  }];
+  let options = [
+    Option<"activations", "activations", "std::string", /*default=*/"\"u8\"",
+           "activation scheme: u8 (asymmetric) or i8 (symmetric)">,
+  ];
+  let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
+}
+
 #endif // QOPT_TRANSFORMS_PASSES_TD
