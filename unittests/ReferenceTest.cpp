@@ -603,8 +603,62 @@ TEST_F(ReferenceTest, UnsupportedOpErrorNamesTheLayer) {
     })mlir",
                   {floats({1, 2}, {1, 2})}, error);
   EXPECT_TRUE(failed(r));
-  EXPECT_EQ(error.rfind("'fc1' (qopt.fully_connected): weight is quantized", 0), 0u) << error;
-  EXPECT_NE(error.find("not supported by the reference executor yet"), std::string::npos);
+  EXPECT_EQ(error.rfind("'fc1' (qopt.fully_connected): input is float but weight is quantized",
+                        0),
+            0u)
+      << error;
+}
+
+// The integer semantics of QuantMath.h worked out by hand: acc = sum (x - zx)(w - zw) + bias_q,
+// real = acc * sx * sw[n], then the activation, then quantize to the result.
+TEST_F(ReferenceTest, QuantizedFullyConnectedIsExactInteger) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>) -> (tensor<1x2x!quant.uniform<u8:f32, 0.25:2>>, tensor<1x2xf32>) {
+      %w = qopt.constant dense<[[4, 2], [1, -3]]> : tensor<2x2xi8> -> tensor<2x2x!quant.uniform<i8:f32:0, {0.25, 1.0}>>
+      %b = qopt.constant dense<[3, -20]> : tensor<2xi32> -> tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.5}>>
+      %y = qopt.fully_connected %x, %w, %b {activation = #qopt.activation<relu>} : (tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>, tensor<2x2x!quant.uniform<i8:f32:0, {0.25, 1.0}>>, tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.5}>>) -> tensor<1x2x!quant.uniform<u8:f32, 0.25:2>>
+      %z = qopt.fully_connected %x, %w, %b : (tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>, tensor<2x2x!quant.uniform<i8:f32:0, {0.25, 1.0}>>, tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.5}>>) -> tensor<1x2xf32>
+      return %y, %z : tensor<1x2x!quant.uniform<u8:f32, 0.25:2>>, tensor<1x2xf32>
+    })mlir",
+               {ints({1, 2}, {12, 8})});
+  ASSERT_EQ(r.size(), 2u);
+  // Centered x = [2, -2]; dots [4, 8]; plus bias [7, -12]; real [0.875, -6]; relu [0.875, 0];
+  // 0.875 / 0.25 = 3.5 rounds to 4 (even), + zp 2.
+  EXPECT_EQ(r[0].i, (std::vector<int64_t>{6, 2}));
+  expectFloats(r[1], {1, 2}, {0.875f, -6.0f});
+}
+
+TEST_F(ReferenceTest, QuantizedConvAndMatMul) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<1x1x2x2x!quant.uniform<u8:f32, 1.0:3>>, %a: tensor<1x2x!quant.uniform<i8:f32, 0.5>>) -> (tensor<1x1x1x1x!quant.uniform<i8:f32, 1.0>>, tensor<1x1xf32>) {
+      %w = qopt.constant dense<[[[[1, -1], [2, 1]]]]> : tensor<1x1x2x2xi8> -> tensor<1x1x2x2x!quant.uniform<i8:f32:0, {0.5}>>
+      %y = qopt.conv2d %x, %w : (tensor<1x1x2x2x!quant.uniform<u8:f32, 1.0:3>>, tensor<1x1x2x2x!quant.uniform<i8:f32:0, {0.5}>>) -> tensor<1x1x1x1x!quant.uniform<i8:f32, 1.0>>
+      %b = qopt.constant dense<[[2], [3]]> : tensor<2x1xi8> -> tensor<2x1x!quant.uniform<i8:f32, 2.0:1>>
+      %m = qopt.matmul %a, %b : (tensor<1x2x!quant.uniform<i8:f32, 0.5>>, tensor<2x1x!quant.uniform<i8:f32, 2.0:1>>) -> tensor<1x1xf32>
+      return %y, %m : tensor<1x1x1x1x!quant.uniform<i8:f32, 1.0>>, tensor<1x1xf32>
+    })mlir",
+               {ints({1, 1, 2, 2}, {4, 5, 6, 3}), ints({1, 2}, {1, 2})});
+  ASSERT_EQ(r.size(), 2u);
+  // conv: centered x [1, 2, 3, 0] . w [1, -1, 2, 1] = 5; real 2.5 rounds to 2 (even).
+  EXPECT_EQ(r[0].i, (std::vector<int64_t>{2}));
+  // matmul: [1, 2] . ([2, 3] - 1) = 5, times 0.5 * 2.0.
+  expectFloats(r[1], {1, 1}, {5.0f});
+}
+
+TEST_F(ReferenceTest, QuantizedBiasWithTheWrongScaleIsAnError) {
+  std::string error;
+  auto r = tryRun(R"mlir(
+    func.func @f(%x: tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>) -> tensor<1x1xf32> {
+      %w = qopt.constant dense<[[4, 2]]> : tensor<1x2xi8> -> tensor<1x2x!quant.uniform<i8:f32:0, {0.25}>>
+      %b = qopt.constant dense<[3]> : tensor<1xi32> -> tensor<1x!quant.uniform<i32:f32:0, {0.5}>>
+      %y = qopt.fully_connected %x, %w, %b : (tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>, tensor<1x2x!quant.uniform<i8:f32:0, {0.25}>>, tensor<1x!quant.uniform<i32:f32:0, {0.5}>>) -> tensor<1x1xf32> loc("fc")
+      return %y : tensor<1x1xf32>
+    })mlir",
+                  {ints({1, 2}, {12, 8})}, error);
+  EXPECT_TRUE(failed(r));
+  EXPECT_NE(error.find("'fc' (qopt.fully_connected): bias channel 0 has scale 0.5"),
+            std::string::npos)
+      << error;
 }
 
 } // namespace

@@ -1,42 +1,60 @@
-// fully_connected, matmul and conv2d. Dot products accumulate in double (see Executor.h), the bias
-// is added to the double sum, and the result is rounded to float32 once before the fused
-// activation.
+// fully_connected, matmul and conv2d, float or quantized. The operands are read as doubles (float
+// values, or centered integers q - zp), dot products accumulate in double (exact for integers, see
+// Executor.h for floats), and LinearEpilogue turns each sum into the result with the bias, the
+// scale, the fused activation and the result's quantization, as QuantMath.h defines.
 #include "Kernels.h"
+#include "QuantizedOperands.h"
+
+#include "mlir/Dialect/Quant/QuantTypes.h"
 
 namespace mlir::qopt::ref::detail {
 
 static const Tensor *optional(Lookup get, Value v) { return v ? &get(v) : nullptr; }
 
-/// Checks the float operands of a linear op; the bias is optional.
-static LogicalResult checkOperands(const Tensor &x, const Tensor &w, const Tensor *b,
-                                   std::string &err) {
-  if (failed(requireFloat(x, "input", err)) || failed(requireFloat(w, "weight", err)))
+/// Reads the input and weight of fully_connected / conv2d. A per-axis weight must be quantized
+/// along dimension 0, the output channel.
+static LogicalResult readOperands(const Tensor &x, const Tensor &w, LinearOperand &xo,
+                                  LinearOperand &wo, std::string &err) {
+  FailureOr<LinearOperand> a = linearOperand(x, "input", err);
+  if (failed(a))
     return failure();
-  if (b && failed(requireFloat(*b, "bias", err)))
+  FailureOr<LinearOperand> b = linearOperand(w, "weight", err);
+  if (failed(b))
     return failure();
+  if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(w.elementType);
+      axis && axis.getQuantizedDimension() != 0)
+    return fail(err, "weight is quantized along dimension " +
+                         Twine(axis.getQuantizedDimension()) +
+                         ", expected 0 (the output channel)");
+  xo = std::move(*a);
+  wo = std::move(*b);
   return success();
 }
 
 LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, std::string &err) {
   const Tensor &x = get(op.getInput()), &w = get(op.getWeight());
   const Tensor *b = optional(get, op.getBias());
-  if (failed(checkOperands(x, w, b, err)))
+  LinearOperand xo, wo;
+  if (failed(readOperands(x, w, xo, wo, err)))
     return failure();
   ArrayRef<int64_t> biasShape = b ? ArrayRef<int64_t>(b->shape) : ArrayRef<int64_t>();
   if (failed(makeResult(op, shape::fullyConnected(x.shape, w.shape, b ? &biasShape : nullptr), out,
                         err)))
     return failure();
+  FailureOr<LinearEpilogue> epilogue =
+      LinearEpilogue::get(xo, wo, b, op.getActivation(), out, err);
+  if (failed(epilogue))
+    return failure();
   int64_t n = w.shape[0], k = w.shape[1];
   int64_t m = product(ArrayRef<int64_t>(x.shape).drop_back());
-  Activation act = op.getActivation();
   for (int64_t row = 0; row < m; ++row) {
-    const float *xr = x.f.data() + row * k;
+    const double *xr = xo.v.data() + row * k;
     for (int64_t col = 0; col < n; ++col) {
-      const float *wr = w.f.data() + col * k;
-      double acc = b ? (double)b->f[col] : 0.0;
+      const double *wr = wo.v.data() + col * k;
+      double acc = 0.0;
       for (int64_t j = 0; j < k; ++j)
-        acc += (double)xr[j] * (double)wr[j];
-      out.f[row * n + col] = applyActivation(act, (float)acc);
+        acc += xr[j] * wr[j];
+      epilogue->store(row * n + col, col, acc);
     }
   }
   return success();
@@ -44,9 +62,19 @@ LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, st
 
 LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err) {
   const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
-  if (failed(requireFloat(a, "lhs", err)) || failed(requireFloat(b, "rhs", err)))
+  FailureOr<LinearOperand> ao = linearOperand(a, "lhs", err);
+  if (failed(ao))
     return failure();
+  FailureOr<LinearOperand> bo = linearOperand(b, "rhs", err);
+  if (failed(bo))
+    return failure();
+  if (bo->quantized && bo->params.dim != 1)
+    return fail(err, "a quantized rhs must be quantized per tensor");
   if (failed(makeResult(op, shape::matmul(a.shape, b.shape), out, err)))
+    return failure();
+  FailureOr<LinearEpilogue> epilogue =
+      LinearEpilogue::get(*ao, *bo, nullptr, Activation::none, out, err);
+  if (failed(epilogue))
     return failure();
   ArrayRef<int64_t> outShape = out.shape;
   int64_t m = a.shape[a.shape.size() - 2], k = a.shape.back(), n = b.shape.back();
@@ -58,15 +86,15 @@ LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err) 
       broadcastStrides(ArrayRef<int64_t>(b.shape).drop_back(2), batch);
   int64_t numBatches = product(batch);
   for (int64_t bi = 0; bi < numBatches; ++bi) {
-    const float *am = a.f.data() + offsetOf(bi, batch, aStrides) * m * k;
-    const float *bm = b.f.data() + offsetOf(bi, batch, bStrides) * k * n;
-    float *om = out.f.data() + bi * m * n;
+    const double *am = ao->v.data() + offsetOf(bi, batch, aStrides) * m * k;
+    const double *bm = bo->v.data() + offsetOf(bi, batch, bStrides) * k * n;
+    int64_t om = bi * m * n;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         double acc = 0.0;
         for (int64_t p = 0; p < k; ++p)
-          acc += (double)am[i * k + p] * (double)bm[p * n + j];
-        om[i * n + j] = (float)acc;
+          acc += am[i * k + p] * bm[p * n + j];
+        epilogue->store(om + i * n + j, 0, acc);
       }
   }
   return success();
@@ -75,7 +103,8 @@ LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err) 
 LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err) {
   const Tensor &x = get(op.getInput()), &w = get(op.getWeight());
   const Tensor *b = optional(get, op.getBias());
-  if (failed(checkOperands(x, w, b, err)))
+  LinearOperand xo, wo;
+  if (failed(readOperands(x, w, xo, wo, err)))
     return failure();
   ArrayRef<int64_t> biasShape = b ? ArrayRef<int64_t>(b->shape) : ArrayRef<int64_t>();
   ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dil = op.getDilations();
@@ -85,33 +114,37 @@ LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err) 
                                       dil, groups),
                         out, err)))
     return failure();
+  FailureOr<LinearEpilogue> epilogue =
+      LinearEpilogue::get(xo, wo, b, op.getActivation(), out, err);
+  if (failed(epilogue))
+    return failure();
   int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   int64_t oh = out.shape[2], ow = out.shape[3];
   int64_t og = o / groups;
-  Activation act = op.getActivation();
+  // Padding contributes nothing: a padded input is real 0, i.e. q = zero point, centered 0.
   for (int64_t nb = 0; nb < batch; ++nb)
     for (int64_t oc = 0; oc < o; ++oc) {
       int64_t firstIn = (oc / og) * cg; // first input channel of this output channel's group
-      const float *wo = w.f.data() + oc * cg * kh * kw;
+      const double *wo_ = wo.v.data() + oc * cg * kh * kw;
       for (int64_t y = 0; y < oh; ++y)
-        for (int64_t xo = 0; xo < ow; ++xo) {
-          double acc = b ? (double)b->f[oc] : 0.0;
+        for (int64_t xo_ = 0; xo_ < ow; ++xo_) {
+          double acc = 0.0;
           for (int64_t ic = 0; ic < cg; ++ic) {
-            const float *xc = x.f.data() + (nb * c + firstIn + ic) * h * wd;
+            const double *xc = xo.v.data() + (nb * c + firstIn + ic) * h * wd;
             for (int64_t i = 0; i < kh; ++i) {
               int64_t iy = y * strides[0] - pads[0] + i * dil[0];
               if (iy < 0 || iy >= h)
                 continue;
               for (int64_t j = 0; j < kw; ++j) {
-                int64_t ix = xo * strides[1] - pads[1] + j * dil[1];
+                int64_t ix = xo_ * strides[1] - pads[1] + j * dil[1];
                 if (ix < 0 || ix >= wd)
                   continue;
-                acc += (double)xc[iy * wd + ix] * (double)wo[(ic * kh + i) * kw + j];
+                acc += xc[iy * wd + ix] * wo_[(ic * kh + i) * kw + j];
               }
             }
           }
-          out.f[((nb * o + oc) * oh + y) * ow + xo] = applyActivation(act, (float)acc);
+          epilogue->store(((nb * o + oc) * oh + y) * ow + xo_, oc, acc);
         }
     }
   return success();

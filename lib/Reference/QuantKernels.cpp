@@ -1,22 +1,12 @@
 // quantize, dequantize and requantize, per tensor or per axis, exactly as QuantMath.h defines them.
 #include "Kernels.h"
+#include "QuantizedOperands.h"
 
 #include "qopt/Quant/QuantMath.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 namespace mlir::qopt::ref::detail {
-namespace {
-
-/// The quantization parameters of each element of a tensor of a given shape.
-struct QuantParams {
-  SmallVector<float> scales;
-  SmallVector<int64_t> zeroPoints;
-  int64_t qmin = 0, qmax = 0;
-  // Element k belongs to channel (k / inner) % dim; a per-tensor type is one channel.
-  int64_t inner = 1, dim = 1;
-
-  float scale(int64_t k) const { return scales[(k / inner) % dim]; }
-  int64_t zeroPoint(int64_t k) const { return zeroPoints[(k / inner) % dim]; }
-};
 
 FailureOr<QuantParams> paramsOf(Type elt, ArrayRef<int64_t> shape, StringRef what,
                                 std::string &err) {
@@ -50,6 +40,8 @@ FailureOr<QuantParams> paramsOf(Type elt, ArrayRef<int64_t> shape, StringRef wha
     p.inner = p.dim = 1; // an empty tensor: no element asks for a channel
   return p;
 }
+
+namespace {
 
 shape::Result sameShape(const Tensor &t) {
   return shape::Result::ok(shape::Shape(t.shape.begin(), t.shape.end()));
@@ -96,6 +88,98 @@ LogicalResult runRequantize(RequantizeOp op, Lookup get, Tensor &out, std::strin
     out.i[k] = quant_math::requantize(in.i[k], pin->scale(k), pin->zeroPoint(k), pout->scale(k),
                                       pout->zeroPoint(k), pout->qmin, pout->qmax);
   return success();
+}
+
+} // namespace mlir::qopt::ref::detail
+
+namespace mlir::qopt::ref::detail {
+
+FailureOr<LinearOperand> linearOperand(const Tensor &t, StringRef what, std::string &err) {
+  LinearOperand o;
+  if (t.isFloat()) {
+    o.v.assign(t.f.begin(), t.f.end());
+    return o;
+  }
+  FailureOr<QuantParams> p = paramsOf(t.elementType, t.shape, what, err);
+  if (failed(p))
+    return failure();
+  o.quantized = true;
+  o.params = *p;
+  o.v.resize(t.i.size());
+  for (size_t k = 0; k < t.i.size(); ++k)
+    o.v[k] = (double)(t.i[k] - p->zeroPoint(k));
+  return o;
+}
+
+FailureOr<LinearEpilogue> LinearEpilogue::get(const LinearOperand &x, const LinearOperand &w,
+                                              const Tensor *bias, Activation act, Tensor &out,
+                                              std::string &err) {
+  LinearEpilogue e(out);
+  e.act = act;
+  e.bias = bias;
+  e.quantized = x.quantized;
+  if (x.quantized != w.quantized)
+    return fail(err, Twine("input is ") + (x.quantized ? "quantized" : "float") + " but weight is " +
+                         (w.quantized ? "quantized" : "float") +
+                         ": a linear op takes both quantized or both float");
+  if (!x.quantized) {
+    if (!out.isFloat())
+      return fail(err, "a float op cannot have the quantized result " + typeStr(out.elementType));
+    if (bias && failed(requireFloat(*bias, "bias", err)))
+      return failure();
+    return e;
+  }
+  if (x.params.dim != 1)
+    return fail(err, "a quantized input must be quantized per tensor");
+  int64_t channels = w.params.dim == 1 ? 1 : w.params.dim;
+  for (int64_t c = 0; c < channels; ++c)
+    e.accScales.push_back(quant_math::accScale(x.params.scales[0], w.params.scales[c]));
+  if (bias && !bias->isFloat()) {
+    FailureOr<QuantParams> bp = paramsOf(bias->elementType, bias->shape, "bias", err);
+    if (failed(bp))
+      return failure();
+    for (int64_t c = 0; c < bp->dim; ++c) {
+      float want = e.accScales[channels == 1 ? 0 : c];
+      if (bp->zeroPoints[c] != 0 || std::fabs(bp->scales[c] - want) > 1e-6f * want)
+        return fail(err, "bias channel " + Twine(c) + " has scale " + llvm::formatv("{0:g}", bp->scales[c]).str() +
+                             " and zero point " + Twine(bp->zeroPoints[c]) +
+                             ", expected input scale * weight scale = " + llvm::formatv("{0:g}", want).str() +
+                             " and 0");
+    }
+  }
+  if (!out.isFloat()) {
+    FailureOr<QuantParams> op = paramsOf(out.elementType, out.shape, "result", err);
+    if (failed(op))
+      return failure();
+    if (op->dim != 1)
+      return fail(err, "a quantized result must be quantized per tensor");
+    e.outParams = *op;
+  }
+  return e;
+}
+
+void LinearEpilogue::store(int64_t index, int64_t channel, double dot) const {
+  float y;
+  if (!quantized) {
+    y = applyActivation(act, (float)(dot + (bias ? (double)bias->f[channel] : 0.0)));
+  } else {
+    // `dot` is a sum of integer products, exact in double.
+    int64_t acc = (int64_t)dot;
+    float real;
+    if (bias && !bias->isFloat()) {
+      acc += bias->i[channel];
+      real = (float)acc * accScales[accScales.size() == 1 ? 0 : channel];
+    } else {
+      real = (float)acc * accScales[accScales.size() == 1 ? 0 : channel] +
+             (bias ? bias->f[channel] : 0.0f);
+    }
+    y = applyActivation(act, real);
+  }
+  if (outParams)
+    out.i[index] = quant_math::quantize(y, outParams->scales[0], outParams->zeroPoints[0],
+                                        outParams->qmin, outParams->qmax);
+  else
+    out.f[index] = y;
 }
 
 } // namespace mlir::qopt::ref::detail

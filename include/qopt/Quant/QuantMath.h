@@ -78,6 +78,26 @@ inline int64_t requantize(int64_t q, float inScale, int64_t inZp, float outScale
   return quantize(dequantize(q, inScale, inZp), outScale, outZp, qmin, qmax);
 }
 
+/// Quantized linear ops (fully_connected, conv2d, matmul with quantized operands).
+///
+///   acc    = sum_k (x_q - x_zp) * (w_q - w_zp[n]) + bias_q[n]      exact, in int64
+///   real   = (float)acc * accScale(x_scale, w_scale[n])              float32
+///   y      = activation(real)
+///   result = quantize(y, out_scale, out_zp, qmin, qmax)   or y itself for a float result
+///
+/// bias_q is i32 with scale x_scale * w_scale[n] and zero point 0 (DESIGN.md). For relu / relu6
+/// the activation is a clamp of the real value, i.e. of q to [zp, ...]; generated kernels that use
+/// a fixed-point multiplier instead of the float32 product are tested against this definition.
+/// Accumulating in int64 equals the int32 accumulation of the kernels as long as the sum fits,
+/// which holds for u8 x i8 products up to K = 66,000 terms.
+inline float accScale(float xScale, float wScale) { return xScale * wScale; }
+
+/// The i32 storage of a float bias at scale x_scale * w_scale (round half to even, saturating).
+inline int64_t quantizeBias(float b, float xScale, float wScale) {
+  return quantize(b, accScale(xScale, wScale), 0, std::numeric_limits<int32_t>::min(),
+                  std::numeric_limits<int32_t>::max());
+}
+
 /// The full range of a `bits`-wide storage integer (the default qmin/qmax of a quant type without
 /// an explicit narrow range such as i8<-127:127>). `bits` is in [1, 64]; u64 is capped at INT64_MAX
 /// because quantized values travel as int64_t.
