@@ -662,3 +662,16 @@ TEST_F(ReferenceTest, QuantizedBiasWithTheWrongScaleIsAnError) {
 }
 
 } // namespace
+
+namespace {
+TEST_F(ReferenceTest, QuantizedMaxPoolTakesTheMaxStorage) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<1x1x2x2x!quant.uniform<u8:f32, 0.5:3>>) -> tensor<1x1x1x1x!quant.uniform<u8:f32, 0.5:3>> {
+      %y = qopt.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x1x2x2x!quant.uniform<u8:f32, 0.5:3>>) -> tensor<1x1x1x1x!quant.uniform<u8:f32, 0.5:3>>
+      return %y : tensor<1x1x1x1x!quant.uniform<u8:f32, 0.5:3>>
+    })mlir",
+               {ints({1, 1, 2, 2}, {0, 7, 255, 3})});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].i, (std::vector<int64_t>{255}));
+}
+} // namespace

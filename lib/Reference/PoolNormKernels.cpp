@@ -1,6 +1,9 @@
 // layer_norm, batch_norm and the pooling ops. Means and variances accumulate in double.
 #include "Kernels.h"
 
+#include "mlir/Dialect/Quant/QuantTypes.h"
+#include <type_traits>
+
 #include <cmath>
 #include <limits>
 
@@ -104,37 +107,58 @@ void forEachPlane(const Tensor &x, Tensor &out, Fn fn) {
 }
 } // namespace
 
+/// The max over each window of one plane; out-of-bounds taps are skipped (padding never wins).
+/// T is float, or int64_t for quantized storage: the max of q is the max of the real values since
+/// scales are positive.
+template <typename T>
+static void maxPoolPlane(const Window &g, const T *in, T *o) {
+  for (int64_t y = 0; y < g.oh; ++y)
+    for (int64_t xo = 0; xo < g.ow; ++xo) {
+      T best = std::numeric_limits<T>::lowest();
+      if constexpr (std::is_floating_point_v<T>)
+        best = -std::numeric_limits<T>::infinity();
+      for (int64_t i = 0; i < g.kh; ++i) {
+        int64_t iy = y * g.sh - g.padTop + i * g.dh;
+        if (iy < 0 || iy >= g.h)
+          continue;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          int64_t ix = xo * g.sw - g.padLeft + j * g.dw;
+          if (ix < 0 || ix >= g.w)
+            continue;
+          T v = in[iy * g.w + ix];
+          bool isNaN = false;
+          if constexpr (std::is_floating_point_v<T>)
+            isNaN = std::isnan(v);
+          if (v > best || isNaN) // NaN propagates, as in PyTorch
+            best = v;
+        }
+      }
+      o[y * g.ow + xo] = best;
+    }
+}
+
 LogicalResult runMaxPool2D(MaxPool2DOp op, Lookup get, Tensor &out, std::string &err) {
   const Tensor &x = get(op.getInput());
-  if (failed(requireFloat(x, "input", err)))
+  bool quantized = isa_and_nonnull<quant::UniformQuantizedType>(x.elementType);
+  if (!quantized && failed(requireFloat(x, "input", err)))
     return failure();
   if (failed(makeResult(op,
                         shape::pool2d(x.shape, op.getKernel(), op.getStrides(), op.getPads(),
                                       op.getDilations(), op.getCeilMode()),
                         out, err)))
     return failure();
+  if (quantized && out.elementType != x.elementType)
+    return fail(err, "a quantized max_pool2d keeps its input's type " + typeStr(x.elementType) +
+                         ", the result is " + typeStr(out.elementType));
   Window g = windowOf(x, out, op.getKernel(), op.getStrides(), op.getPads(), op.getDilations());
-  forEachPlane(x, out, [&](const float *in, float *o) {
-    for (int64_t y = 0; y < g.oh; ++y)
-      for (int64_t xo = 0; xo < g.ow; ++xo) {
-        // Padding never wins: out-of-bounds taps are skipped rather than read as 0 or -inf.
-        float best = -std::numeric_limits<float>::infinity();
-        for (int64_t i = 0; i < g.kh; ++i) {
-          int64_t iy = y * g.sh - g.padTop + i * g.dh;
-          if (iy < 0 || iy >= g.h)
-            continue;
-          for (int64_t j = 0; j < g.kw; ++j) {
-            int64_t ix = xo * g.sw - g.padLeft + j * g.dw;
-            if (ix < 0 || ix >= g.w)
-              continue;
-            float v = in[iy * g.w + ix];
-            if (v > best || std::isnan(v)) // NaN propagates, as in PyTorch
-              best = v;
-          }
-        }
-        o[y * g.ow + xo] = best;
-      }
-  });
+  int64_t planes = x.shape[0] * x.shape[1];
+  int64_t inPlane = x.shape[2] * x.shape[3], outPlane = out.shape[2] * out.shape[3];
+  for (int64_t p = 0; p < planes; ++p) {
+    if (quantized)
+      maxPoolPlane(g, x.i.data() + p * inPlane, out.i.data() + p * outPlane);
+    else
+      maxPoolPlane(g, x.f.data() + p * inPlane, out.f.data() + p * outPlane);
+  }
   return success();
 }
 
