@@ -37,12 +37,32 @@ std::string resourceKey(llvm::StringRef name) {
   return key;
 }
 
-ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
-                             llvm::StringRef hint) {
+template <typename T>
+static ElementsAttr makeConstant(RankedTensorType type, llvm::ArrayRef<T> values,
+                                 llvm::StringRef hint) {
   if (type.getNumElements() <= kInlineLimit)
     return DenseElementsAttr::get(type, values);
   return DenseResourceElementsAttr::get(
       type, resourceKey(hint), HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+}
+
+ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
+                             llvm::StringRef hint) {
+  return makeConstant(type, values, hint);
+}
+ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int8_t> values,
+                             llvm::StringRef hint) {
+  return makeConstant(type, values, hint);
+}
+ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int32_t> values,
+                             llvm::StringRef hint) {
+  return makeConstant(type, values, hint);
+}
+
+std::string layerName(Location loc, llvm::StringRef fallback) {
+  if (auto name = loc->findInstanceOf<NameLoc>())
+    return name.getName().str();
+  return fallback.str();
 }
 
 } // namespace mlir::qopt

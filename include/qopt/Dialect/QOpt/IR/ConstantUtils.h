@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ std::string resourceKey(llvm::StringRef name);
 /// named after `hint`, so large weights never print inline.
 ElementsAttr makeF32Constant(RankedTensorType type, llvm::ArrayRef<float> values,
                              llvm::StringRef hint);
+
+/// Integer storage constants (quantized weights and biases) in the same way: `type` has the
+/// storage element type (i8 / i32), inline when small, else a blob named after `hint`.
+ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int8_t> values,
+                             llvm::StringRef hint);
+ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int32_t> values,
+                             llvm::StringRef hint);
+
+/// The name of the layer at a location (the ONNX node name kept by the importer), or `fallback`.
+std::string layerName(Location loc, llvm::StringRef fallback);
 
 } // namespace mlir::qopt
 

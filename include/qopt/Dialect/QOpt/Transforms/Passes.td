@@ -134,4 +134,55 @@ def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
 }
 
+def FusePass : Pass<"qopt-fuse", "func::FuncOp"> {
+  let summary = "Fuse a linear op with its bias, activation and requantization into one op";
+  let description = [{
+    - `matmul %x, %W` with a constant 2-D `W` becomes `fully_connected %x, transpose(W)`;
+    - `add(linear, c)` with a constant `c` that varies only along the output channel (the last
+      dimension of fully_connected, dimension 1 of conv2d) becomes the linear op's bias;
+    - relu, clamp(0, 6) / clamp(0, inf), sigmoid, tanh and exact gelu of a fully_connected or
+      conv2d become its `activation`;
+    - `requantize` of a quantized linear op becomes the op's result type.
+    Only a linear op whose result has no other user is fused. Before:
+    ```mlir
+    %m = qopt.matmul %x, %W : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %a = qopt.add %m, %b : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+    %y = qopt.relu %a : (tensor<?x3xf32>) -> tensor<?x3xf32>
+    ```
+    After:
+    ```mlir
+    %y = qopt.fully_connected %x, %Wt, %b {activation = #qopt.activation<relu>} : ...
+    ```
+    Run it before qopt-calibrate so that ranges are recorded after the activation (a ReLU output
+    needs no negative half of the u8 range), and again after qopt-fold-quant-dequant.
+  }];
+  let dependentDialects = ["::mlir::qopt::QOptDialect"];
+}
+
+def FoldQuantDequantPass : Pass<"qopt-fold-quant-dequant", "func::FuncOp"> {
+  let summary = "Turn the quantize/dequantize form into integer ops";
+  let description = [{
+    - `q(dq(x))` becomes `x` when the types are equal and `requantize(x)` otherwise;
+    - `dq -> fully_connected / conv2d / matmul -> q` becomes the linear op on the quantized
+      operands with the quantized result (a float result when no quantize follows, e.g. the
+      logits); a float bias becomes i32 with scale s_in * s_w[channel] and zero point 0;
+    - quantize and dequantize move through reshape, flatten, transpose, max_pool2d and concat
+      (exact: these ops only move or select values, and concat shares the output's scale);
+    - relu / clamp of `dq(x)` is dropped when x's quantized range cannot leave the clamp.
+    Before:
+    ```mlir
+    %xd = qopt.dequantize %xq : (tensor<1x4x!quant.uniform<u8:f32, 0.1:128>>) -> tensor<1x4xf32>
+    %wd = qopt.dequantize %wq : (tensor<3x4x!quant.uniform<i8<-127:127>:f32:0, {...}>>) -> tensor<3x4xf32>
+    %y = qopt.fully_connected %xd, %wd, %b : (...) -> tensor<1x3xf32>
+    %yq = qopt.quantize %y : (tensor<1x3xf32>) -> tensor<1x3x!quant.uniform<u8:f32, 0.05:0>>
+    ```
+    After:
+    ```mlir
+    %bq = qopt.constant dense<...> : tensor<3xi32> -> tensor<3x!quant.uniform<i32:f32:0, {...}>>
+    %yq = qopt.fully_connected %xq, %wq, %bq : (...) -> tensor<1x3x!quant.uniform<u8:f32, 0.05:0>>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
+}
+
 #endif // QOPT_TRANSFORMS_PASSES_TD
