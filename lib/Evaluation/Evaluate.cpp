@@ -1,0 +1,272 @@
+#include "qopt/Evaluation/Evaluate.h"
+
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Quant/QuantMath.h"
+#include "qopt/Support/Npy.h"
+
+#include "mlir/Dialect/Quant/QuantTypes.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <map>
+
+namespace mlir::qopt::eval {
+
+static std::string shapeText(ArrayRef<int64_t> s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i)
+    r += (i ? "," : "") + (ShapedType::isDynamic(s[i]) ? std::string("?") : std::to_string(s[i]));
+  return r + "]";
+}
+
+static std::string fnv1a(const std::vector<char> &bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : bytes) {
+    h ^= (uint8_t)c;
+    h *= 1099511628211ull;
+  }
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format_hex_no_prefix(h, 16);
+  return s;
+}
+
+FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64_t batchSize,
+                               StringRef what, std::string &error) {
+  auto fail = [&](const Twine &msg) {
+    error = msg.str();
+    return failure();
+  };
+  if (path.empty())
+    return fail("no " + what + " given");
+  if (func.getNumArguments() != 1)
+    return fail(what + " needs a function with one input, '" + func.getSymName() + "' has " +
+                Twine(func.getNumArguments()));
+  auto argType = cast<RankedTensorType>(func.getArgument(0).getType());
+  NpyArray a;
+  if (!readNpy(path, a, error))
+    return failure();
+  if (a.dtype != "f4" || !argType.getElementType().isF32())
+    return fail(path + ": " + what + " must be float32 for an f32 input, got " + a.dtype);
+  ArrayRef<int64_t> want = argType.getShape();
+  bool shapeOk = !a.shape.empty() && a.shape.size() == want.size();
+  for (size_t i = 1; shapeOk && i < want.size(); ++i)
+    shapeOk = ShapedType::isDynamic(want[i]) || want[i] == a.shape[i];
+  if (!shapeOk)
+    return fail(path + ": expected samples shaped [N" +
+                shapeText(want.drop_front()).replace(0, 1, want.size() > 1 ? "," : "") +
+                ", got " + shapeText(a.shape));
+  Dataset d;
+  d.path = path;
+  d.samples = a.shape[0];
+  if (d.samples == 0)
+    return fail(path + ": holds no samples");
+  const float *values = reinterpret_cast<const float *>(a.data.data());
+  size_t count = a.data.size() / sizeof(float);
+  for (size_t i = 0; i < count; ++i)
+    if (!std::isfinite(values[i]))
+      return fail(path + ": element " + Twine(i) + " is " + Twine(values[i] > 0 ? "+inf" : values[i] < 0 ? "-inf" : "nan") + "; " + what + " must be finite");
+  int64_t rows = ShapedType::isDynamic(want[0]) ? std::max<int64_t>(1, batchSize) : want[0];
+  if (!ShapedType::isDynamic(want[0]) && d.samples % rows != 0)
+    return fail(path + ": " + Twine(d.samples) + " samples do not fill batches of " + Twine(rows) +
+                " (the input's batch dimension is fixed)");
+  size_t perRow = count / d.samples;
+  for (int64_t begin = 0; begin < d.samples; begin += rows) {
+    ref::Tensor t;
+    t.elementType = argType.getElementType();
+    t.shape.assign(a.shape.begin(), a.shape.end());
+    t.shape[0] = std::min(rows, d.samples - begin);
+    t.f.assign(values + begin * perRow, values + (begin + t.shape[0]) * perRow);
+    d.batches.push_back(std::move(t));
+  }
+  d.hash = fnv1a(a.data);
+  return d;
+}
+
+LogicalResult loadLabels(Dataset &data, const std::string &path, std::string &error) {
+  NpyArray a;
+  if (!readNpy(path, a, error))
+    return failure();
+  if (a.shape.size() != 1 || a.shape[0] != data.samples) {
+    error = path + ": expected " + std::to_string(data.samples) + " labels shaped [" +
+            std::to_string(data.samples) + "] to match " + data.path + ", got " +
+            shapeText(a.shape);
+    return failure();
+  }
+  int64_t item = npyItemSize(a.dtype);
+  bool isInt = !a.dtype.empty() && (a.dtype[0] == 'i' || a.dtype[0] == 'u');
+  if (!isInt || item <= 0) {
+    error = path + ": labels must be integers, got dtype " + a.dtype;
+    return failure();
+  }
+  data.labels.resize(data.samples);
+  for (int64_t k = 0; k < data.samples; ++k) {
+    int64_t v = 0;
+    const char *p = a.data.data() + k * item;
+    switch (item) {
+    case 1: v = a.dtype[0] == 'u' ? (int64_t)*(const uint8_t *)p : (int64_t)*(const int8_t *)p; break;
+    case 2: v = a.dtype[0] == 'u' ? (int64_t)*(const uint16_t *)p : (int64_t)*(const int16_t *)p; break;
+    case 4: v = a.dtype[0] == 'u' ? (int64_t)*(const uint32_t *)p : (int64_t)*(const int32_t *)p; break;
+    default: std::memcpy(&v, p, sizeof v); break;
+    }
+    if (v < 0) {
+      error = path + ": label " + std::to_string(k) + " is negative (" + std::to_string(v) + ")";
+      return failure();
+    }
+    data.labels[k] = v;
+  }
+  return success();
+}
+
+double LayerError::sqnrDb() const {
+  if (noise == 0)
+    return std::numeric_limits<double>::infinity();
+  return 10.0 * std::log10(signal / noise);
+}
+
+const LayerError *Comparison::layer(StringRef name) const {
+  for (const LayerError &l : layers)
+    if (l.name == name)
+      return &l;
+  return nullptr;
+}
+
+std::vector<float> realValues(const ref::Tensor &t) {
+  if (t.isFloat())
+    return t.f;
+  std::vector<float> out;
+  if (auto q = dyn_cast_or_null<quant::UniformQuantizedType>(t.elementType)) {
+    out.reserve(t.i.size());
+    for (int64_t v : t.i)
+      out.push_back(quant_math::dequantize(v, (float)q.getScale(), q.getZeroPoint()));
+  } else if (auto q = dyn_cast_or_null<quant::UniformQuantizedPerAxisType>(t.elementType)) {
+    int64_t axis = q.getQuantizedDimension();
+    if (axis < 0 || axis >= (int64_t)t.shape.size())
+      return out;
+    int64_t inner = 1;
+    for (size_t d = axis + 1; d < t.shape.size(); ++d)
+      inner *= t.shape[d];
+    int64_t dim = t.shape[axis];
+    if ((int64_t)q.getScales().size() != dim)
+      return out;
+    for (size_t k = 0; k < t.i.size(); ++k) {
+      int64_t c = (k / inner) % dim;
+      out.push_back(quant_math::dequantize(t.i[k], (float)q.getScales()[c], q.getZeroPoints()[c]));
+    }
+  }
+  return out;
+}
+
+bool isLayer(Operation *op) {
+  return op->getDialect() && op->getDialect()->getNamespace() == "qopt" &&
+         !isa<ConstantOp, QuantizeOp, DequantizeOp, RequantizeOp>(op) &&
+         op->getName().getStringRef() != "qopt.cast";
+}
+
+static std::string nameOf(Operation *op) {
+  if (auto n = op->getLoc()->findInstanceOf<NameLoc>())
+    return n.getName().str();
+  return "";
+}
+
+/// The calibrated range of a reference op, if qopt-calibrate recorded one.
+static std::optional<std::pair<float, float>> calibratedRange(Operation *op) {
+  auto d = op->getAttrOfType<DictionaryAttr>("qopt.calibration");
+  auto lo = d ? d.getAs<FloatAttr>("lo") : FloatAttr();
+  auto hi = d ? d.getAs<FloatAttr>("hi") : FloatAttr();
+  if (!lo || !hi)
+    return std::nullopt;
+  return std::make_pair((float)lo.getValueAsDouble(), (float)hi.getValueAsDouble());
+}
+
+static void top1(const ref::Tensor &logits, std::vector<int64_t> &out) {
+  out.clear();
+  std::vector<float> v = realValues(logits);
+  if (logits.shape.empty() || v.empty())
+    return;
+  int64_t classes = logits.shape.back(), rows = (int64_t)v.size() / classes;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t best = 0;
+    for (int64_t c = 1; c < classes; ++c)
+      if (v[r * classes + c] > v[r * classes + best])
+        best = c;
+    out.push_back(best);
+  }
+}
+
+FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, const Dataset &data,
+                              std::string &error,
+                              const std::function<void(int64_t, int64_t)> &progress) {
+  Comparison cmp;
+  cmp.hasLabels = !data.labels.empty();
+  std::map<std::string, size_t> index; // layer name -> position in cmp.layers
+  std::map<std::string, std::optional<std::pair<float, float>>> ranges;
+  reference.walk([&](Operation *op) {
+    std::string name = nameOf(op);
+    if (op != reference && isLayer(op) && !name.empty() && !index.count(name)) {
+      index[name] = cmp.layers.size();
+      cmp.layers.push_back({name, op->getName().getStringRef().str()});
+      ranges[name] = calibratedRange(op);
+    }
+  });
+  std::map<std::string, std::vector<float>> refOutputs;
+  int64_t done = 0;
+  std::vector<int64_t> refTop, candTop;
+  for (const ref::Tensor &batch : data.batches) {
+    refOutputs.clear();
+    ref::Options refOpts;
+    refOpts.observe = [&](Operation *op, const ref::Tensor &t) {
+      std::string name = nameOf(op);
+      if (isLayer(op) && index.count(name))
+        refOutputs[name] = realValues(t);
+    };
+    auto r = ref::execute(reference, batch, refOpts, error);
+    if (failed(r))
+      return failure();
+    ref::Options candOpts;
+    candOpts.observe = [&](Operation *op, const ref::Tensor &t) {
+      std::string name = nameOf(op);
+      auto it = refOutputs.find(name);
+      if (!isLayer(op) || it == refOutputs.end())
+        return;
+      std::vector<float> got = realValues(t);
+      const std::vector<float> &want = it->second;
+      if (got.size() != want.size())
+        return;
+      LayerError &l = cmp.layers[index[name]];
+      const auto &range = ranges[name];
+      for (size_t k = 0; k < got.size(); ++k) {
+        ++l.count;
+        if (!std::isfinite(got[k])) {
+          ++l.nonFinite;
+          continue;
+        }
+        double d = (double)got[k] - want[k];
+        l.signal += (double)want[k] * want[k];
+        l.noise += d * d;
+        l.maxAbs = std::max(l.maxAbs, std::fabs(d));
+        if (range && (want[k] < range->first || want[k] > range->second))
+          l.clippedNoise += d * d;
+      }
+    };
+    auto c = ref::execute(candidate, batch, candOpts, error);
+    if (failed(c))
+      return failure();
+    top1((*r)[0], refTop);
+    top1((*c)[0], candTop);
+    for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
+      cmp.agree += refTop[k] == candTop[k];
+      if (cmp.hasLabels) {
+        cmp.referenceCorrect += refTop[k] == data.labels[done + k];
+        cmp.correct += candTop[k] == data.labels[done + k];
+      }
+    }
+    done += (int64_t)refTop.size();
+    if (progress)
+      progress(done, data.samples);
+  }
+  cmp.samples = done;
+  return cmp;
+}
+
+} // namespace mlir::qopt::eval
