@@ -15,7 +15,7 @@
 // Input [-4, 3]; relu [0, 3]; times 2: [0, 6].
 // MINMAX-LABEL: func.func @calibrate
 // The input's record also carries the FNV-1a hash of the samples, for provenance.
-// MINMAX-SAME: qopt.calibration = {data_hash = "{{[0-9a-f]{16}}}", hi = 3.000000e+00 : f32, lo = -4.000000e+00 : f32, max = 3.000000e+00 : f32, method = "minmax", min = -4.000000e+00 : f32, samples = 3 : i64}
+// MINMAX-SAME: qopt.calibration = {data_hash = "{{[0-9a-f]+}}", hi = 3.000000e+00 : f32, lo = -4.000000e+00 : f32, max = 3.000000e+00 : f32, method = "minmax", min = -4.000000e+00 : f32, samples = 3 : i64}
 // MINMAX: qopt.relu %arg0 {qopt.calibration = {hi = 3.000000e+00 : f32, lo = 0.000000e+00 : f32, max = 3.000000e+00 : f32, method = "minmax", min = 0.000000e+00 : f32, samples = 3 : i64}}
 // MINMAX: qopt.mul {{.*}} {qopt.calibration = {hi = 6.000000e+00 : f32, lo = 0.000000e+00 : f32, max = 6.000000e+00 : f32, method = "minmax", min = 0.000000e+00 : f32, samples = 3 : i64}}
 // MINMAX-NOT: qopt.constant {{.*}}qopt.calibration
