@@ -675,3 +675,43 @@ TEST_F(ReferenceTest, QuantizedMaxPoolTakesTheMaxStorage) {
   EXPECT_EQ(r[0].i, (std::vector<int64_t>{255}));
 }
 } // namespace
+
+namespace {
+// u8: range [-1, 3], scale 4/255, zero point round(63.75) = 64; i8: scale 2/127, [-127, 127].
+TEST_F(ReferenceTest, FakeQuantDynamicUsesTheLiveRange) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<4xf32>, %y: tensor<3xf32>) -> (tensor<4xf32>, tensor<3xf32>) {
+      %a = qopt.fake_quant_dynamic %x : (tensor<4xf32>) -> tensor<4xf32>
+      %b = qopt.fake_quant_dynamic %y {storage = "i8"} : (tensor<3xf32>) -> tensor<3xf32>
+      return %a, %b : tensor<4xf32>, tensor<3xf32>
+    })mlir",
+               {floats({4}, {-1.0f, 0.0f, 0.5f, 3.0f}), floats({3}, {-2.0f, 1.0f, 0.3f})});
+  ASSERT_EQ(r.size(), 2u);
+  float s = 4.0f / 255.0f, t = 2.0f / 127.0f;
+  expectFloats(r[0], {4}, {-64 * s, 0.0f, 32 * s, 191 * s});
+  // 1 / t = 63.5 rounds to 64 (even); 0.3 / t = 19.05 -> 19.
+  expectFloats(r[1], {3}, {-127 * t, 64 * t, 19 * t});
+}
+
+TEST_F(ReferenceTest, CastRoundsToNearestEven) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<4xf32>) -> (tensor<4xf16>, tensor<4xbf16>) {
+      %a = qopt.cast %x : (tensor<4xf32>) -> tensor<4xf16>
+      %b = qopt.cast %x : (tensor<4xf32>) -> tensor<4xbf16>
+      return %a, %b : tensor<4xf16>, tensor<4xbf16>
+    })mlir",
+               {floats({4}, {1.00048828125f, 1.0009765625f, 1.01171875f, 70000.0f})});
+  ASSERT_EQ(r.size(), 2u);
+  // f16: 1 + 2^-11 is a tie -> 1; 1 + 2^-10 and 1 + 3 * 2^-8 are exact; 70000 > 65504
+  // overflows to inf.
+  EXPECT_EQ(r[0].f[0], 1.0f);
+  EXPECT_EQ(r[0].f[1], 1.0009765625f);
+  EXPECT_EQ(r[0].f[2], 1.01171875f);
+  EXPECT_TRUE(std::isinf(r[0].f[3]));
+  // bf16 keeps 7 fraction bits: 1 + 1.5/128 is a tie between 1 + 1/128 and 1 + 2/128 -> even.
+  EXPECT_EQ(r[1].f[0], 1.0f);
+  EXPECT_EQ(r[1].f[1], 1.0f);
+  EXPECT_EQ(r[1].f[2], 1.015625f);
+  EXPECT_EQ(r[1].f[3], 70144.0f);
+}
+} // namespace

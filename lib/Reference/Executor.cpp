@@ -294,6 +294,8 @@ static LogicalResult runOp(Operation *op, Lookup get, Tensor &out, std::string &
         out = std::move(*t);
         return success();
       })
+      .Case([&](CastOp o) { return runCast(o, get, out, err); })
+      .Case([&](FakeQuantDynamicOp o) { return runFakeQuantDynamic(o, get, out, err); })
       .Case([&](FullyConnectedOp o) { return runFullyConnected(o, get, out, err); })
       .Case([&](MatMulOp o) { return runMatMul(o, get, out, err); })
       .Case([&](Conv2DOp o) { return runConv2D(o, get, out, err); })

@@ -90,6 +90,10 @@ LogicalResult runConcat(ConcatOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runQuantize(QuantizeOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runDequantize(DequantizeOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runRequantize(RequantizeOp op, Lookup get, Tensor &out, std::string &err);
+/// Copies the values; the driver rounds them to an f16 / bf16 result type.
+LogicalResult runCast(CastOp op, Lookup get, Tensor &out, std::string &err);
+LogicalResult runFakeQuantDynamic(FakeQuantDynamicOp op, Lookup get, Tensor &out,
+                                  std::string &err);
 
 } // namespace mlir::qopt::ref::detail
 

@@ -3,6 +3,7 @@
 #include "QuantizedOperands.h"
 
 #include "qopt/Quant/QuantMath.h"
+#include "qopt/Quant/QuantParams.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -48,6 +49,44 @@ shape::Result sameShape(const Tensor &t) {
 }
 
 } // namespace
+
+LogicalResult runCast(CastOp op, Lookup get, Tensor &out, std::string &err) {
+  const Tensor &in = get(op.getInput());
+  if (failed(requireFloat(in, "input", err)) || failed(makeResult(op, sameShape(in), out, err)))
+    return failure();
+  out.f = in.f;
+  return success();
+}
+
+LogicalResult runFakeQuantDynamic(FakeQuantDynamicOp op, Lookup get, Tensor &out,
+                                  std::string &err) {
+  const Tensor &in = get(op.getInput());
+  if (failed(requireFloat(in, "input", err)) || failed(makeResult(op, sameShape(in), out, err)))
+    return failure();
+  out.f = in.f;
+  if (in.f.empty())
+    return success();
+  float lo = 0.0f, hi = 0.0f, absMax = 0.0f;
+  for (float x : in.f) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    absMax = std::max(absMax, std::fabs(x));
+  }
+  quant_math::AffineParams p;
+  if (op.getStorage() == "i8") {
+    if (absMax == 0.0f)
+      return success();
+    p = quant_math::weightI8(absMax); // scale max|x| / 127, [-127, 127]
+  } else {
+    if (hi == lo)
+      return success();
+    p = quant_math::asymmetricU8(lo, hi);
+  }
+  for (float &x : out.f)
+    x = quant_math::dequantize(quant_math::quantize(x, p.scale, p.zeroPoint, p.qmin, p.qmax),
+                               p.scale, p.zeroPoint);
+  return success();
+}
 
 LogicalResult runQuantize(QuantizeOp op, Lookup get, Tensor &out, std::string &err) {
   const Tensor &in = get(op.getInput());

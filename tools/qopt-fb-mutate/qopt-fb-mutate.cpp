@@ -155,6 +155,8 @@ fb::OpOptions optionsFor(fb::OpCode code) {
   case fb::OpCode::REDUCE_MAX:
   case fb::OpCode::REDUCE_MIN:
     return fb::OpOptions::ReduceOptions;
+  case fb::OpCode::FAKE_QUANT_DYNAMIC:
+    return fb::OpOptions::FakeQuantDynamicOptions;
   default:
     return fb::OpOptions::NONE;
   }

@@ -180,7 +180,12 @@ fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
         u.Set(std::move(t));
       })
       .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>(
-          [&](auto o) { reduce(o); });
+          [&](auto o) { reduce(o); })
+      .Case([&](FakeQuantDynamicOp o) {
+        fb::FakeQuantDynamicOptionsT t;
+        t.signed_storage = o.getStorage() == "i8";
+        u.Set(std::move(t));
+      });
   return u;
 }
 

@@ -173,6 +173,8 @@ NamedAttrList Importer::attributesOf(const fb::Operator &op) {
     // Absent axes means every dimension, like an empty list.
     attrs.set("axes", o->axes() ? i64s(o->axes()) : builder.getDenseI64ArrayAttr({}));
     attrs.set("keepdims", builder.getBoolAttr(o->keepdims()));
+  } else if (auto o = op.options_as_FakeQuantDynamicOptions()) {
+    attrs.set("storage", builder.getStringAttr(o->signed_storage() ? "i8" : "u8"));
   }
   return attrs;
 }

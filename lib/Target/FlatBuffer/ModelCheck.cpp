@@ -493,6 +493,8 @@ constexpr OpSignature kSignatures[] = {
     /*REDUCE_SUM*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
     /*REDUCE_MAX*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
     /*REDUCE_MIN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
+    /*CAST*/ noOptions(1),
+    /*FAKE_QUANT_DYNAMIC*/ withOptions(1, 1, OpOptions::FakeQuantDynamicOptions, OptionsRule::Optional),
 };
 static_assert(std::size(kSignatures) == static_cast<size_t>(OpCode::MAX) + 1,
               "every opcode needs a signature; keep kSignatures in schema order");

@@ -51,6 +51,8 @@ inline constexpr OpEntry kOps[] = {
     {fb::OpCode::REDUCE_SUM, "qopt.reduce_sum"},
     {fb::OpCode::REDUCE_MAX, "qopt.reduce_max"},
     {fb::OpCode::REDUCE_MIN, "qopt.reduce_min"},
+    {fb::OpCode::CAST, "qopt.cast"},
+    {fb::OpCode::FAKE_QUANT_DYNAMIC, "qopt.fake_quant_dynamic"},
 };
 
 inline const OpEntry *lookup(fb::OpCode code) {

@@ -510,3 +510,11 @@ func.func @quantize_needs_float_input(%x: tensor<4xi32>) -> tensor<4x!quant.unif
   %0 = qopt.quantize %x : (tensor<4xi32>) -> tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.1>>
 }
+
+// -----
+
+func.func @fake_quant_dynamic_bad_storage(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'qopt.fake_quant_dynamic' op storage must be "u8" or "i8", got "u4"}}
+  %0 = qopt.fake_quant_dynamic %x {storage = "u4"} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

@@ -308,3 +308,42 @@ func.func @named_signature(%x: tensor<1x4xbf16> {qopt.name = "pixels"}) -> (tens
   %0 = qopt.softmax %x : (tensor<1x4xbf16>) -> tensor<1x4xbf16>
   return %0 : tensor<1x4xbf16>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @cast_and_dynamic_fake_quant
+// CHECK: %[[H:.*]] = qopt.cast %arg0 : (tensor<2x3xf32>) -> tensor<2x3xf16>
+// CHECK: %[[F:.*]] = qopt.cast %[[H]] : (tensor<2x3xf16>) -> tensor<2x3xf32>
+// CHECK: qopt.fake_quant_dynamic %[[F]] : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: qopt.fake_quant_dynamic %{{.*}} {storage = "i8"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+func.func @cast_and_dynamic_fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = qopt.cast %x : (tensor<2x3xf32>) -> tensor<2x3xf16>
+  %1 = qopt.cast %0 : (tensor<2x3xf16>) -> tensor<2x3xf32>
+  %2 = qopt.fake_quant_dynamic %1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %3 = qopt.fake_quant_dynamic %2 {storage = "i8"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %3 : tensor<2x3xf32>
+}
+
+// -----
+
+// The integer form qopt-fold-quant-dequant produces: u8 input, per-channel i8 weight, i32 bias at
+// scale s_in * s_w, u8 result; and an f16 layer with 16-bit weights in a blob.
+// CHECK-LABEL: func.func @quantized_and_half_layers
+// CHECK: qopt.fully_connected %arg0, %{{.*}}, %{{.*}} {activation = #qopt.activation<relu>} : (tensor<1x2x!quant.uniform<u8:f32, 5.000000e-01:10>>, tensor<2x2x!quant.uniform<i8<-127:127>:f32:0, {2.500000e-01,1.000000e+00}>>, tensor<2x!quant.uniform<i32:f32:0, {1.250000e-01,5.000000e-01}>>) -> tensor<1x2x!quant.uniform<u8:f32, 2.500000e-01>>
+// CHECK: qopt.constant dense_resource<w16> : tensor<2x2xf16>
+func.func @quantized_and_half_layers(%x: tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>, %h: tensor<1x2xf16>) -> (tensor<1x2x!quant.uniform<u8:f32, 0.25>>, tensor<1x2xf16>) {
+  %w = qopt.constant dense<[[4, 2], [1, -3]]> : tensor<2x2xi8> -> tensor<2x2x!quant.uniform<i8<-127:127>:f32:0, {0.25, 1.0}>>
+  %b = qopt.constant dense<[8, -6]> : tensor<2xi32> -> tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.5}>>
+  %y = qopt.fully_connected %x, %w, %b {activation = #qopt.activation<relu>} : (tensor<1x2x!quant.uniform<u8:f32, 0.5:10>>, tensor<2x2x!quant.uniform<i8<-127:127>:f32:0, {0.25, 1.0}>>, tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.5}>>) -> tensor<1x2x!quant.uniform<u8:f32, 0.25>>
+  %w16 = qopt.constant dense_resource<w16> : tensor<2x2xf16>
+  %z = qopt.fully_connected %h, %w16 : (tensor<1x2xf16>, tensor<2x2xf16>) -> tensor<1x2xf16>
+  return %y, %z : tensor<1x2x!quant.uniform<u8:f32, 0.25>>, tensor<1x2xf16>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w16: "0x02000000003C00BC00400042"
+    }
+  }
+#-}

@@ -59,6 +59,27 @@ ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int32_t> valu
   return makeConstant(type, values, hint);
 }
 
+ElementsAttr makeHalfConstant(RankedTensorType type, llvm::ArrayRef<float> values,
+                              llvm::StringRef hint) {
+  const llvm::fltSemantics &sem = cast<FloatType>(type.getElementType()).getFloatSemantics();
+  std::vector<uint16_t> bits;
+  bits.reserve(values.size());
+  for (float f : values) {
+    llvm::APFloat v(f);
+    bool lost;
+    v.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+    bits.push_back((uint16_t)v.bitcastToAPInt().getZExtValue());
+  }
+  if (type.getNumElements() <= kInlineLimit) {
+    SmallVector<APFloat> vals;
+    for (uint16_t b : bits)
+      vals.push_back(APFloat(sem, APInt(16, b)));
+    return DenseElementsAttr::get(type, vals);
+  }
+  return DenseResourceElementsAttr::get(
+      type, resourceKey(hint), HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<uint16_t>(bits)));
+}
+
 std::string layerName(Location loc, llvm::StringRef fallback) {
   if (auto name = loc->findInstanceOf<NameLoc>())
     return name.getName().str();

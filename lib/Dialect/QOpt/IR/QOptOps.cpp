@@ -441,5 +441,26 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
   return getInput().getType() == getType() ? OpFoldResult(getInput()) : OpFoldResult();
 }
 
+LogicalResult FakeQuantDynamicOp::verify() {
+  if (getStorage() != "u8" && getStorage() != "i8")
+    return emitOpError("storage must be \"u8\" or \"i8\", got \"") << getStorage() << "\"";
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // cast(cast(x)) back to x's type is x when the middle type holds every value of x's type.
+  if (auto inner = getInput().getDefiningOp<CastOp>()) {
+    Value x = inner.getInput();
+    unsigned from = getElementTypeOrSelf(x).getIntOrFloatBitWidth();
+    auto mid = cast<FloatType>(getElementTypeOrSelf(inner.getType()));
+    if (x.getType() == getType() && mid.getWidth() > from &&
+        !(mid.isF16() || mid.isBF16()))
+      return x;
+  }
+  return {};
+}
+
 #define GET_OP_CLASSES
 #include "qopt/Dialect/QOpt/IR/QOptOps.cpp.inc"

@@ -5,6 +5,7 @@
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
+#include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Quant/QuantMath.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
@@ -254,13 +255,16 @@ struct FoldQuantDequantPass : qopt::impl::FoldQuantDequantPassBase<FoldQuantDequ
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<QuantizeOfDequantize, QuantizedLinear<FullyConnectedOp>,
-                 QuantizedLinear<Conv2DOp>, QuantizedLinear<MatMulOp>, QuantizeOfQuantizedLinear,
-                 QuantizeBeforeMovement,
-                 DequantizeAfterMovement, AbsorbClampIntoRange>(&getContext());
+    populateFoldQuantDequantPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::qopt::populateFoldQuantDequantPatterns(RewritePatternSet &patterns) {
+  patterns.add<QuantizeOfDequantize, QuantizedLinear<FullyConnectedOp>, QuantizedLinear<Conv2DOp>,
+               QuantizedLinear<MatMulOp>, QuantizeOfQuantizedLinear, QuantizeBeforeMovement,
+               DequantizeAfterMovement, AbsorbClampIntoRange>(patterns.getContext());
+}

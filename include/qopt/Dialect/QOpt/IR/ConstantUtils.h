@@ -31,6 +31,10 @@ ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int8_t> value
 ElementsAttr makeIntConstant(RankedTensorType type, llvm::ArrayRef<int32_t> values,
                              llvm::StringRef hint);
 
+/// A 16-bit float constant (f16 / bf16 `type`) holding `values` rounded to nearest even.
+ElementsAttr makeHalfConstant(RankedTensorType type, llvm::ArrayRef<float> values,
+                              llvm::StringRef hint);
+
 /// The name of the layer at a location (the ONNX node name kept by the importer), or `fallback`.
 std::string layerName(Location loc, llvm::StringRef fallback);
 

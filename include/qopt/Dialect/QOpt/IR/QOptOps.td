@@ -326,4 +326,33 @@ def QOpt_RequantizeOp : QOpt_FunctionalOp<"requantize"> {
   let hasFolder = 1;
 }
 
+def QOpt_FakeQuantDynamicOp : QOpt_FunctionalOp<"fake_quant_dynamic", [AllTypesMatch<["input", "output"]>]> {
+  let summary = "dynamic per-tensor quantization simulated in float (the naive scheme)";
+  let description = [{
+    Quantizes and dequantizes the whole live tensor with parameters taken from its own values,
+    which is what dynamic quantization does at run time. With the semantics of QuantMath.h:
+    u8: lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255,
+        zp = clamp(round_half_even(-lo / scale), 0, 255), q in [0, 255];
+    i8: scale = max |x| / 127, zp = 0, q in [-127, 127];
+    y = (q - zp) * scale. A tensor of zeros (scale 0) passes unchanged.
+  }];
+  let arguments = (ins QOpt_FloatTensor:$input, DefaultValuedAttr<StrAttr, "\"u8\"">:$storage);
+  let results = (outs QOpt_FloatTensor:$output);
+  let hasVerifier = 1;
+}
+
+def QOpt_CastOp : QOpt_FunctionalOp<"cast", [SameOperandsAndResultShape]> {
+  let summary = "convert between float types, rounding to nearest even";
+  let description = [{
+    f32 <-> f16 / bf16 / f64. The storage conversion around an op that computes in 16 bits:
+    values beyond the target's range become +-inf (the reason qopt-assign-precision never picks
+    f16 where a calibrated range exceeds 65504).
+  }];
+  let arguments = (ins QOpt_FloatTensor:$input);
+  let results = (outs QOpt_FloatTensor:$output);
+  // Float types on both sides and equal shapes: the ODS constraints verify all there is.
+  let hasVerifier = 0;
+  let hasFolder = 1;
+}
+
 #endif // QOPT_OPS_TD

@@ -130,6 +130,9 @@ def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
   let options = [
     Option<"activations", "activations", "std::string", /*default=*/"\"u8\"",
            "activation scheme: u8 (asymmetric) or i8 (symmetric)">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
+           "static (calibrated scales, per-channel weights) or dynamic (per-tensor weights, "
+           "activation scales from the live tensor: the naive scheme, for comparison)">,
   ];
   let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
 }

@@ -1,0 +1,52 @@
+// Per-op precision: the vocabulary qopt-assign-precision writes and qopt-quantize applies, and the
+// entry points the precision search uses to try an assignment on a copy of the function.
+#ifndef QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
+#define QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::qopt {
+
+/// The attribute holding an op's precision ("f32" | "f16" | "bf16" | "i8"), and why.
+inline constexpr llvm::StringLiteral kPrecisionAttr = "qopt.precision";
+inline constexpr llvm::StringLiteral kPrecisionReasonAttr = "qopt.precision_reason";
+
+enum class Precision { i8, bf16, f16, f32 };
+llvm::StringRef precisionName(Precision p);
+std::optional<Precision> parsePrecision(llvm::StringRef s);
+
+/// The ops that get a precision of their own: fully_connected, conv2d and matmul with f32
+/// operands. Everything else computes in f32 around them.
+bool isPrecisionTarget(Operation *op);
+
+/// The largest |value| an op reads or writes according to qopt-calibrate (inputs and result),
+/// or nullopt when some range is missing.
+std::optional<double> calibratedAbsMax(Operation *op);
+
+/// The largest finite f16 value: a range beyond it overflows to inf.
+inline constexpr double kF16Max = 65504.0;
+
+struct QuantizeOptions {
+  /// Activation storage: u8 asymmetric (false) or i8 symmetric (true).
+  bool signedActivations = false;
+  /// Dynamic mode: per-tensor weights and activation scales from the live tensor (the naive
+  /// scheme), no calibration needed.
+  bool dynamic = false;
+};
+
+/// What qopt-quantize does: every precision target with a `qopt.precision` attribute gets it
+/// applied (i8: quantize/dequantize; f16 / bf16: casts and 16-bit weights; f32: nothing). A
+/// function where no op has the attribute is quantized to i8 throughout. Errors are emitted on
+/// the op.
+LogicalResult applyPrecisions(func::FuncOp func, const QuantizeOptions &options);
+
+/// The rewrites of qopt-fold-quant-dequant, for running on a copy of a function.
+void populateFoldQuantDequantPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::qopt
+
+#endif
