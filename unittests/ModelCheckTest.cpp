@@ -169,7 +169,9 @@ TEST(ModelCheck, OpcodeName) {
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(28)), "EXP");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(32)), "POW");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(36)), "REDUCE_MIN");
-  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(37)), "UNKNOWN");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(37)), "CAST");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(38)), "FAKE_QUANT_DYNAMIC");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(39)), "UNKNOWN");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(200)), "UNKNOWN");
 }
 
