@@ -124,6 +124,12 @@ double LayerError::sqnrDb() const {
   return 10.0 * std::log10(signal / noise);
 }
 
+double Comparison::outputSqnrDb() const {
+  if (outputNoise == 0)
+    return std::numeric_limits<double>::infinity();
+  return 10.0 * std::log10(outputSignal / outputNoise);
+}
+
 const LayerError *Comparison::layer(StringRef name) const {
   for (const LayerError &l : layers)
     if (l.name == name)
@@ -254,6 +260,12 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
       return failure();
     top1((*r)[0], refTop);
     top1((*c)[0], candTop);
+    std::vector<float> want = realValues((*r)[0]), got = realValues((*c)[0]);
+    for (size_t k = 0; k < want.size() && k < got.size(); ++k) {
+      double d = (double)got[k] - want[k];
+      cmp.outputSignal += (double)want[k] * want[k];
+      cmp.outputNoise += std::isfinite(d) ? d * d : (double)want[k] * want[k] + 1.0;
+    }
     for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
       cmp.agree += refTop[k] == candTop[k];
       if (cmp.hasLabels) {
@@ -267,6 +279,19 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
   }
   cmp.samples = done;
   return cmp;
+}
+
+FailureOr<std::vector<int64_t>> predict(func::FuncOp func, const Dataset &data,
+                                        std::string &error) {
+  std::vector<int64_t> all, batchTop;
+  for (const ref::Tensor &batch : data.batches) {
+    auto r = ref::execute(func, batch, {}, error);
+    if (failed(r))
+      return failure();
+    top1((*r)[0], batchTop);
+    all.insert(all.end(), batchTop.begin(), batchTop.end());
+  }
+  return all;
 }
 
 } // namespace mlir::qopt::eval

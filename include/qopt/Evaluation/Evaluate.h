@@ -54,6 +54,8 @@ struct Comparison {
   int64_t agree = 0;                       // top-1 equal to the reference's
   int64_t referenceCorrect = 0, correct = 0; // with labels
   bool hasLabels = false;
+  /// Energy of the reference's first result and of the candidate's difference from it.
+  double outputSignal = 0, outputNoise = 0;
   /// Layers present in both functions (by name), in the reference's order.
   std::vector<LayerError> layers;
   double agreementPct() const { return samples ? 100.0 * agree / samples : 0; }
@@ -65,7 +67,13 @@ struct Comparison {
     return hasLabels ? referenceAccuracyPct() - accuracyPct() : 100.0 - agreementPct();
   }
   const LayerError *layer(StringRef name) const;
+  /// SQNR of the first result in dB (+inf when exact).
+  double outputSqnrDb() const;
 };
+
+/// Top-1 class of the first result for every sample of `data`.
+FailureOr<std::vector<int64_t>> predict(func::FuncOp func, const Dataset &data,
+                                        std::string &error);
 
 /// Runs `reference` and `candidate` on every batch of `data` and compares them: top-1 of their
 /// first results, and every named layer's output (quantized outputs are dequantized). `progress`,

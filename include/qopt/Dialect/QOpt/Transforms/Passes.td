@@ -99,6 +99,54 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qopt::QOptDialect"];
 }
 
+def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
+  let summary = "Choose f32 | f16 | bf16 | i8 for every fully_connected, conv2d and matmul";
+  let description = [{
+    Writes `qopt.precision` and `qopt.precision_reason` on each op, which qopt-quantize applies.
+    - `mode=int8|fp16|bf16|fp32`: one precision for every layer. f16 is never chosen where a
+      calibrated range (run qopt-calibrate first) or a weight exceeds 65504: that layer stays f32.
+    - `mode=mixed`: measures each layer's sensitivity (only it in i8, on the calibration data:
+      top-1 change and output SQNR, recorded as `qopt.sensitivity`), starts from all-i8 and raises
+      the layer with the most output noise per cycle of extra latency (a per-target cost model)
+      one step (i8 -> bf16 -> f16 where it fits -> f32) until the loss on the evaluation data (top-1
+      accuracy points with labels, else top-1 disagreement with fp32, in percent) is within
+      `budget`. A budget that cannot be met is an error naming the best assignment and its loss,
+      unless `allow-over-budget`.
+    The logits (an op whose result is returned, possibly through softmax) stay f32, and
+    `override=NAME=PREC` pins a layer by its ONNX node name. Before:
+    ```mlir
+    %y = qopt.fully_connected %x, %w, %b : ...
+    ```
+    After (mode=int8, a hidden layer):
+    ```mlir
+    %y = qopt.fully_connected %x, %w, %b {qopt.precision = "i8", qopt.precision_reason = "uniform int8"} : ...
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"int8\"",
+           "int8 | fp16 | bf16 | fp32 | mixed">,
+    Option<"budget", "budget", "double", /*default=*/"0.1",
+           "mixed: the accuracy loss allowed, in top-1 points">,
+    Option<"data", "data", "std::string", /*default=*/"\"\"",
+           "mixed: calibration samples (.npy) for the per-layer sensitivity">,
+    Option<"evalData", "eval-data", "std::string", /*default=*/"\"\"",
+           "mixed: samples (.npy) the budget is checked on (default: the calibration data)">,
+    Option<"evalLabels", "eval-labels", "std::string", /*default=*/"\"\"",
+           "mixed: labels (.npy) for eval-data; without them the budget is on agreement with fp32">,
+    ListOption<"overrides", "override", "std::string",
+               "NAME=f32|f16|bf16|i8: pin the layer with this ONNX node name">,
+    Option<"target", "target", "std::string", /*default=*/"\"avx512vnni\"",
+           "cost model: avx512vnni | avx512bf16 | avx2">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"u8\"",
+           "mixed: activation scheme of the trial quantization (u8 | i8)">,
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
+           "mixed: samples per run when the batch dimension is dynamic">,
+    Option<"allowOverBudget", "allow-over-budget", "bool", /*default=*/"false",
+           "mixed: keep the best assignment when the budget cannot be met (a warning)">,
+  ];
+  let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
+}
+
 def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
   let summary = "Quantize the inputs of fully_connected, conv2d and matmul to int8";
   let description = [{

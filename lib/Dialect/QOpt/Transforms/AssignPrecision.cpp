@@ -1,0 +1,382 @@
+// qopt-assign-precision: chooses f32 | f16 | bf16 | i8 for every fully_connected, conv2d and
+// matmul, uniformly or (mode=mixed) as the cheapest assignment under an accuracy budget, and
+// records the precision, the reason and the measured error on each op.
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Dialect/QOpt/Transforms/Passes.h"
+#include "qopt/Dialect/QOpt/Transforms/Precision.h"
+#include "qopt/Evaluation/Evaluate.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <map>
+
+namespace mlir::qopt {
+#define GEN_PASS_DEF_ASSIGNPRECISIONPASS
+#include "qopt/Dialect/QOpt/Transforms/Passes.h.inc"
+} // namespace mlir::qopt
+
+using namespace mlir;
+using namespace mlir::qopt;
+
+namespace {
+
+/// Relative per-core throughput in multiply-accumulates per cycle, and the bytes per weight, for
+/// the latency model (DESIGN.md: fp32 FMA 64 flop, vpdpbusd 256 int8 op x2, vdpbf16ps 128 flop;
+/// f16 is storage only, computed with f32 FMA after F16C conversion).
+struct CostModel {
+  double macsPerCycle[4]; // indexed by Precision: i8, bf16, f16, f32
+  double bytesPerCycle = 10.7; // DRAM ~37 GB/s per core at ~3.46 GHz
+};
+
+std::optional<CostModel> costModelFor(StringRef target) {
+  if (target == "avx512vnni" || target == "avx512bf16")
+    return CostModel{{256, 64, 32, 32}};
+  if (target == "avx2")
+    return CostModel{{64, 8, 16, 16}}; // bf16 emulated by shifts on AVX2
+  return std::nullopt;
+}
+
+double bytesOf(Precision p) {
+  return p == Precision::i8 ? 1 : (p == Precision::f32 ? 4 : 2);
+}
+
+/// Cycles per sample of a linear op at precision p: compute plus streaming its weights once.
+double costOf(Operation *op, Precision p, const CostModel &m) {
+  auto out = cast<ShapedType>(op->getResult(0).getType());
+  auto w = cast<ShapedType>(op->getOperand(1).getType());
+  int64_t perSample = 1;
+  for (int64_t d = 1; d < out.getRank(); ++d)
+    perSample *= out.isDynamicDim(d) ? 1 : out.getDimSize(d);
+  // The reduction length: K of fully_connected / matmul, C/g * kh * kw of conv2d.
+  int64_t k = 1;
+  if (isa<Conv2DOp>(op))
+    for (int64_t d = 1; d < w.getRank(); ++d)
+      k *= w.getDimSize(d);
+  else
+    k = isa<MatMulOp>(op) ? w.getDimSize(w.getRank() - 2) : w.getDimSize(1);
+  double weights = op->getOperand(1).getDefiningOp<ConstantOp>() ? (double)w.getNumElements() : 0;
+  return (double)perSample * k / m.macsPerCycle[(int)p] + weights * bytesOf(p) / m.bytesPerCycle;
+}
+
+/// The largest |w| of the op's constant operands (weights, bias).
+double constantAbsMax(Operation *op) {
+  double m = 0;
+  for (Value v : op->getOperands())
+    if (auto c = v.getDefiningOp<ConstantOp>())
+      if (auto values = readF32Constant(c.getValue()))
+        for (float x : *values)
+          m = std::max(m, (double)std::fabs(x));
+  return m;
+}
+
+/// True for an op whose result is a function result, directly or through softmax / log_softmax:
+/// the logits.
+bool producesLogits(Operation *op) {
+  for (Operation *user : op->getUsers()) {
+    if (isa<func::ReturnOp>(user))
+      return true;
+    if (isa<SoftmaxOp, LogSoftmaxOp>(user) &&
+        llvm::any_of(user->getUsers(), [](Operation *u) { return isa<func::ReturnOp>(u); }))
+      return true;
+  }
+  return false;
+}
+
+struct Decision {
+  Precision precision = Precision::f32;
+  std::string reason;
+  bool pinned = false; // an override or a rule, not the search's to change
+  std::vector<Precision> ladder;
+  size_t step = 0;
+  double sensitivityLoss = 0, sensitivitySqnr = 0;
+  bool measured = false;
+};
+
+struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
+  using AssignPrecisionPassBase::AssignPrecisionPassBase;
+
+  func::FuncOp func;
+  SmallVector<Operation *> targets;
+  std::vector<std::string> names;
+  std::vector<Decision> decisions;
+
+  /// A copy of the function with `precisions` applied and folded to integer ops.
+  FailureOr<OwningOpRef<func::FuncOp>> candidate(ArrayRef<Precision> precisions) {
+    OwningOpRef<func::FuncOp> copy = func.clone();
+    SmallVector<Operation *> copyTargets;
+    copy->walk([&](Operation *op) {
+      if (isPrecisionTarget(op))
+        copyTargets.push_back(op);
+    });
+    Builder b(&getContext());
+    for (size_t i = 0; i < copyTargets.size() && i < precisions.size(); ++i)
+      copyTargets[i]->setAttr(kPrecisionAttr, b.getStringAttr(precisionName(precisions[i])));
+    QuantizeOptions options;
+    options.signedActivations = activations == "i8";
+    if (failed(applyPrecisions(*copy, options)))
+      return failure();
+    RewritePatternSet patterns(&getContext());
+    populateFoldQuantDequantPatterns(patterns);
+    if (failed(applyPatternsAndFoldGreedily(*copy, std::move(patterns))))
+      return failure();
+    return copy;
+  }
+
+  std::vector<Precision> current() const {
+    std::vector<Precision> p;
+    for (const Decision &d : decisions)
+      p.push_back(d.precision);
+    return p;
+  }
+
+  LogicalResult applyOverrides() {
+    for (const std::string &o : overrides) {
+      size_t eq = o.rfind('=');
+      std::optional<Precision> p =
+          eq == std::string::npos ? std::nullopt : parsePrecision(StringRef(o).substr(eq + 1));
+      if (!p)
+        return func.emitError("precision override '")
+               << o << "' is not NAME=f32|f16|bf16|i8";
+      std::string name = o.substr(0, eq);
+      auto it = llvm::find(names, name);
+      if (it == names.end()) {
+        std::string known;
+        for (const std::string &n : names)
+          known += (known.empty() ? "" : ", ") + n;
+        return func.emitError("precision override names '")
+               << name << "', which is not a layer of this model; its layers are: " << known;
+      }
+      Decision &d = decisions[it - names.begin()];
+      d.precision = *p;
+      d.pinned = true;
+      d.reason = "override " + o;
+    }
+    return success();
+  }
+
+  /// f16 cannot hold a calibrated value beyond 65504; nullopt when it can, else the reason.
+  std::optional<std::string> f16Problem(Operation *op) {
+    std::optional<double> absMax = calibratedAbsMax(op);
+    if (!absMax)
+      return std::string("no calibrated range (run qopt-calibrate) to show it fits f16");
+    double m = std::max(*absMax, constantAbsMax(op));
+    if (m > kF16Max)
+      return llvm::formatv("range up to {0:g} exceeds f16's 65504", m).str();
+    return std::nullopt;
+  }
+
+  void runOnOperation() override {
+    func = getOperation();
+    std::optional<CostModel> model = costModelFor(target);
+    if (!model) {
+      func.emitError("unknown target '") << target << "', expected avx512vnni, avx512bf16 or avx2";
+      return signalPassFailure();
+    }
+    func.walk([&](Operation *op) {
+      if (isPrecisionTarget(op)) {
+        targets.push_back(op);
+        names.push_back(layerName(op->getLoc(), op->getName().getStringRef().str() + "#" +
+                                                    std::to_string(targets.size() - 1)));
+      }
+    });
+    decisions.assign(targets.size(), Decision());
+    if (failed(applyOverrides()))
+      return signalPassFailure();
+
+    std::optional<Precision> uniform;
+    if (mode == "int8")
+      uniform = Precision::i8;
+    else if (mode == "fp16")
+      uniform = Precision::f16;
+    else if (mode == "bf16")
+      uniform = Precision::bf16;
+    else if (mode == "fp32")
+      uniform = Precision::f32;
+    else if (mode != "mixed") {
+      func.emitError("unknown precision mode '") << mode << "', expected int8, fp16, bf16, fp32 or mixed";
+      return signalPassFailure();
+    }
+
+    for (size_t i = 0; i < targets.size(); ++i) {
+      Decision &d = decisions[i];
+      if (d.pinned)
+        continue;
+      if (producesLogits(targets[i])) {
+        d.pinned = true;
+        d.precision = Precision::f32;
+        d.reason = "final logits stay f32 (override with " + names[i] + "=i8 to change)";
+        continue;
+      }
+      std::optional<std::string> noF16 = f16Problem(targets[i]);
+      if (uniform) {
+        d.precision = *uniform;
+        d.reason = "uniform " + mode.getValue();
+        if (*uniform == Precision::f16 && noF16) {
+          d.precision = Precision::f32;
+          d.reason = "f32 instead of f16: " + *noF16;
+        }
+        continue;
+      }
+      d.ladder = {Precision::i8, Precision::bf16};
+      if (!noF16)
+        d.ladder.push_back(Precision::f16);
+      d.ladder.push_back(Precision::f32);
+      d.precision = d.ladder.front();
+    }
+    if (!uniform && failed(search(*model)))
+      return signalPassFailure();
+    record();
+  }
+
+  /// Writes each op's precision, reason and (mixed) measured sensitivity.
+  void record() {
+    Builder b(&getContext());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const Decision &d = decisions[i];
+      targets[i]->setAttr(kPrecisionAttr, b.getStringAttr(precisionName(d.precision)));
+      targets[i]->setAttr(kPrecisionReasonAttr, b.getStringAttr(d.reason));
+      if (d.measured)
+        targets[i]->setAttr(
+            "qopt.sensitivity",
+            b.getDictionaryAttr({b.getNamedAttr("i8_loss_points", b.getF64FloatAttr(d.sensitivityLoss)),
+                                 b.getNamedAttr("i8_output_sqnr_db",
+                                                b.getF64FloatAttr(std::isinf(d.sensitivitySqnr)
+                                                                      ? 999.0
+                                                                      : d.sensitivitySqnr))}));
+    }
+  }
+
+  LogicalResult search(const CostModel &model) {
+    std::string error;
+    auto calib = eval::loadDataset(func, data, batchSize, "calibration data", error);
+    if (failed(calib))
+      return func.emitError("mixed precision measures sensitivity on calibration data: ") << error;
+    eval::Dataset searchData = *calib;
+    if (!evalData.empty()) {
+      auto e = eval::loadDataset(func, evalData, batchSize, "evaluation data", error);
+      if (failed(e))
+        return func.emitError(error);
+      searchData = std::move(*e);
+    }
+    if (!evalLabels.empty() && failed(eval::loadLabels(searchData, evalLabels, error)))
+      return func.emitError(error);
+    if (budget < 0)
+      return func.emitError("the accuracy budget must be >= 0 points, got ") << budget.getValue();
+
+    // Sensitivity: each searchable layer alone in i8, the rest f32, on the calibration data.
+    for (size_t i = 0; i < targets.size(); ++i) {
+      Decision &d = decisions[i];
+      if (d.pinned)
+        continue;
+      std::vector<Precision> alone(targets.size(), Precision::f32);
+      for (size_t j = 0; j < targets.size(); ++j)
+        if (decisions[j].pinned)
+          alone[j] = decisions[j].precision;
+      alone[i] = Precision::i8;
+      auto c = candidate(alone);
+      if (failed(c))
+        return failure();
+      auto cmp = eval::compare(func, **c, *calib, error);
+      if (failed(cmp))
+        return func.emitError("sensitivity run failed: ") << error;
+      d.sensitivityLoss = cmp->lossPoints();
+      d.sensitivitySqnr = cmp->outputSqnrDb();
+      d.measured = true;
+    }
+
+    auto reference = eval::predict(func, searchData, error);
+    if (failed(reference))
+      return func.emitError("fp32 reference run failed: ") << error;
+    auto lossOf = [&](ArrayRef<Precision> p) -> FailureOr<double> {
+      auto c = candidate(p);
+      if (failed(c))
+        return failure();
+      auto pred = eval::predict(**c, searchData, error);
+      if (failed(pred))
+        return func.emitError("candidate run failed: ") << error;
+      int64_t n = (int64_t)pred->size(), agree = 0, refOk = 0, ok = 0;
+      for (int64_t k = 0; k < n; ++k) {
+        agree += (*pred)[k] == (*reference)[k];
+        if (!searchData.labels.empty()) {
+          refOk += (*reference)[k] == searchData.labels[k];
+          ok += (*pred)[k] == searchData.labels[k];
+        }
+      }
+      return searchData.labels.empty() ? 100.0 * (n - agree) / n : 100.0 * (refOk - ok) / n;
+    };
+
+    std::string measure = searchData.labels.empty() ? "top-1 disagreement with fp32"
+                                                    : "top-1 accuracy loss";
+    std::string on = llvm::formatv("{0} ({1} samples)", searchData.path, searchData.samples).str();
+    FailureOr<double> loss = lossOf(current());
+    if (failed(loss))
+      return failure();
+    int steps = 0;
+    while (*loss > budget) {
+      // Promote the layer with the most output noise per cycle of extra cost.
+      int best = -1;
+      double bestScore = -1;
+      for (size_t i = 0; i < targets.size(); ++i) {
+        Decision &d = decisions[i];
+        if (d.pinned || d.step + 1 >= d.ladder.size())
+          continue;
+        double noise = std::isinf(d.sensitivitySqnr) ? 0 : std::pow(10.0, -d.sensitivitySqnr / 10);
+        double extra = costOf(targets[i], d.ladder[d.step + 1], model) -
+                       costOf(targets[i], d.ladder[d.step], model);
+        double score = (noise + d.sensitivityLoss) / std::max(extra, 1e-9);
+        if (score > bestScore) {
+          bestScore = score;
+          best = (int)i;
+        }
+      }
+      if (best < 0)
+        break;
+      Decision &d = decisions[best];
+      d.precision = d.ladder[++d.step];
+      ++steps;
+      loss = lossOf(current());
+      if (failed(loss))
+        return failure();
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      Decision &d = decisions[i];
+      if (d.pinned)
+        continue;
+      std::string alone = llvm::formatv("alone in i8: {0:f2} points, output SQNR {1:f1} dB",
+                                        d.sensitivityLoss, d.sensitivitySqnr).str();
+      d.reason = d.step == 0
+                     ? "mixed: cheapest (i8) fits the budget; " + alone
+                     : "mixed: raised from i8 to " + precisionName(d.precision).str() +
+                           " to meet the budget, most output noise per cycle; " + alone;
+    }
+    Builder b(&getContext());
+    func->setAttr("qopt.precision_search",
+                  b.getDictionaryAttr({b.getNamedAttr("budget_points", b.getF64FloatAttr(budget)),
+                                       b.getNamedAttr("loss_points", b.getF64FloatAttr(*loss)),
+                                       b.getNamedAttr("measure", b.getStringAttr(measure)),
+                                       b.getNamedAttr("data", b.getStringAttr(on)),
+                                       b.getNamedAttr("promotions", b.getI64IntegerAttr(steps))}));
+    if (*loss > budget) {
+      std::string best;
+      for (size_t i = 0; i < targets.size(); ++i)
+        best += (best.empty() ? "" : ", ") + names[i] + "=" +
+                precisionName(decisions[i].precision).str();
+      auto diag = allowOverBudget ? func.emitWarning() : func.emitError();
+      diag << llvm::formatv("the accuracy budget of {0} points cannot be met: the best "
+                            "assignment found ({1}) has a {2} of {3:f2} points on {4}",
+                            budget.getValue(), best, measure, *loss, on)
+                  .str();
+      if (!allowOverBudget) {
+        diag << " (allow-over-budget keeps it anyway)";
+        return failure();
+      }
+    }
+    return success();
+  }
+};
+
+} // namespace
