@@ -38,6 +38,7 @@ private:
   fb::OpOptionsUnion optionsOf(Operation *op);
 
   fb::ModelT model;
+  std::vector<std::unique_ptr<fb::OpPrecisionT>> precisions;
   fb::GraphT *graph = nullptr;
   DenseMap<Value, int32_t> tensorIds;
 };
@@ -216,6 +217,21 @@ LogicalResult Exporter::addOperator(Operation *op) {
     graph->tensors[*tensor]->buffer = *buffer;
   }
   fop->options = optionsOf(op);
+  // A precision decision travels in the provenance, keyed by the operator's index.
+  if (auto precision = op->getAttrOfType<StringAttr>("qopt.precision")) {
+    auto p = std::make_unique<fb::OpPrecisionT>();
+    p->operator_ = graph->operators.size();
+    p->precision = precision.str();
+    if (auto reason = op->getAttrOfType<StringAttr>("qopt.precision_reason"))
+      p->reason = reason.str();
+    if (auto error = op->getAttrOfType<DictionaryAttr>("qopt.error")) {
+      if (auto s = error.getAs<FloatAttr>("sqnr_db"))
+        p->sqnr_db = s.getValueAsDouble();
+      if (auto m = error.getAs<FloatAttr>("max_abs_error"))
+        p->max_abs_error = m.getValueAsDouble();
+    }
+    precisions.push_back(std::move(p));
+  }
   graph->operators.push_back(std::move(fop));
   return success();
 }
@@ -264,6 +280,27 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
     }
     if (failed(addOperator(&op)))
       return failure();
+  }
+
+  // Provenance: what qopt-compile recorded on the module (producer, pipeline, calibration, the
+  // report), plus each op's precision.
+  auto provenance = module->getAttrOfType<DictionaryAttr>("qopt.provenance");
+  if (provenance || !precisions.empty()) {
+    auto p = std::make_unique<fb::ProvenanceT>();
+    auto str = [&](StringRef key) {
+      auto a = provenance ? provenance.getAs<StringAttr>(key) : StringAttr();
+      return a ? a.str() : std::string();
+    };
+    p->producer = str("producer");
+    p->producer_version = str("producer_version");
+    p->pass_pipeline = str("pass_pipeline");
+    p->calibration_method = str("calibration_method");
+    p->calibration_data_hash = str("calibration_data_hash");
+    p->report_json = str("report_json");
+    if (auto n = provenance ? provenance.getAs<IntegerAttr>("calibration_samples") : IntegerAttr())
+      p->calibration_samples = n.getInt();
+    p->op_precisions = std::move(precisions);
+    model.provenance = std::move(p);
   }
 
   flatbuffers::FlatBufferBuilder builder;

@@ -24,6 +24,8 @@ public:
       : ctx(ctx), builder(ctx), fileLoc(FileLineColLoc::get(ctx, sourceName, 0, 0)) {}
 
   OwningOpRef<ModuleOp> run(const fb::Model &model);
+  void importProvenance(const fb::Provenance &p, ModuleOp module);
+  std::vector<Operation *> operators; // by operator index
 
 private:
   InFlightDiagnostic error() { return emitError(fileLoc); }
@@ -205,8 +207,40 @@ LogicalResult Importer::importOperator(uint32_t i) {
       created = builder.create(state);
     }
     values[out] = created->getResult(0);
+    operators.resize(std::max<size_t>(operators.size(), i + 1));
+    operators[i] = created;
     return verify(created);
   });
+}
+
+/// The provenance back as the `qopt.provenance` module attribute, and each op's precision back on
+/// the op (the checker has verified the operator indices).
+void Importer::importProvenance(const fb::Provenance &p, ModuleOp module) {
+  NamedAttrList attrs;
+  auto str = [&](StringRef key, const flatbuffers::String *s) {
+    if (s && s->size())
+      attrs.set(key, builder.getStringAttr(s->str()));
+  };
+  str("producer", p.producer());
+  str("producer_version", p.producer_version());
+  str("pass_pipeline", p.pass_pipeline());
+  str("calibration_method", p.calibration_method());
+  str("calibration_data_hash", p.calibration_data_hash());
+  str("report_json", p.report_json());
+  if (p.calibration_samples())
+    attrs.set("calibration_samples", builder.getI64IntegerAttr(p.calibration_samples()));
+  if (!attrs.empty())
+    module->setAttr("qopt.provenance", attrs.getDictionary(ctx));
+  if (!p.op_precisions())
+    return;
+  for (const fb::OpPrecision *op : *p.op_precisions()) {
+    Operation *target = op->operator_() < operators.size() ? operators[op->operator_()] : nullptr;
+    if (!target)
+      continue;
+    target->setAttr("qopt.precision", builder.getStringAttr(op->precision()->str()));
+    if (op->reason() && op->reason()->size())
+      target->setAttr("qopt.precision_reason", builder.getStringAttr(op->reason()->str()));
+  }
 }
 
 OwningOpRef<ModuleOp> Importer::run(const fb::Model &m) {
@@ -249,6 +283,8 @@ OwningOpRef<ModuleOp> Importer::run(const fb::Model &m) {
   for (const fb::TensorMap *outMap : *graph->outputs())
     results.push_back(values[outMap->tensor()]);
   builder.create<func::ReturnOp>(UnknownLoc::get(ctx), results);
+  if (const fb::Provenance *p = m.provenance())
+    importProvenance(*p, *module);
   if (failed(inContext("graph", [&] { return verify(*module); })))
     return nullptr;
   return module;
