@@ -715,3 +715,19 @@ TEST_F(ReferenceTest, CastRoundsToNearestEven) {
   EXPECT_EQ(r[1].f[3], 70144.0f);
 }
 } // namespace
+
+namespace {
+TEST_F(ReferenceTest, SliceWithNegativeStepAndGather) {
+  auto r = run(R"mlir(
+    func.func @f(%x: tensor<2x3xf32>) -> (tensor<2x2xf32>, tensor<2x3xf32>) {
+      %s = qopt.slice %x {starts = array<i64: 0, -1>, ends = array<i64: 2, -4>, steps = array<i64: 1, -2>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+      %g = qopt.gather %x {axis = 0 : i64, indices = array<i64: 1, -2>, indices_shape = array<i64: 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+      return %s, %g : tensor<2x2xf32>, tensor<2x3xf32>
+    })mlir",
+               {floats({2, 3}, {0, 1, 2, 3, 4, 5})});
+  ASSERT_EQ(r.size(), 2u);
+  // Columns from the last (index 2) backwards by 2, stopping before -4 + 3 = -1 (clamped): 2, 0.
+  expectFloats(r[0], {2, 2}, {2, 0, 5, 3});
+  expectFloats(r[1], {2, 3}, {3, 4, 5, 0, 1, 2});
+}
+} // namespace

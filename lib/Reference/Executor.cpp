@@ -295,6 +295,8 @@ static LogicalResult runOp(Operation *op, Lookup get, Tensor &out, std::string &
         return success();
       })
       .Case([&](CastOp o) { return runCast(o, get, out, err); })
+      .Case([&](SliceOp o) { return runSlice(o, get, out, err); })
+      .Case([&](GatherOp o) { return runGather(o, get, out, err); })
       .Case([&](FakeQuantDynamicOp o) { return runFakeQuantDynamic(o, get, out, err); })
       .Case([&](FullyConnectedOp o) { return runFullyConnected(o, get, out, err); })
       .Case([&](MatMulOp o) { return runMatMul(o, get, out, err); })

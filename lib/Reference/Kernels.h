@@ -85,6 +85,8 @@ LogicalResult runReshape(ReshapeOp op, Lookup get, Tensor &out, std::string &err
 LogicalResult runFlatten(FlattenOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runTranspose(TransposeOp op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runConcat(ConcatOp op, Lookup get, Tensor &out, std::string &err);
+LogicalResult runSlice(SliceOp op, Lookup get, Tensor &out, std::string &err);
+LogicalResult runGather(GatherOp op, Lookup get, Tensor &out, std::string &err);
 
 // QuantKernels.cpp
 LogicalResult runQuantize(QuantizeOp op, Lookup get, Tensor &out, std::string &err);

@@ -107,3 +107,55 @@ LogicalResult runConcat(ConcatOp op, Lookup get, Tensor &out, std::string &err) 
 }
 
 } // namespace mlir::qopt::ref::detail
+
+namespace mlir::qopt::ref::detail {
+
+LogicalResult runSlice(SliceOp op, Lookup get, Tensor &out, std::string &err) {
+  const Tensor &in = get(op.getInput());
+  ArrayRef<int64_t> starts = op.getStarts(), ends = op.getEnds(), steps = op.getSteps();
+  if (failed(makeResult(op, shape::slice(in.shape, starts, ends, steps), out, err)) ||
+      failed(checkSameStorage(in, out, err)))
+    return failure();
+  size_t rank = in.shape.size();
+  SmallVector<int64_t> first(rank);
+  for (size_t d = 0; d < rank; ++d)
+    first[d] = shape::sliceDim(in.shape[d], starts[d], ends[d], steps[d]).start;
+  SmallVector<int64_t> inStrides = stridesOf(in.shape);
+  ArrayRef<int64_t> outShape = out.shape;
+  gather(in, out, [&](int64_t k) {
+    int64_t offset = 0;
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      offset += (first[d] + (k % outShape[d]) * steps[d]) * inStrides[d];
+      k /= outShape[d];
+    }
+    return offset;
+  });
+  return success();
+}
+
+LogicalResult runGather(GatherOp op, Lookup get, Tensor &out, std::string &err) {
+  const Tensor &in = get(op.getInput());
+  ArrayRef<int64_t> indices = op.getIndices();
+  if (failed(makeResult(op, shape::gather(in.shape, op.getAxis(), indices, op.getIndicesShape()),
+                        out, err)) ||
+      failed(checkSameStorage(in, out, err)))
+    return failure();
+  int64_t axis = *shape::normalizeAxis(op.getAxis(), in.shape.size());
+  int64_t dim = in.shape[axis];
+  int64_t inner = product(ArrayRef<int64_t>(in.shape).drop_front(axis + 1));
+  int64_t count = (int64_t)indices.size();
+  for (int64_t i : indices)
+    if (i < -dim || i >= dim) // a dynamic dimension is checked here, at run time
+      return fail(err, "index " + Twine(i) + " is out of range for dimension " + Twine(axis) +
+                           " of size " + Twine(dim));
+  gather(in, out, [&](int64_t k) {
+    int64_t j = k % inner, rest = k / inner;
+    int64_t idx = indices[rest % count], outer = rest / count;
+    if (idx < 0)
+      idx += dim;
+    return (outer * dim + idx) * inner + j;
+  });
+  return success();
+}
+
+} // namespace mlir::qopt::ref::detail

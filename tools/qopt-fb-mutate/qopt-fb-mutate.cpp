@@ -157,6 +157,10 @@ fb::OpOptions optionsFor(fb::OpCode code) {
     return fb::OpOptions::ReduceOptions;
   case fb::OpCode::FAKE_QUANT_DYNAMIC:
     return fb::OpOptions::FakeQuantDynamicOptions;
+  case fb::OpCode::SLICE:
+    return fb::OpOptions::SliceOptions;
+  case fb::OpCode::GATHER:
+    return fb::OpOptions::GatherOptions;
   default:
     return fb::OpOptions::NONE;
   }

@@ -182,6 +182,20 @@ fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
       })
       .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>(
           [&](auto o) { reduce(o); })
+      .Case([&](SliceOp o) {
+        fb::SliceOptionsT t;
+        t.starts = toVector(o.getStarts());
+        t.ends = toVector(o.getEnds());
+        t.steps = toVector(o.getSteps());
+        u.Set(std::move(t));
+      })
+      .Case([&](GatherOp o) {
+        fb::GatherOptionsT t;
+        t.axis = o.getAxis();
+        t.indices = toVector(o.getIndices());
+        t.indices_shape = toVector(o.getIndicesShape());
+        u.Set(std::move(t));
+      })
       .Case([&](FakeQuantDynamicOp o) {
         fb::FakeQuantDynamicOptionsT t;
         t.signed_storage = o.getStorage() == "i8";

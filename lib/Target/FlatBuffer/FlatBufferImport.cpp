@@ -175,6 +175,14 @@ NamedAttrList Importer::attributesOf(const fb::Operator &op) {
     // Absent axes means every dimension, like an empty list.
     attrs.set("axes", o->axes() ? i64s(o->axes()) : builder.getDenseI64ArrayAttr({}));
     attrs.set("keepdims", builder.getBoolAttr(o->keepdims()));
+  } else if (auto o = op.options_as_SliceOptions()) {
+    attrs.set("starts", i64s(o->starts()));
+    attrs.set("ends", i64s(o->ends()));
+    attrs.set("steps", i64s(o->steps()));
+  } else if (auto o = op.options_as_GatherOptions()) {
+    attrs.set("axis", builder.getI64IntegerAttr(o->axis()));
+    attrs.set("indices", i64s(o->indices()));
+    attrs.set("indices_shape", i64s(o->indices_shape()));
   } else if (auto o = op.options_as_FakeQuantDynamicOptions()) {
     attrs.set("storage", builder.getStringAttr(o->signed_storage() ? "i8" : "u8"));
   }

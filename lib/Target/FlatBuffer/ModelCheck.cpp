@@ -177,6 +177,11 @@ bool optionsAligned(const Operator &op, const uint8_t *base) {
     return aligned8(transpose->perm(), base);
   if (const auto *reduce = op.options_as_ReduceOptions())
     return aligned8(reduce->axes(), base);
+  if (const auto *slice = op.options_as_SliceOptions())
+    return aligned8(slice->starts(), base) && aligned8(slice->ends(), base) &&
+           aligned8(slice->steps(), base);
+  if (const auto *gather = op.options_as_GatherOptions())
+    return aligned8(gather->indices(), base) && aligned8(gather->indices_shape(), base);
   return true;
 }
 
@@ -494,7 +499,10 @@ constexpr OpSignature kSignatures[] = {
     /*REDUCE_MAX*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
     /*REDUCE_MIN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
     /*CAST*/ noOptions(1),
-    /*FAKE_QUANT_DYNAMIC*/ withOptions(1, 1, OpOptions::FakeQuantDynamicOptions, OptionsRule::Optional),
+    /*FAKE_QUANT_DYNAMIC*/
+    withOptions(1, 1, OpOptions::FakeQuantDynamicOptions, OptionsRule::Optional),
+    /*SLICE*/ withOptions(1, 1, OpOptions::SliceOptions, OptionsRule::Required),
+    /*GATHER*/ withOptions(1, 1, OpOptions::GatherOptions, OptionsRule::Required),
 };
 static_assert(std::size(kSignatures) == static_cast<size_t>(OpCode::MAX) + 1,
               "every opcode needs a signature; keep kSignatures in schema order");
@@ -625,6 +633,44 @@ std::string reduceProblem(Context &ctx, const Operator &op, const ReduceOptions 
   return "";
 }
 
+/// One start, end and non-zero step per input dimension.
+std::string sliceProblem(Context &ctx, const Operator &op, const SliceOptions &o) {
+  size_t rank = ctx.tensors.Get(static_cast<uint32_t>(op.inputs()->Get(0)))->shape()->size();
+  if (o.starts()->size() != rank || o.ends()->size() != rank || o.steps()->size() != rank)
+    return "starts, ends and steps need one entry per dimension of the rank-" +
+           std::to_string(rank) + " input";
+  for (size_t d = 0; d < rank; ++d)
+    if (o.steps()->Get(d) == 0)
+      return "step of dimension " + std::to_string(d) + " is 0";
+  return "";
+}
+
+/// The axis names a dimension, indices_shape holds the indices, and each index is inside a
+/// static dimension.
+std::string gatherProblem(Context &ctx, const Operator &op, const GatherOptions &o) {
+  const auto *shape = ctx.tensors.Get(static_cast<uint32_t>(op.inputs()->Get(0)))->shape();
+  int64_t rank = shape->size(), axis = o.axis();
+  if (axis < -rank || axis >= rank)
+    return "axis " + std::to_string(axis) + " is out of range for an input of rank " +
+           std::to_string(rank);
+  int64_t count = 1;
+  for (int64_t d : *o.indices_shape()) {
+    if (d < 0 || (d > 0 && count > INT32_MAX / d))
+      return "indices_shape " + shapeString(*o.indices_shape()) + " is not a static shape";
+    count *= d;
+  }
+  if (count != (int64_t)o.indices()->size())
+    return "indices_shape " + shapeString(*o.indices_shape()) + " does not hold the " +
+           std::to_string(o.indices()->size()) + " indices";
+  int64_t dim = shape->Get(static_cast<uint32_t>(axis < 0 ? axis + rank : axis));
+  if (dim >= 0)
+    for (int64_t i : *o.indices())
+      if (i < -dim || i >= dim)
+        return "index " + std::to_string(i) + " is out of range for a dimension of size " +
+               std::to_string(dim);
+  return "";
+}
+
 /// The option values that other code divides by or indexes with.
 std::string optionValuesProblem(Context &ctx, const Operator &op) {
   if (auto *conv = op.options_as_Conv2DOptions())
@@ -635,6 +681,10 @@ std::string optionValuesProblem(Context &ctx, const Operator &op) {
     return transposeProblem(ctx, op, *transpose);
   if (auto *reduce = op.options_as_ReduceOptions())
     return reduceProblem(ctx, op, *reduce);
+  if (auto *slice = op.options_as_SliceOptions())
+    return sliceProblem(ctx, op, *slice);
+  if (auto *gather = op.options_as_GatherOptions())
+    return gatherProblem(ctx, op, *gather);
   return "";
 }
 

@@ -53,6 +53,8 @@ inline constexpr OpEntry kOps[] = {
     {fb::OpCode::REDUCE_MIN, "qopt.reduce_min"},
     {fb::OpCode::CAST, "qopt.cast"},
     {fb::OpCode::FAKE_QUANT_DYNAMIC, "qopt.fake_quant_dynamic"},
+    {fb::OpCode::SLICE, "qopt.slice"},
+    {fb::OpCode::GATHER, "qopt.gather"},
 };
 
 inline const OpEntry *lookup(fb::OpCode code) {

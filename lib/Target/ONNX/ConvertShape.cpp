@@ -335,7 +335,7 @@ static LogicalResult convertGather(NodeContext &ctx) {
   return success();
 }
 
-/// Cast: folded on constants; on values only the no-op cast is supported so far.
+/// Cast: folded on constants; between float types on computed values.
 static LogicalResult convertCast(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"to", "saturate"})))
     return failure();
@@ -366,9 +366,19 @@ static LogicalResult convertCast(NodeContext &ctx) {
   auto x = ctx.input(0);
   if (failed(x))
     return failure();
-  if (typeOf(*x).getElementType() != to)
-    return ctx.fail("casting a computed tensor between element types is not supported yet");
-  ctx.setOutput(0, *x);
+  Type from = typeOf(*x).getElementType();
+  if (from == to) {
+    ctx.setOutput(0, *x);
+    return success();
+  }
+  if (!isa<FloatType>(from) || !isa<FloatType>(to))
+    return ctx.fail("casting a computed tensor is supported between float types only, not to " +
+                    Twine(ctx.intAttr("to", 0)));
+  auto type = RankedTensorType::get(typeOf(*x).getShape(), to);
+  auto cast = ctx.create<CastOp>(type, *x);
+  if (failed(cast))
+    return failure();
+  ctx.setOutput(0, *cast);
   return success();
 }
 

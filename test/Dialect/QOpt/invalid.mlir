@@ -518,3 +518,51 @@ func.func @fake_quant_dynamic_bad_storage(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = qopt.fake_quant_dynamic %x {storage = "u4"} : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @slice_rank(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{starts, ends and steps need one entry per dimension (rank 2), got 1, 2 and 2}}
+  %0 = qopt.slice %x {starts = array<i64: 0>, ends = array<i64: 2, 3>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @slice_zero_step(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{step of dimension 1 is 0}}
+  %0 = qopt.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 2, 3>, steps = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @slice_element_type(%x: tensor<2x3xf32>) -> tensor<2x3xf16> {
+  // expected-error @+1 {{result element type must equal the input's}}
+  %0 = qopt.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 2, 3>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2x3xf16>
+  return %0 : tensor<2x3xf16>
+}
+
+// -----
+
+func.func @gather_index_range(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  // expected-error @+1 {{index 3 is out of range for dimension 1 of size 3}}
+  %0 = qopt.gather %x {axis = 1 : i64, indices = array<i64: 3>, indices_shape = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @gather_indices_shape(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{indices_shape [3] does not hold the 2 indices}}
+  %0 = qopt.gather %x {axis = 1 : i64, indices = array<i64: 0, 1>, indices_shape = array<i64: 3>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @gather_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{axis 2 out of range for rank 2}}
+  %0 = qopt.gather %x {axis = 2 : i64, indices = array<i64: 0>, indices_shape = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

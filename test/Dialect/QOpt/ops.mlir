@@ -326,6 +326,17 @@ func.func @cast_and_dynamic_fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @slice_and_gather
+// CHECK: qopt.slice %arg0 {ends = array<i64: 9223372036854775807, 4, -6>, starts = array<i64: 0, 1, -1>, steps = array<i64: 1, 2, -2>} : (tensor<?x5x6xf32>) -> tensor<?x2x3xf32>
+// CHECK: qopt.gather %{{.*}} {axis = -1 : i64, indices = array<i64: 0, -1, 1, 1>, indices_shape = array<i64: 2, 2>} : (tensor<?x2x3xf32>) -> tensor<?x2x2x2xf32>
+func.func @slice_and_gather(%x: tensor<?x5x6xf32>) -> tensor<?x2x2x2xf32> {
+  %0 = qopt.slice %x {starts = array<i64: 0, 1, -1>, ends = array<i64: 9223372036854775807, 4, -6>, steps = array<i64: 1, 2, -2>} : (tensor<?x5x6xf32>) -> tensor<?x2x3xf32>
+  %1 = qopt.gather %0 {axis = -1 : i64, indices = array<i64: 0, -1, 1, 1>, indices_shape = array<i64: 2, 2>} : (tensor<?x2x3xf32>) -> tensor<?x2x2x2xf32>
+  return %1 : tensor<?x2x2x2xf32>
+}
+
+// -----
+
 // The integer form qopt-fold-quant-dequant produces: u8 input, per-channel i8 weight, i32 bias at
 // scale s_in * s_w, u8 result; and an f16 layer with 16-bit weights in a blob.
 // CHECK-LABEL: func.func @quantized_and_half_layers

@@ -441,6 +441,20 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
   return getInput().getType() == getType() ? OpFoldResult(getInput()) : OpFoldResult();
 }
 
+LogicalResult SliceOp::verify() {
+  if (getElementTypeOrSelf(getInput()) != getElementTypeOrSelf(getType()))
+    return emitOpError("result element type must equal the input's");
+  return verifyComputeOp(*this, shape::slice(shapeOf(getInput()), getStarts(), getEnds(),
+                                             getSteps()));
+}
+
+LogicalResult GatherOp::verify() {
+  if (getElementTypeOrSelf(getInput()) != getElementTypeOrSelf(getType()))
+    return emitOpError("result element type must equal the input's");
+  return verifyComputeOp(*this, shape::gather(shapeOf(getInput()), getAxis(), getIndices(),
+                                              getIndicesShape()));
+}
+
 LogicalResult FakeQuantDynamicOp::verify() {
   if (getStorage() != "u8" && getStorage() != "i8")
     return emitOpError("storage must be \"u8\" or \"i8\", got \"") << getStorage() << "\"";

@@ -196,6 +196,62 @@ Result reduce(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes, bool 
   return Result::ok(out);
 }
 
+SliceDim sliceDim(int64_t dim, int64_t start, int64_t end, int64_t step) {
+  if (start < 0)
+    start += dim;
+  if (end < 0)
+    end += dim;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    return {start, end > start ? (end - start + step - 1) / step : 0};
+  }
+  start = std::clamp<int64_t>(start, -1, dim - 1);
+  end = std::clamp<int64_t>(end, -1, dim - 1);
+  return {start, start > end ? (start - end + (-step) - 1) / (-step) : 0};
+}
+
+Result slice(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> starts,
+             llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> steps) {
+  size_t rank = input.size();
+  if (starts.size() != rank || ends.size() != rank || steps.size() != rank)
+    return Result::fail("starts, ends and steps need one entry per dimension (rank " +
+                        std::to_string(rank) + "), got " + std::to_string(starts.size()) + ", " +
+                        std::to_string(ends.size()) + " and " + std::to_string(steps.size()));
+  Shape out;
+  for (size_t d = 0; d < rank; ++d) {
+    if (steps[d] == 0)
+      return Result::fail("step of dimension " + std::to_string(d) + " is 0");
+    out.push_back(isDyn(input[d]) ? kDyn : sliceDim(input[d], starts[d], ends[d], steps[d]).size);
+  }
+  return Result::ok(out);
+}
+
+Result gather(llvm::ArrayRef<int64_t> input, int64_t axis, llvm::ArrayRef<int64_t> indices,
+              llvm::ArrayRef<int64_t> indicesShape) {
+  int64_t rank = input.size();
+  auto ax = normalizeAxis(axis, rank);
+  if (!ax)
+    return Result::fail("axis " + std::to_string(axis) + " out of range for rank " +
+                        std::to_string(rank));
+  int64_t count = 1;
+  for (int64_t d : indicesShape)
+    count = d < 0 ? -1 : count * d;
+  if (count != (int64_t)indices.size())
+    return Result::fail("indices_shape " + str(indicesShape) + " does not hold the " +
+                        std::to_string(indices.size()) + " indices");
+  int64_t dim = input[*ax];
+  if (!isDyn(dim))
+    for (int64_t i : indices)
+      if (i < -dim || i >= dim)
+        return Result::fail("index " + std::to_string(i) + " is out of range for dimension " +
+                            std::to_string(*ax) + " of size " + std::to_string(dim));
+  Shape out(input.begin(), input.begin() + *ax);
+  out.append(indicesShape.begin(), indicesShape.end());
+  out.append(input.begin() + *ax + 1, input.end());
+  return Result::ok(out);
+}
+
 static int64_t product(llvm::ArrayRef<int64_t> dims) {
   int64_t p = 1;
   for (int64_t d : dims) {

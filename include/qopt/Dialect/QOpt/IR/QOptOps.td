@@ -326,6 +326,27 @@ def QOpt_RequantizeOp : QOpt_FunctionalOp<"requantize"> {
   let hasFolder = 1;
 }
 
+def QOpt_SliceOp : QOpt_FunctionalOp<"slice"> {
+  let summary = "strided slice, one (start, end, step) per dimension, ONNX Slice semantics";
+  let description = [{
+    Negative starts and ends count from the back, then clamp to the dimension; a negative step
+    walks backwards. Any element type (quantized values are moved, not changed).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$ends,
+                   DenseI64ArrayAttr:$steps);
+  let results = (outs AnyRankedTensor:$output);
+}
+
+def QOpt_GatherOp : QOpt_FunctionalOp<"gather"> {
+  let summary = "select along `axis` with constant indices (ONNX Gather)";
+  let description = [{
+    result = input[:axis] + indices_shape + input[axis+1:]; negative indices count from the back.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, DenseI64ArrayAttr:$indices,
+                   DenseI64ArrayAttr:$indices_shape);
+  let results = (outs AnyRankedTensor:$output);
+}
+
 def QOpt_FakeQuantDynamicOp : QOpt_FunctionalOp<"fake_quant_dynamic", [AllTypesMatch<["input", "output"]>]> {
   let summary = "dynamic per-tensor quantization simulated in float (the naive scheme)";
   let description = [{

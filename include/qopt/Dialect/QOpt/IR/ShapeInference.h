@@ -46,6 +46,18 @@ Result reduce(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes, bool 
 Result flatten(llvm::ArrayRef<int64_t> input, int64_t axis);
 Result transpose(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> perm);
 Result concat(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis);
+/// One dimension of a slice, ONNX Slice semantics: negative start / end count from the back, then
+/// clamp to the dimension; the elements are start, start + step, ... before end.
+struct SliceDim {
+  int64_t start, size;
+};
+SliceDim sliceDim(int64_t dim, int64_t start, int64_t end, int64_t step);
+/// `starts`, `ends` and `steps` have one entry per dimension; steps are non-zero.
+Result slice(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> starts,
+             llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> steps);
+/// input[:axis] + indicesShape + input[axis+1:], with every index in [-dim, dim) of a static dim.
+Result gather(llvm::ArrayRef<int64_t> input, int64_t axis, llvm::ArrayRef<int64_t> indices,
+              llvm::ArrayRef<int64_t> indicesShape);
 /// Checks that `to` holds as many elements as `from` (when both are static).
 Result reshape(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 
