@@ -5,6 +5,7 @@
 // Cases the importer rejects (an unsupported op, attribute or type) are listed as unsupported with
 // the reason, never hidden. The last line is "N passed, M failed"; the exit status is 1 when any
 // supported case fails or fewer than --min-passed cases pass.
+#include <map>
 #include "qopt/Reference/Executor.h"
 #include "qopt/Target/ModelIO.h"
 #include "qopt/Target/ONNX/ONNXImport.h"
@@ -69,6 +70,14 @@ std::vector<std::string> sortedEntries(const std::string &dir, llvm::StringRef p
 }
 
 /// Compares one output; returns an empty string when it matches.
+/// ONNX's test data stores bfloat16 tensors as uint16 bit patterns (NumPy has no bfloat16): read
+/// them as the bf16 the model declares.
+DenseElementsAttr asModelType(DenseElementsAttr value, Type modelElt) {
+  if (modelElt && modelElt.isBF16() && value.getElementType().isUnsignedInteger(16))
+    return value.bitcast(modelElt);
+  return value;
+}
+
 std::string compare(const ref::Tensor &actual, DenseElementsAttr expected) {
   ArrayRef<int64_t> shape = expected.getType().getShape();
   if (ArrayRef<int64_t>(actual.shape) != shape)
@@ -104,6 +113,18 @@ std::string compare(const ref::Tensor &actual, DenseElementsAttr expected) {
   return "";
 }
 
+/// Cases whose expected outputs follow a different, documented definition than qopt's. They are
+/// still run, and listed with the reason instead of counted as passed or failed.
+const std::map<std::string, std::string> kDeviations = {
+    {"test_cast_FLOAT_to_BFLOAT16",
+     "the expected outputs truncate to bfloat16; qopt rounds to nearest even like "
+     "vcvtneps2bf16 and PyTorch"},
+    {"test_castlike_FLOAT_to_BFLOAT16_expanded",
+     "the data set's 'like' input has shape [1] where the model declares 3x4"},
+    {"test_castlike_BFLOAT16_to_FLOAT_expanded",
+     "the data set's 'like' input has shape [1] where the model declares 3x4"},
+};
+
 CaseResult runCase(const std::string &dir) {
   DialectRegistry registry;
   registerModelDialects(registry);
@@ -137,6 +158,7 @@ CaseResult runCase(const std::string &dir) {
       if (failed(value))
         return {Outcome::Failed, error};
       auto argType = cast<RankedTensorType>(func.getArgument(i).getType());
+      value = asModelType(*value, argType.getElementType());
       auto type = RankedTensorType::get(value->getType().getShape(),
                                         argType.getElementType());
       auto t = ref::tensorFromAttr(*value, type, error);
@@ -154,7 +176,8 @@ CaseResult runCase(const std::string &dir) {
       auto expected = readONNXTensorFile(path, &context, name, error);
       if (failed(expected))
         return {Outcome::Failed, error};
-      std::string diff = compare((*results)[k], *expected);
+      std::string diff =
+          compare((*results)[k], asModelType(*expected, (*results)[k].elementType));
       if (!diff.empty())
         return {Outcome::Failed, llvm::sys::path::filename(set).str() + " output " +
                                      std::to_string(k) + ": " + diff};
@@ -174,13 +197,19 @@ int main(int argc, char **argv) {
                  << "' (is libonnx-testdata installed?)\n";
     return 1;
   }
-  std::vector<std::pair<std::string, std::string>> failed, unsupported;
+  std::vector<std::pair<std::string, std::string>> failed, unsupported, deviating;
   unsigned passed = 0;
   for (const std::string &dir : cases) {
     std::string name = llvm::sys::path::filename(dir).str();
     if (!filter.empty() && name.find(filter) == std::string::npos)
       continue;
     CaseResult r = runCase(dir);
+    if (auto it = kDeviations.find(name); it != kDeviations.end()) {
+      deviating.push_back({name, it->second + (r.outcome == Outcome::Passed
+                                                   ? " (passes anyway: remove this entry)"
+                                                   : " (differs: " + r.detail + ")")});
+      continue;
+    }
     if (r.outcome == Outcome::Passed)
       ++passed;
     else
@@ -194,6 +223,9 @@ int main(int argc, char **argv) {
     llvm::outs() << "  " << name << ": " << shortWhy.substr(at == std::string::npos ? 0 : at + 7)
                  << "\n";
   }
+  llvm::outs() << "documented deviations (" << deviating.size() << " cases, not counted):\n";
+  for (auto &[name, why] : deviating)
+    llvm::outs() << "  " << name << ": " << why << "\n";
   llvm::outs() << "failed (" << failed.size() << " cases):\n";
   for (auto &[name, why] : failed)
     llvm::outs() << "  FAIL " << name << ": " << why << "\n";

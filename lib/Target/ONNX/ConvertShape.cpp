@@ -25,7 +25,7 @@ static LogicalResult reshapeTo(NodeContext &ctx, ArrayRef<int64_t> resultShape) 
   return ctx.produce(ctx.create<ReshapeOp>(type, *x));
 }
 
-static RankedTensorType inputType(NodeContext &ctx, int i) {
+RankedTensorType onnximport::inputType(NodeContext &ctx, int i) {
   if (DenseElementsAttr c = ctx.constantInput(i))
     return cast<RankedTensorType>(c.getType());
   auto v = ctx.input(i);
@@ -311,30 +311,6 @@ static LogicalResult convertShape(NodeContext &ctx) {
   return success();
 }
 
-/// Gather on constants only (indexing into a folded shape).
-static LogicalResult convertGather(NodeContext &ctx) {
-  if (failed(ctx.checkAttributes({"axis"})))
-    return failure();
-  DenseElementsAttr data = ctx.constantInput(0), indices = ctx.constantInput(1);
-  if (!data || !indices)
-    return ctx.fail("only Gather on constant data with constant indices is supported");
-  auto dataType = cast<RankedTensorType>(data.getType());
-  if (dataType.getRank() != 1 || ctx.intAttr("axis", 0) != 0)
-    return ctx.fail("only Gather along axis 0 of a 1-D constant is supported");
-  auto values = llvm::to_vector(data.getValues<Attribute>());
-  SmallVector<Attribute> out;
-  for (int64_t i : toInts(indices)) {
-    int64_t n = dataType.getDimSize(0);
-    if (i < -n || i >= n)
-      return ctx.fail("index " + Twine(i) + " out of range for " + Twine(n) + " elements");
-    out.push_back(values[i < 0 ? i + n : i]);
-  }
-  auto type = RankedTensorType::get(cast<RankedTensorType>(indices.getType()).getShape(),
-                                    dataType.getElementType());
-  ctx.setOutputConstant(0, DenseElementsAttr::get(type, out));
-  return success();
-}
-
 /// Cast: folded on constants; between float types on computed values.
 static LogicalResult convertCast(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"to", "saturate"})))
@@ -393,6 +369,5 @@ void onnximport::registerShapeConverters(llvm::StringMap<Converter> &table) {
   table["Dropout"] = convertIdentity;
   table["Constant"] = convertConstant;
   table["Shape"] = convertShape;
-  table["Gather"] = convertGather;
   table["Cast"] = convertCast;
 }

@@ -98,6 +98,9 @@ using Converter = LogicalResult (*)(NodeContext &);
 void registerNNConverters(llvm::StringMap<Converter> &table);
 void registerElementwiseConverters(llvm::StringMap<Converter> &table);
 void registerShapeConverters(llvm::StringMap<Converter> &table);
+void registerSliceConverters(llvm::StringMap<Converter> &table);
+/// The type of input i, constant or computed; null when it failed (already reported).
+RankedTensorType inputType(NodeContext &ctx, int i);
 void registerQuantConverters(llvm::StringMap<Converter> &table);
 void registerReduceConverters(llvm::StringMap<Converter> &table);
 

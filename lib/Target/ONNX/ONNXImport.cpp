@@ -305,6 +305,7 @@ GraphImporter::GraphImporter(MLIRContext *ctx, StringRef sourceName)
   registerNNConverters(converters);
   registerElementwiseConverters(converters);
   registerShapeConverters(converters);
+  registerSliceConverters(converters);
   registerQuantConverters(converters);
   registerReduceConverters(converters);
 }
@@ -542,6 +543,7 @@ ArrayRef<StringRef> mlir::qopt::supportedONNXOps() {
     registerNNConverters(table);
     registerElementwiseConverters(table);
     registerShapeConverters(table);
+    registerSliceConverters(table);
     registerQuantConverters(table);
     registerReduceConverters(table);
     std::vector<std::string> sorted;

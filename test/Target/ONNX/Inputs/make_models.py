@@ -104,6 +104,24 @@ def main():
          [vi("x", ["N", 3, 4])], [vi("p", ["N", 4]), vi("y2", ["N", 1, 4]), vi("y3", ["N", 3, 1])],
          [const("two", np.float32(2.0)), const("axes", np.array([1], np.int64))])
 
+    # Slice (negative step, clamped end), Split by sizes, Gather with constant 2-D indices and a
+    # Cast through f16, all on computed tensors.
+    save("slice_split_gather",
+         [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+          helper.make_node("Slice", ["r", "starts", "ends", "axes", "steps"], ["s"], name="slice"),
+          helper.make_node("Split", ["r", "sizes"], ["a", "b"], name="split", axis=2),
+          helper.make_node("Gather", ["r", "idx"], ["g"], name="gather", axis=1),
+          helper.make_node("Cast", ["r"], ["h"], name="to_half", to=TensorProto.FLOAT16),
+          helper.make_node("Cast", ["h"], ["c"], name="to_float", to=TensorProto.FLOAT)],
+         [vi("x", ["N", 4, 6])],
+         [vi("s", ["N", 2, 3]), vi("a", ["N", 4, 2]), vi("b", ["N", 4, 4]),
+          vi("g", ["N", 2, 2, 6]), vi("c", ["N", 4, 6])],
+         [const("starts", np.array([1, -1], np.int64)),
+          const("ends", np.array([3, -9223372036854775807], np.int64)),
+          const("axes", np.array([1, 2], np.int64)), const("steps", np.array([1, -2], np.int64)),
+          const("sizes", np.array([2, 4], np.int64)),
+          const("idx", np.array([[0, 3], [-1, 1]], np.int64))])
+
     # ---- bad input ----
     with open("not_a_model.onnx", "wb") as f:
         f.write(b"this is not a protobuf \xff\xfe\x00 model\n")
