@@ -165,7 +165,7 @@ std::vector<float> realValues(const ref::Tensor &t) {
 
 bool isLayer(Operation *op) {
   return op->getDialect() && op->getDialect()->getNamespace() == "qopt" &&
-         !isa<ConstantOp, QuantizeOp, DequantizeOp, RequantizeOp>(op) &&
+         !isa<ConstantOp, QuantizeOp, DequantizeOp, RequantizeOp, FakeQuantDynamicOp>(op) &&
          op->getName().getStringRef() != "qopt.cast";
 }
 

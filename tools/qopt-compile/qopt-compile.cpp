@@ -1,0 +1,149 @@
+// qopt-compile: a trained fp32 model in, a smaller model out, with the error it costs measured.
+//
+//   qopt-compile model.onnx --precision=int8 --calibration-data calib.npy \
+//       --eval-data test_x.npy --eval-labels test_y.npy --report report.json -o model.fb
+//
+// Until the native backend lands, the output holds the quantized graph (integer ops, 16-bit
+// weights) that `qopt-run --reference` executes with exact integer semantics.
+#include "qopt/Compiler/Compiler.h"
+#include "qopt/Target/ModelIO.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::qopt;
+namespace cl = llvm::cl;
+
+/// Writes `text` to `path` only when all of it was written (no partial file on failure).
+static bool writeText(StringRef path, StringRef text) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    llvm::errs() << path << ": error: cannot write: " << ec.message() << "\n";
+    return false;
+  }
+  out.os() << text;
+  out.os().flush();
+  if (out.os().has_error()) {
+    llvm::errs() << path << ": error: write failed\n";
+    out.os().clear_error();
+    return false;
+  }
+  out.keep();
+  return true;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::OptionCategory category("qopt-compile options");
+  cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model: .onnx, .fb or .mlir>"),
+                             cl::cat(category));
+  cl::opt<std::string> output("o", cl::Required, cl::value_desc("file"),
+                              cl::desc("The compiled model: .fb (qopt FlatBuffers) or .mlir"),
+                              cl::cat(category));
+  cl::opt<std::string> target("target", cl::init("avx512vnni"),
+                              cl::desc("CPU target of the cost model: avx512vnni, avx512bf16 or "
+                                       "avx2"),
+                              cl::cat(category));
+  cl::opt<std::string> precision(
+      "precision", cl::init("int8"),
+      cl::desc("fp32 | fp16 | bf16 | int8 | mixed. mixed picks the cheapest per-layer assignment "
+               "whose loss stays within --accuracy-budget"),
+      cl::cat(category));
+  cl::opt<std::string> quantization(
+      "quantization", cl::init("static"),
+      cl::desc("int8 only: static (calibrated activation scales, per-channel weights) or dynamic "
+               "(per-tensor weights, activation scales from the live tensor: the naive scheme, "
+               "for comparison)"),
+      cl::cat(category));
+  cl::opt<std::string> activations("activations", cl::init("u8"),
+                                   cl::desc("int8 activations: u8 (asymmetric) or i8 (symmetric)"),
+                                   cl::cat(category));
+  cl::opt<std::string> calibrationData(
+      "calibration-data", cl::value_desc("FILE.npy"),
+      cl::desc("Sample inputs, float32 [N, input dims...], to calibrate ranges and measure on"),
+      cl::cat(category));
+  cl::opt<std::string> calibrationMethod(
+      "calibration-method", cl::init("percentile=99.99"),
+      cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(category));
+  cl::opt<double> budget("accuracy-budget", cl::init(0.1), cl::value_desc("POINTS"),
+                         cl::desc("mixed: top-1 points the compiled model may lose (accuracy "
+                                  "with --eval-labels, else agreement with fp32)"),
+                         cl::cat(category));
+  cl::opt<std::string> evalData("eval-data", cl::value_desc("X.npy"),
+                                cl::desc("Inputs to measure the error on (default: the "
+                                         "calibration data)"),
+                                cl::cat(category));
+  cl::opt<std::string> evalLabels("eval-labels", cl::value_desc("Y.npy"),
+                                  cl::desc("Integer labels for --eval-data: report accuracy"),
+                                  cl::cat(category));
+  cl::list<std::string> overrides("precision-override", cl::value_desc("NAME=PREC"),
+                                  cl::desc("Pin the layer with this ONNX node name to f32, f16, "
+                                           "bf16 or i8 (repeatable)"),
+                                  cl::cat(category));
+  cl::opt<bool> allowOverBudget("allow-over-budget",
+                                cl::desc("mixed: write the best assignment even when it misses "
+                                         "the budget (exit status 0)"),
+                                cl::cat(category));
+  cl::opt<std::string> reportPath("report", cl::value_desc("report.json"),
+                                  cl::desc("Write the error report as JSON here, and as a table "
+                                           "next to it (.txt)"),
+                                  cl::cat(category));
+  cl::opt<int64_t> batchSize("batch-size", cl::init(64),
+                             cl::desc("Samples per run while calibrating and measuring"),
+                             cl::cat(category));
+  cl::opt<bool> quiet("quiet", cl::desc("Print only errors"), cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qopt-compile: quantizes a trained fp32 model (per-layer f32 / f16 / bf16 / int8, calibrated "
+      "on sample data), folds it into integer ops and reports the error against fp32 per layer "
+      "and for the model\n");
+
+  DialectRegistry registry;
+  registerModelDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = loadModel(input, &context);
+  if (!module)
+    return 1;
+
+  CompileOptions options;
+  options.target = target;
+  options.precision = precision;
+  options.quantization = quantization;
+  options.activations = activations;
+  options.calibrationData = calibrationData;
+  options.calibrationMethod = calibrationMethod;
+  options.accuracyBudget = budget;
+  options.evalData = evalData;
+  options.evalLabels = evalLabels;
+  options.overrides.assign(overrides.begin(), overrides.end());
+  options.allowOverBudget = allowOverBudget;
+  options.batchSize = batchSize;
+  if (!quiet)
+    options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
+  CompileReport report;
+  if (failed(compileModule(*module, options, input, report)))
+    return 1;
+  if (!reportPath.empty()) {
+    StringRef base = StringRef(reportPath).ends_with(".json")
+                         ? StringRef(reportPath).drop_back(5)
+                         : StringRef(reportPath);
+    if (!writeText(reportPath, report.json) || !writeText((base + ".txt").str(), report.table))
+      return 1;
+  }
+  if (failed(saveModel(*module, output)))
+    return 1;
+  if (!quiet)
+    llvm::outs() << report.table;
+  return 0;
+}
