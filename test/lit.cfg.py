@@ -20,5 +20,9 @@ config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
 config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
-tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-fb-mutate", "qopt-onnx-conformance"]
+tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-compile", "qopt-fb-mutate", "qopt-onnx-conformance"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The sanitizer build (QOPT_ENABLE_SANITIZERS) skips the tests that run whole data sets.
+if getattr(config, "qopt_sanitized", "OFF") in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("sanitized")
