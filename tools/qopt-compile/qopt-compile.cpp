@@ -8,6 +8,7 @@
 #include "qopt/Compiler/Compiler.h"
 #include "qopt/Target/ModelIO.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
@@ -115,6 +116,13 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadModel(input, &context);
   if (!module)
     return 1;
+  // Messages about the whole model (options, data, the budget) point at the model file.
+  Location fileLoc = FileLineColLoc::get(&context, input, 0, 0);
+  if (isa<UnknownLoc>(module->getLoc()))
+    module->getOperation()->setLoc(fileLoc);
+  for (auto func : module->getOps<func::FuncOp>())
+    if (isa<UnknownLoc>(func.getLoc()))
+      func->setLoc(fileLoc);
 
   CompileOptions options;
   options.target = target;
