@@ -1,0 +1,51 @@
+// RUN: qopt-opt %s -split-input-file -qopt-assign-precision='mode=int8' | FileCheck %s --check-prefix=INT8
+// RUN: qopt-opt %s -split-input-file -qopt-assign-precision='mode=fp16' | FileCheck %s --check-prefix=FP16
+// RUN: qopt-opt %s -split-input-file -qopt-assign-precision='mode=bf16 override=hidden=i8' | FileCheck %s --check-prefix=OVR
+// RUN: not qopt-opt %s -split-input-file -qopt-assign-precision='mode=int4' 2>&1 | FileCheck %s --check-prefix=MODE
+// RUN: not qopt-opt %s -split-input-file -qopt-assign-precision='override=nope=f32' 2>&1 | FileCheck %s --check-prefix=NAME
+// RUN: not qopt-opt %s -split-input-file -qopt-assign-precision='override=hidden' 2>&1 | FileCheck %s --check-prefix=SYNTAX
+
+// A hidden layer gets the uniform precision; the logits (returned) stay f32.
+// INT8-LABEL: func.func @mlp
+// INT8: qopt.fully_connected {{.*}}qopt.precision = "i8", qopt.precision_reason = "uniform int8"
+// INT8: qopt.fully_connected {{.*}}qopt.precision = "f32", qopt.precision_reason = "final logits stay f32 (override with logits=i8 to change)"
+// An f16 layer needs calibrated ranges within 65504: [-3, 40] fits.
+// FP16-LABEL: func.func @mlp
+// FP16: qopt.precision = "f16", qopt.precision_reason = "uniform fp16"
+// Overrides pin a layer by its ONNX name.
+// OVR-LABEL: func.func @mlp
+// OVR: qopt.precision = "i8", qopt.precision_reason = "override hidden=i8"
+// MODE: error: unknown precision mode 'int4', expected int8, fp16, bf16, fp32 or mixed
+// NAME: error: precision override names 'nope', which is not a layer of this model; its layers are: hidden, logits
+// SYNTAX: error: precision override 'hidden' is not NAME=f32|f16|bf16|i8
+func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = {min = -3.0 : f32, max = 2.0 : f32, lo = -3.0 : f32, hi = 2.0 : f32}}) -> tensor<?x2xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %h = qopt.fully_connected %x, %w {activation = #qopt.activation<relu>, qopt.calibration = {min = 0.0 : f32, max = 40.0 : f32, lo = 0.0 : f32, hi = 40.0 : f32}} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("hidden")
+  %y = qopt.fully_connected %h, %w {qopt.calibration = {min = -1.0 : f32, max = 9.0 : f32, lo = -1.0 : f32, hi = 9.0 : f32}} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("logits")
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// A calibrated range beyond 65504 would overflow f16: the layer stays f32, and says why.
+// FP16-LABEL: func.func @no_fold_f16_overflow
+// FP16: qopt.precision = "f32", qopt.precision_reason = "f32 instead of f16: range up to 70000.00 exceeds f16's 65504"
+// FP16: qopt.precision = "f32", qopt.precision_reason = "final logits
+func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = {min = -1.0 : f32, max = 1.0 : f32, lo = -1.0 : f32, hi = 1.0 : f32}}) -> tensor<1x2xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %h = qopt.fully_connected %x, %w {qopt.calibration = {min = -5.0 : f32, max = 70000.0 : f32, lo = -5.0 : f32, hi = 60000.0 : f32}} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("big")
+  %y = qopt.fully_connected %h, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("out")
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// Without calibration there is no evidence f16 fits: f32.
+// FP16-LABEL: func.func @no_fold_f16_uncalibrated
+// FP16: qopt.precision = "f32", qopt.precision_reason = "f32 instead of f16: no calibrated range (run qopt-calibrate) to show it fits f16"
+func.func @no_fold_f16_uncalibrated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %h = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("h")
+  %r = qopt.relu %h : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %r : tensor<1x2xf32>
+}
