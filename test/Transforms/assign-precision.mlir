@@ -33,7 +33,7 @@ func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = {min = -3.0 : f32, max = 
 // FP16: qopt.precision = "f32", qopt.precision_reason = "final logits
 func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = {min = -1.0 : f32, max = 1.0 : f32, lo = -1.0 : f32, hi = 1.0 : f32}}) -> tensor<1x2xf32> {
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  %h = qopt.fully_connected %x, %w {qopt.calibration = {min = -5.0 : f32, max = 70000.0 : f32, lo = -5.0 : f32, hi = 60000.0 : f32}} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("big")
+  %h = qopt.fully_connected %x, %w {qopt.calibration = {min = -5.0 : f32, max = 70000.0 : f32, lo = -5.0 : f32, hi = 60000.0 : f32}} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("hidden")
   %y = qopt.fully_connected %h, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("out")
   return %y : tensor<1x2xf32>
 }
@@ -45,7 +45,7 @@ func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = {min = -
 // FP16: qopt.precision = "f32", qopt.precision_reason = "f32 instead of f16: no calibrated range (run qopt-calibrate) to show it fits f16"
 func.func @no_fold_f16_uncalibrated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  %h = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("h")
+  %h = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("hidden")
   %r = qopt.relu %h : (tensor<1x2xf32>) -> tensor<1x2xf32>
   return %r : tensor<1x2xf32>
 }
