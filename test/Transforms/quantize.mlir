@@ -56,3 +56,32 @@ func.func @no_quantize_without_calibration(%x: tensor<1x2xf32>) -> tensor<1x2xf3
   %y = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// f16 per the assignment: the constant weight becomes an f16 constant, the computed input gets a
+// cast, and the result is cast back for the f32 ops around it. An op without an assignment stays
+// f32 once any op has one.
+// CHECK-LABEL: func.func @half_precision
+// CHECK-DAG: %[[W:.*]] = qopt.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00]]> : tensor<1x2xf16>
+// CHECK-DAG: %[[XH:.*]] = qopt.cast %arg0 : (tensor<1x2xf32>) -> tensor<1x2xf16>
+// CHECK: %[[Y:.*]] = qopt.fully_connected %[[XH]], %[[W]] {qopt.precision = "f16"} : (tensor<1x2xf16>, tensor<1x2xf16>) -> tensor<1x1xf16>
+// CHECK: %[[YF:.*]] = qopt.cast %[[Y]] : (tensor<1x1xf16>) -> tensor<1x1xf32>
+// CHECK: qopt.fully_connected %[[YF]], %{{.*}} : (tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<1x1xf32>
+func.func @half_precision(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
+  %v = qopt.constant dense<[[3.0]]> : tensor<1x1xf32>
+  %y = qopt.fully_connected %x, %w {qopt.precision = "f16"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+  %z = qopt.fully_connected %y, %v : (tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<1x1xf32>
+  return %z : tensor<1x1xf32>
+}
+
+// -----
+
+// An unknown precision is an error on the op.
+func.func @bad_precision(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
+  // expected-error @+1 {{unknown precision 'i4', expected f32, f16, bf16 or i8}}
+  %y = qopt.fully_connected %x, %w {qopt.precision = "i4"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
