@@ -201,9 +201,12 @@ Range chooseRange(Method method, const RangeStats &stats, const Histogram &h, do
     return {0, 0};
   if (method == Method::MinMax)
     return {stats.min, stats.max};
+  // A tensor that is never negative (a ReLU output) gets asymmetric u8 with zero point 0: all 255
+  // steps lie on [0, T], twice the resolution the symmetric search assumes.
+  bool oneSided = stats.min >= 0;
   double t = method == Method::Percentile ? percentileThreshold(h, percentile)
-             : method == Method::Entropy  ? entropyThreshold(h)
-                                          : mseThreshold(h);
+             : method == Method::Entropy  ? entropyThreshold(h, oneSided ? 256 : 128)
+                                          : mseThreshold(h, oneSided ? 255 : 127);
   float tf = (float)t;
   return {std::max(stats.min, -tf), std::min(stats.max, tf)};
 }
