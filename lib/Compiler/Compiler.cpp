@@ -158,6 +158,8 @@ LogicalResult Compiler::checkOptions() {
     return fail("--precision=" + o.precision +
                 " needs --calibration-data FILE.npy (sample inputs to measure ranges on)" +
                 (o.precision == "int8" ? "; --quantization=dynamic needs none" : ""));
+  if (o.biasCorrection && o.calibrationData.empty())
+    return fail("--bias-correction measures input means and needs --calibration-data FILE.npy");
   if (!o.evalLabels.empty() && o.evalData.empty())
     return fail("--eval-labels needs --eval-data");
   return success();
@@ -240,6 +242,12 @@ LogicalResult Compiler::run() {
   if (failed(runPasses(
           [&](OpPassManager &pm) {
             pm.addPass(createAssignPrecisionPass(a));
+            if (o.biasCorrection) {
+              CorrectBiasPassOptions cb;
+              cb.dataPath = o.calibrationData;
+              cb.batchSize = o.batchSize;
+              pm.addPass(createCorrectBiasPass(cb));
+            }
             pm.addPass(createQuantizePass(q));
             pm.addPass(createFoldQuantDequantPass());
             pm.addPass(createFusePass());

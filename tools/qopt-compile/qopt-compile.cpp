@@ -93,6 +93,10 @@ int main(int argc, char **argv) {
                                 cl::desc("mixed: write the best assignment even when it misses "
                                          "the budget (exit status 0)"),
                                 cl::cat(category));
+  cl::opt<bool> biasCorrection("bias-correction",
+                               cl::desc("Correct the mean output shift int8 weights cause "
+                                        "(qopt-correct-bias, measured on the calibration data)"),
+                               cl::cat(category));
   cl::opt<std::string> reportPath("report", cl::value_desc("report.json"),
                                   cl::desc("Write the error report as JSON here, and as a table "
                                            "next to it (.txt)"),
@@ -136,6 +140,7 @@ int main(int argc, char **argv) {
   options.evalLabels = evalLabels;
   options.overrides.assign(overrides.begin(), overrides.end());
   options.allowOverBudget = allowOverBudget;
+  options.biasCorrection = biasCorrection;
   options.batchSize = batchSize;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };

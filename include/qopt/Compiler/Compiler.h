@@ -22,6 +22,8 @@ struct CompileOptions {
   std::string evalData, evalLabels;
   std::vector<std::string> overrides;
   bool allowOverBudget = false;
+  /// Run qopt-correct-bias on the i8 layers (needs calibration data).
+  bool biasCorrection = false;
   int64_t batchSize = 64;
   /// Progress lines for long steps (nothing when empty).
   std::function<void(const std::string &)> progress;

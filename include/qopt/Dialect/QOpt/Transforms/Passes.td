@@ -147,6 +147,33 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
 }
 
+def CorrectBiasPass : Pass<"qopt-correct-bias", "func::FuncOp"> {
+  let summary = "Remove the mean output shift that int8 weights cause, using calibration data";
+  let description = [{
+    For every fully_connected / conv2d assigned `qopt.precision = "i8"` with constant f32 weights
+    (run it after qopt-assign-precision, before qopt-quantize), the weights are quantized exactly
+    as qopt-quantize will (per output channel, symmetric, [-127, 127]) and the bias becomes
+      b'[o] = b[o] - sum_k (W_q[o, k] - W[o, k]) * E[x_k]
+    with E[x] the per-channel mean of the op's input on the calibration data (conv2d: the mean over
+    batch and space of each input channel; padding is ignored). The largest |shift| is recorded as
+    `qopt.bias_correction`. Before:
+    ```mlir
+    %y = qopt.fully_connected %x, %w {qopt.precision = "i8"} : ...
+    ```
+    After:
+    ```mlir
+    %y = qopt.fully_connected %x, %w, %b {qopt.bias_correction = 1.5e-03 : f64, qopt.precision = "i8"} : ...
+    ```
+  }];
+  let options = [
+    Option<"dataPath", "data", "std::string", /*default=*/"\"\"",
+           "calibration samples: a .npy file of float32 [N, input dims...]">,
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
+           "samples per run when the input's batch dimension is dynamic">,
+  ];
+  let dependentDialects = ["::mlir::qopt::QOptDialect"];
+}
+
 def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
   let summary = "Quantize the inputs of fully_connected, conv2d and matmul to int8";
   let description = [{
