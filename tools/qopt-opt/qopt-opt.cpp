@@ -3,6 +3,7 @@
 // a model file (.onnx or .fb): it is imported first, keeping layer names as locations.
 #include "qopt/Dialect/QOpt/IR/QOptDialect.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
+#include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
 #include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
   registerCSEPass();
   registerSymbolDCEPass();
   qopt::registerQOptTransformsPasses();
+  qopt::registerQOptPipelines();
 
   DialectRegistry registry;
   registry.insert<qopt::QOptDialect, func::FuncDialect, arith::ArithDialect,
