@@ -171,7 +171,9 @@ TEST(ModelCheck, OpcodeName) {
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(36)), "REDUCE_MIN");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(37)), "CAST");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(38)), "FAKE_QUANT_DYNAMIC");
-  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(39)), "UNKNOWN");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(39)), "SLICE");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(40)), "GATHER");
+  EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(41)), "UNKNOWN");
   EXPECT_STREQ(fb::opcodeName(static_cast<fb::OpCode>(200)), "UNKNOWN");
 }
 
