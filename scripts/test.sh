@@ -15,6 +15,8 @@ summarize() {
       [ -f "$f" ] && echo "   $t $m: $(grep -E 'agreement|accuracy' "$f" | grep -v PASS | tr -s ' ' | paste -sd';')"
     done
   done
+  f="$out/fashion-mnist-precision.test.tmp/summary.txt"
+  [ -f "$f" ] && grep -E 'accuracy [0-9.]+%, loss' "$f" | sed 's/^[A-Z]* /   /'
   f="$out/onnx-conformance.test.tmp.log"
   [ -f "$f" ] && echo "   onnx conformance: $(tail -1 "$f") ($(grep '^supported cases' "$f"))"
   return 0
