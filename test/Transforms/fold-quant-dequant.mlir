@@ -122,3 +122,31 @@ func.func @no_fold_float_input(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %y = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// A quantize after concat moves to each input with the output's (shared) scale.
+// CHECK-LABEL: func.func @through_concat
+// CHECK: %[[A:.*]] = qopt.quantize %arg0 : (tensor<1x2xf32>) -> tensor<1x2x!quant.uniform<u8:f32, 1.000000e-01>>
+// CHECK: %[[B:.*]] = qopt.quantize %arg1 : (tensor<1x3xf32>) -> tensor<1x3x!quant.uniform<u8:f32, 1.000000e-01>>
+// CHECK: %[[C:.*]] = qopt.concat %[[A]], %[[B]] {axis = 1 : i64} : (tensor<1x2x!quant.uniform<u8:f32, 1.000000e-01>>, tensor<1x3x!quant.uniform<u8:f32, 1.000000e-01>>) -> tensor<1x5x!quant.uniform<u8:f32, 1.000000e-01>>
+// CHECK: return %[[C]]
+func.func @through_concat(%a: tensor<1x2xf32>, %b: tensor<1x3xf32>) -> tensor<1x5x!quant.uniform<u8:f32, 0.1>> {
+  %c = qopt.concat %a, %b {axis = 1 : i64} : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x5xf32>
+  %q = qopt.quantize %c : (tensor<1x5xf32>) -> tensor<1x5x!quant.uniform<u8:f32, 0.1>>
+  return %q : tensor<1x5x!quant.uniform<u8:f32, 0.1>>
+}
+
+// -----
+
+// Inputs quantized with different scales: concat cannot run on them as they are.
+// CHECK-LABEL: func.func @no_fold_concat_of_different_scales
+// CHECK: qopt.dequantize
+// CHECK: qopt.dequantize
+// CHECK: qopt.concat {{.*}} -> tensor<1x4xf32>
+func.func @no_fold_concat_of_different_scales(%a: tensor<1x2x!quant.uniform<u8:f32, 0.1>>, %b: tensor<1x2x!quant.uniform<u8:f32, 0.2>>) -> tensor<1x4xf32> {
+  %da = qopt.dequantize %a : (tensor<1x2x!quant.uniform<u8:f32, 0.1>>) -> tensor<1x2xf32>
+  %db = qopt.dequantize %b : (tensor<1x2x!quant.uniform<u8:f32, 0.2>>) -> tensor<1x2xf32>
+  %c = qopt.concat %da, %db {axis = 1 : i64} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}

@@ -40,10 +40,10 @@ func.func @shared_activation_and_matmul(%x: tensor<2x2xf32>) -> tensor<2x2xf32> 
 // -----
 
 // Ops other than fully_connected, conv2d and matmul stay in float.
-// CHECK-LABEL: func.func @no_quantize_elementwise
+// CHECK-LABEL: func.func @no_fold_elementwise
 // CHECK-NOT: qopt.quantize
 // CHECK: qopt.add
-func.func @no_quantize_elementwise(%x: tensor<2xf32> {qopt.calibration = {hi = 1.0 : f32, lo = 0.0 : f32}}) -> tensor<2xf32> {
+func.func @no_fold_elementwise(%x: tensor<2xf32> {qopt.calibration = {hi = 1.0 : f32, lo = 0.0 : f32}}) -> tensor<2xf32> {
   %y = qopt.add %x, %x : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
   return %y : tensor<2xf32>
 }
@@ -83,5 +83,18 @@ func.func @bad_precision(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
   %w = qopt.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
   // expected-error @+1 {{unknown precision 'i4', expected f32, f16, bf16 or i8}}
   %y = qopt.fully_connected %x, %w {qopt.precision = "i4"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
+}
+
+// -----
+
+// Once any op has an assignment, an op assigned f32 (or not assigned) is left alone.
+// CHECK-LABEL: func.func @no_fold_assigned_f32
+// CHECK-NOT: qopt.quantize
+// CHECK-NOT: qopt.cast
+// CHECK: qopt.fully_connected %arg0, %{{.*}} {qopt.precision = "f32"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+func.func @no_fold_assigned_f32(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
+  %w = qopt.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
+  %y = qopt.fully_connected %x, %w {qopt.precision = "f32"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
   return %y : tensor<1x1xf32>
 }
