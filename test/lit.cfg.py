@@ -15,6 +15,10 @@ config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP", "ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# Every FileCheck run (from a RUN line or from a script a RUN line calls) scopes captured names to
+# their CHECK-LABEL block, so a test cannot pass by matching a name captured for another function.
+# FILECHECK_OPTS rather than a substitution: it also reaches FileCheck behind `not` and pipes.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
