@@ -182,7 +182,11 @@ FailureOr<Value> NodeContext::optionalInput(int i) {
   return hasInput(i) ? input(i) : FailureOr<Value>(Value());
 }
 
-void NodeContext::setOutput(int i, Value v) { importer.values[node.output(i)].value = v; }
+void NodeContext::setOutput(int i, Value v) {
+  // Optional outputs the node does not name (Dropout's mask, ...) are simply not bound.
+  if (i < node.output_size())
+    importer.values[node.output(i)].value = v;
+}
 
 LogicalResult NodeContext::produce(FailureOr<Value> v) {
   if (failed(v))
@@ -192,7 +196,8 @@ LogicalResult NodeContext::produce(FailureOr<Value> v) {
 }
 
 void NodeContext::setOutputConstant(int i, DenseElementsAttr c) {
-  importer.values[node.output(i)].constant = c;
+  if (i < node.output_size())
+    importer.values[node.output(i)].constant = c;
 }
 
 bool NodeContext::outputUsed(int i) const {
@@ -332,6 +337,12 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
   auto conv = converters.find(node.op_type());
   if (conv == converters.end()) {
     (void)ctx.fail("unsupported op '" + node.op_type() + "'; supported ops: " + supportedList());
+    return poison();
+  }
+  // Every converted op defines its first output; a node without one (a malformed file) would
+  // otherwise be read past the end of its output list.
+  if (node.output_size() == 0 || node.output(0).empty()) {
+    (void)ctx.fail("has no output: every " + node.op_type() + " node must name its output #0");
     return poison();
   }
   for (const std::string &in : node.input()) {

@@ -146,6 +146,11 @@ def main():
          [helper.make_node("MaxPool", ["x"], ["y"], name="pool1", kernel_shape=[2, 2],
                            storage_order=1)],
          [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 3, 3])])
+    # Found by qopt-fuzz-onnx: a node that names no output was read past its output list.
+    save("node_without_output",
+         [helper.make_node("Sqrt", ["x"], [], name="sqrt1"),
+          helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2])], [vi("y", [2])])
 
 
 if __name__ == "__main__":
