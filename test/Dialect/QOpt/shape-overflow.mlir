@@ -4,7 +4,7 @@
 // refused by the verifiers, not computed with undefined behaviour.
 
 func.func @flatten_count_overflow(%x: tensor<4611686018427387904x4x1xf32>) -> tensor<1x1xf32> {
-  // expected-error @+1 {{element count of [4611686018427387904, 4, 1] overflows int64}}
+  // expected-error @+1 {{element count of [4611686018427387904,4,1] overflows int64}}
   %0 = qopt.flatten %x {axis = 0 : i64} : (tensor<4611686018427387904x4x1xf32>) -> tensor<1x1xf32>
   return %0 : tensor<1x1xf32>
 }
