@@ -373,6 +373,15 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
 }
 
 /// The static-or-dynamic shape of a graph input or output, from its ValueInfo.
+/// "[2, ?, 3]": a shape as the messages show it (? for a dynamic dimension).
+static std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") +
+         (ShapedType::isDynamic(shape[i]) ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
 static FailureOr<RankedTensorType> valueInfoType(MLIRContext *ctx, const onnx::ValueInfoProto &v,
                                                  std::string &error) {
   if (!v.type().has_tensor_type()) {
@@ -393,6 +402,24 @@ static FailureOr<RankedTensorType> valueInfoType(MLIRContext *ctx, const onnx::V
   for (const onnx::TensorShapeProto::Dimension &d : t.shape().dim())
     shape.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value()
                                                             : ShapedType::kDynamic);
+  // A declared shape no buffer could hold is refused here, by name, before any pass sizes memory
+  // from it (dynamic dimensions count per sample).
+  constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+  int64_t bytes = (elt.getIntOrFloatBitWidth() + 7) / 8;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      continue;
+    if (__builtin_mul_overflow(bytes, d, &bytes)) {
+      error = "'" + v.name() + "' has shape " + shapeText(shape) +
+              ", whose size in bytes overflows int64";
+      return failure();
+    }
+  }
+  if (bytes > kMaxTensorBytes) {
+    error = "'" + v.name() + "' has shape " + shapeText(shape) + ": " + std::to_string(bytes) +
+            " bytes, more than the 1 TiB a tensor may hold";
+    return failure();
+  }
   return RankedTensorType::get(shape, elt);
 }
 

@@ -151,6 +151,11 @@ def main():
          [helper.make_node("Sqrt", ["x"], [], name="sqrt1"),
           helper.make_node("Relu", ["x"], ["y"], name="relu1")],
          [vi("x", [2])], [vi("y", [2])])
+    # Declared shapes no buffer can hold: an element count past int64, and 4 PiB of float32.
+    save("shape_overflow", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2**40, 2**30, 16])], [vi("y", [2**40, 2**30, 16])])
+    save("shape_too_big", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", ["batch", 2**20, 2**30])], [vi("y", ["batch", 2**20, 2**30])])
 
 
 if __name__ == "__main__":
