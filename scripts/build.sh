@@ -2,16 +2,26 @@
 # Configures and builds qopt with CMake + Ninja (+ ccache when present).
 #   scripts/build.sh              -> build/           (Release)
 #   scripts/build.sh --sanitize   -> build-sanitize/  (AddressSanitizer + UndefinedBehaviorSanitizer)
+#   scripts/build.sh --fuzz       -> build-fuzz/      (libFuzzer harnesses qopt-fuzz-*, ASan + UBSan)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
 
 dir=build
 opts=(-DCMAKE_BUILD_TYPE=Release)
-if [ "${1:-}" = "--sanitize" ]; then
-  dir=build-sanitize
-  opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_SANITIZERS=ON)
-fi
+targets=()
+case "${1:-}" in
+  "") ;;
+  --sanitize)
+    dir=build-sanitize
+    opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_SANITIZERS=ON) ;;
+  --fuzz)
+    # Only the harnesses: the tools and tests are built and tested by the other two builds.
+    dir=build-fuzz
+    opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_FUZZING=ON)
+    targets=(qopt-fuzzers) ;;
+  *) echo "usage: scripts/build.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
+esac
 
 # Lets ccache share results between clones at different paths (CI builds in a fresh clone).
 export CCACHE_BASEDIR="$root"
@@ -23,4 +33,4 @@ cmake -G Ninja -S "$root" -B "$root/$dir" \
   -DQOPT_WERROR=ON "${opts[@]}" > "$root/$dir/configure.log" 2>&1 \
   || { cat "$root/$dir/configure.log"; exit 1; }
 echo "== building $dir"
-ninja -C "$root/$dir"
+ninja -C "$root/$dir" "${targets[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every qopt test: installs dependencies, builds, runs lit + unit tests through ctest, then
-# does the same again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Runs every qopt test: installs dependencies, builds, runs lit + unit tests through ctest, does
+# the same again under AddressSanitizer + UndefinedBehaviorSanitizer, then runs the fuzzers.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 start=$SECONDS
@@ -37,5 +37,11 @@ echo "== testing build-sanitize/ (ASan + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j2)
 summarize build-sanitize
+
+# Every input surface under libFuzzer (ASan + UBSan): the committed regression inputs, then a
+# bounded run from the committed seeds. QOPT_FUZZ_SECONDS=0 skips the fresh fuzzing, not the
+# regressions.
+echo "== fuzzing (build-fuzz/, ${QOPT_FUZZ_SECONDS:-60} s per harness)"
+bash "$root/scripts/fuzz.sh" "${QOPT_FUZZ_SECONDS:-60}"
 
 echo "== all tests passed in $((SECONDS - start)) s"

@@ -182,7 +182,11 @@ FailureOr<Value> NodeContext::optionalInput(int i) {
   return hasInput(i) ? input(i) : FailureOr<Value>(Value());
 }
 
-void NodeContext::setOutput(int i, Value v) { importer.values[node.output(i)].value = v; }
+void NodeContext::setOutput(int i, Value v) {
+  // Optional outputs the node does not name (Dropout's mask, ...) are simply not bound.
+  if (i < node.output_size())
+    importer.values[node.output(i)].value = v;
+}
 
 LogicalResult NodeContext::produce(FailureOr<Value> v) {
   if (failed(v))
@@ -192,7 +196,8 @@ LogicalResult NodeContext::produce(FailureOr<Value> v) {
 }
 
 void NodeContext::setOutputConstant(int i, DenseElementsAttr c) {
-  importer.values[node.output(i)].constant = c;
+  if (i < node.output_size())
+    importer.values[node.output(i)].constant = c;
 }
 
 bool NodeContext::outputUsed(int i) const {
@@ -334,6 +339,12 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
     (void)ctx.fail("unsupported op '" + node.op_type() + "'; supported ops: " + supportedList());
     return poison();
   }
+  // Every converted op defines its first output; a node without one (a malformed file) would
+  // otherwise be read past the end of its output list.
+  if (node.output_size() == 0 || node.output(0).empty()) {
+    (void)ctx.fail("has no output: every " + node.op_type() + " node must name its output #0");
+    return poison();
+  }
   for (const std::string &in : node.input()) {
     if (in.empty())
       continue;
@@ -362,6 +373,15 @@ void GraphImporter::convertNode(const onnx::NodeProto &node, int64_t opset) {
 }
 
 /// The static-or-dynamic shape of a graph input or output, from its ValueInfo.
+/// "[2, ?, 3]": a shape as the messages show it (? for a dynamic dimension).
+static std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") +
+         (ShapedType::isDynamic(shape[i]) ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
 static FailureOr<RankedTensorType> valueInfoType(MLIRContext *ctx, const onnx::ValueInfoProto &v,
                                                  std::string &error) {
   if (!v.type().has_tensor_type()) {
@@ -382,6 +402,24 @@ static FailureOr<RankedTensorType> valueInfoType(MLIRContext *ctx, const onnx::V
   for (const onnx::TensorShapeProto::Dimension &d : t.shape().dim())
     shape.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value()
                                                             : ShapedType::kDynamic);
+  // A declared shape no buffer could hold is refused here, by name, before any pass sizes memory
+  // from it (dynamic dimensions count per sample).
+  constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+  int64_t bytes = (elt.getIntOrFloatBitWidth() + 7) / 8;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      continue;
+    if (__builtin_mul_overflow(bytes, d, &bytes)) {
+      error = "'" + v.name() + "' has shape " + shapeText(shape) +
+              ", whose size in bytes overflows int64";
+      return failure();
+    }
+  }
+  if (bytes > kMaxTensorBytes) {
+    error = "'" + v.name() + "' has shape " + shapeText(shape) + ": " + std::to_string(bytes) +
+            " bytes, more than the 1 TiB a tensor may hold";
+    return failure();
+  }
   return RankedTensorType::get(shape, elt);
 }
 

@@ -3,6 +3,8 @@
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 namespace mlir::qopt::shape {
 namespace {
 constexpr int64_t kDyn = ShapedType::kDynamic;
@@ -17,13 +19,19 @@ int64_t windowOut(int64_t in, int64_t k, int64_t stride, int64_t padBefore, int6
                   int64_t dilation, bool ceilMode) {
   if (isDyn(in))
     return kDyn;
-  int64_t span = dilation * (k - 1) + 1;
-  int64_t numer = in + padBefore + padAfter - span;
+  // Attributes come from untrusted model files: extents that overflow int64 are no window at all.
+  int64_t span, start, padded, numer;
+  if (__builtin_mul_overflow(dilation, k - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
+      __builtin_add_overflow(in, padBefore, &start) ||
+      __builtin_add_overflow(start, padAfter, &padded) ||
+      __builtin_sub_overflow(padded, span, &numer))
+    return -1;
   if (numer < 0)
     return -1;
-  int64_t out = (ceilMode ? (numer + stride - 1) / stride : numer / stride) + 1;
+  int64_t out = numer / stride + (ceilMode && numer % stride != 0) + 1;
   // With ceil_mode the last window must start inside the input or the left padding (ONNX/PyTorch).
-  if (ceilMode && (out - 1) * stride >= in + padBefore)
+  int64_t lastStart;
+  if (ceilMode && (__builtin_mul_overflow(out - 1, stride, &lastStart) || lastStart >= start))
     --out;
   return out;
 }
@@ -252,14 +260,18 @@ Result gather(llvm::ArrayRef<int64_t> input, int64_t axis, llvm::ArrayRef<int64_
   return Result::ok(out);
 }
 
-static int64_t product(llvm::ArrayRef<int64_t> dims) {
+/// Element count of `dims`, kDyn if one is unknown, nullopt if it overflows int64 (shapes come
+/// from untrusted model files).
+static std::optional<int64_t> product(llvm::ArrayRef<int64_t> dims) {
   int64_t p = 1;
+  bool dynamic = false;
   for (int64_t d : dims) {
     if (isDyn(d))
-      return kDyn;
-    p *= d;
+      dynamic = true;
+    else if (__builtin_mul_overflow(p, d, &p))
+      return std::nullopt;
   }
-  return p;
+  return dynamic ? kDyn : p;
 }
 
 Result flatten(llvm::ArrayRef<int64_t> input, int64_t axis) {
@@ -270,7 +282,11 @@ Result flatten(llvm::ArrayRef<int64_t> input, int64_t axis) {
                         std::to_string(rank));
   if (axis < 0)
     axis += rank;
-  return Result::ok({product(input.take_front(axis)), product(input.drop_front(axis))});
+  std::optional<int64_t> outer = product(input.take_front(axis));
+  std::optional<int64_t> inner = product(input.drop_front(axis));
+  if (!outer || !inner)
+    return Result::fail("element count of " + str(input) + " overflows int64");
+  return Result::ok({*outer, *inner});
 }
 
 Result transpose(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> perm) {
@@ -302,7 +318,10 @@ Result concat(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis) {
       return Result::fail(fmt("inputs differ in rank:", inputs[0], in));
     for (int64_t i = 0; i < rank; ++i) {
       if (i == *ax) {
-        out[i] = (isDyn(out[i]) || isDyn(in[i])) ? kDyn : out[i] + in[i];
+        if (isDyn(out[i]) || isDyn(in[i]))
+          out[i] = kDyn;
+        else if (__builtin_add_overflow(out[i], in[i], &out[i]))
+          return Result::fail("concatenated extent overflows int64");
       } else if (!compatible(out[i], in[i])) {
         return Result::fail(fmt("inputs differ outside the concat axis:", inputs[0], in));
       }
@@ -312,8 +331,10 @@ Result concat(llvm::ArrayRef<llvm::ArrayRef<int64_t>> inputs, int64_t axis) {
 }
 
 Result reshape(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
-  int64_t a = product(from), b = product(to);
-  if (!isDyn(a) && !isDyn(b) && a != b)
+  std::optional<int64_t> a = product(from), b = product(to);
+  if (!a || !b)
+    return Result::fail(fmt("element count overflows int64:", from, to));
+  if (!isDyn(*a) && !isDyn(*b) && *a != *b)
     return Result::fail(fmt("element counts differ:", from, to));
   return Result::ok(Shape(to.begin(), to.end()));
 }

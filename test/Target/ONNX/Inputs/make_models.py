@@ -146,6 +146,16 @@ def main():
          [helper.make_node("MaxPool", ["x"], ["y"], name="pool1", kernel_shape=[2, 2],
                            storage_order=1)],
          [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 3, 3])])
+    # Found by qopt-fuzz-onnx: a node that names no output was read past its output list.
+    save("node_without_output",
+         [helper.make_node("Sqrt", ["x"], [], name="sqrt1"),
+          helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2])], [vi("y", [2])])
+    # Declared shapes no buffer can hold: an element count past int64, and 4 PiB of float32.
+    save("shape_overflow", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", [2**40, 2**30, 16])], [vi("y", [2**40, 2**30, 16])])
+    save("shape_too_big", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
+         [vi("x", ["batch", 2**20, 2**30])], [vi("y", ["batch", 2**20, 2**30])])
 
 
 if __name__ == "__main__":
