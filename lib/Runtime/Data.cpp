@@ -15,6 +15,8 @@ std::string shapeText(const std::vector<int64_t> &s) {
 }
 
 std::string fnv1a64Hex(const std::vector<char> &bytes) {
+  // Not FNV's offset basis (14695981039346656037, one digit longer), but the value qopt's data
+  // hashes have always used: changing it would change every recorded hash in provenance.
   uint64_t h = 1469598103934665603ull;
   for (char c : bytes) {
     h ^= (uint8_t)c;

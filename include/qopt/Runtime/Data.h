@@ -17,7 +17,8 @@ namespace mlir::qopt::data {
 /// "[2,?,3]": negative dimensions are dynamic.
 std::string shapeText(const std::vector<int64_t> &shape);
 
-/// FNV-1a 64 of `bytes`, as 16 lowercase hex digits: identifies data in provenance.
+/// An FNV-1a-style 64-bit hash of `bytes` (see Data.cpp for its offset basis), as 16 lowercase hex
+/// digits: identifies data in provenance.
 std::string fnv1a64Hex(const std::vector<char> &bytes);
 
 /// Binds `--input` specs to the inputs named `inputNames`: "NAME=FILE" by name (unless the whole

@@ -46,7 +46,8 @@ inline int64_t dotCentered(const X *x, int64_t xZp, const W *w, int64_t wZp, int
 }
 
 /// True when an accumulator (plus bias) fits the i32 accumulators of the generated kernels, whose
-/// results then equal this int64 definition. u8 x i8 products stay in i32 up to K = 66,000 terms.
+/// results then equal this int64 definition. Products of u8 and narrow-range i8 weights
+/// ([-127, 127]) stay in i32 up to K = 66,000 terms.
 inline bool fitsInt32(int64_t acc) {
   return acc >= std::numeric_limits<int32_t>::min() && acc <= std::numeric_limits<int32_t>::max();
 }
