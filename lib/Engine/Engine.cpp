@@ -49,6 +49,10 @@ void appendRows(ref::Tensor &into, ref::Tensor &&part, bool first) {
 
 FailureOr<std::vector<ref::Tensor>> Engine::run(ArrayRef<ref::Tensor> inputs,
                                                 const RunOptions &options, std::string &error) {
+  if (options.observe && !canObserve()) {
+    error = description().str() + " cannot observe the results of single ops";
+    return failure();
+  }
   // Batch along a dynamic leading dimension shared by every input. Anything irregular runs in
   // one piece, and the engine reports what is wrong with it.
   int64_t rows = -1;

@@ -21,6 +21,7 @@ public:
 
   Kind kind() const override { return Kind::reference; }
   StringRef description() const override { return "the reference executor"; }
+  bool canObserve() const override { return true; }
 
 protected:
   FailureOr<SmallVector<ref::Tensor>> runBatch(ArrayRef<ref::Tensor> inputs,

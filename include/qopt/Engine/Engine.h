@@ -41,7 +41,7 @@ struct RunOptions {
   /// Called with (rows done, total rows) after each batch when the inputs are split into batches.
   std::function<void(int64_t, int64_t)> progress;
   /// Called after each op with its result. Only engines that execute op by op (the reference)
-  /// can; `run` fails on the others when it is set.
+  /// can (canObserve); `run` fails on the others when it is set.
   std::function<void(Operation *op, const ref::Tensor &result)> observe;
 };
 
@@ -54,6 +54,8 @@ public:
   virtual Kind kind() const = 0;
   /// For messages: "the reference executor".
   virtual StringRef description() const = 0;
+  /// Whether RunOptions::observe works: only for engines that execute op by op.
+  virtual bool canObserve() const { return false; }
 
   const std::vector<Port> &inputs() const { return inputPorts; }
   const std::vector<Port> &outputs() const { return outputPorts; }
