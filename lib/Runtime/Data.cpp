@@ -1,5 +1,6 @@
 #include "qopt/Runtime/Data.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
