@@ -3,7 +3,7 @@
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Quant/Calibration.h"
 #include "qopt/Evaluation/Evaluate.h"
-#include "qopt/Reference/Executor.h"
+#include "qopt/Engine/Engine.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -46,15 +46,16 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
     // The input is keyed by a null op; every op result by its op.
     llvm::DenseMap<Operation *, calib::RangeStats> ranges;
     llvm::DenseMap<Operation *, calib::Histogram> histograms;
+    std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
     auto run = [&](function_ref<void(Operation *, const std::vector<float> &)> record) {
-      ref::Options options;
+      engine::RunOptions options;
       options.observe = [&](Operation *op, const ref::Tensor &t) {
         if (t.isFloat())
           record(op, t.f);
       };
       for (const ref::Tensor &batch : *batches) {
         record(nullptr, batch.f);
-        if (failed(ref::execute(func, batch, options, error)))
+        if (failed(runner->run(batch, options, error)))
           return failure();
       }
       return success();
