@@ -3,7 +3,6 @@
 
 #include "qopt/Quant/QuantMath.h"
 
-#include <cstring>
 #include <limits>
 
 namespace mlir::qopt::ukernel {
@@ -44,7 +43,7 @@ void packWeightsS8(qopt_uk_layout layout, const int8_t *w, int64_t n, int64_t k,
       for (int64_t h = 0; h < 2; ++h)
         for (int64_t j = 0; j < nr; ++j)
           for (int64_t t = 0; t < 2; ++t)
-            dst[(((b * groups + g) * 2 + h) * nr + j) * 2 + t] = weight(b * nr + j, 4 * g + 2 * h + t);
+            dst[(((b * groups + g) * 2 + h) * nr + j) * 2 + t] = weight(b * nr + j, 4 * g + h + 2 * t);
 }
 
 bool foldBias(qopt_uk_layout layout, const int8_t *w, int64_t n, int64_t k, const int32_t *bias,

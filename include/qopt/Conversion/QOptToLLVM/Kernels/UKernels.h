@@ -44,9 +44,10 @@ extern "C" {
 //
 // QOPT_UK_LAYOUT_AVX2_I16 (avx2, NR = 16 = 2 ymm of 8 i32 lanes), s16 elements (sign-extended
 // at pack time so that vpmaddwd multiplies exactly; vpmaddubsw would saturate):
-//   packed[(((b * (K4/4) + g) * 2 + h) * NR + j) * 2 + t] = w[b*NR + j][4*g + 2*h + t]
-//   i.e. per block, per group of 4 k: two halves (k pairs 0-1 and 2-3), each 16 columns x 2
-//   consecutive k as i16 = 64 bytes. Size: Np * K4 * 2 bytes.
+//   packed[(((b * (K4/4) + g) * 2 + h) * NR + j) * 2 + t] = w[b*NR + j][4*g + h + 2*t]
+//   i.e. per block, per group of 4 k: two halves, h = 0 holding the k pair (4g, 4g+2) and h = 1
+//   the pair (4g+1, 4g+3) (the even and odd bytes of the broadcast activation dword), each
+//   16 columns x 2 k as i16 = 64 bytes. Size: Np * K4 * 2 bytes.
 //
 // Folded bias (both layouts), i32 per column, padded to Np with zeros:
 //   bias_folded[n] = bias_i32[n] - (x_zp + (x is i8 ? 128 : 0)) * sum_k w[n][k]
@@ -57,7 +58,7 @@ enum qopt_uk_layout {
   QOPT_UK_LAYOUT_AVX2_I16 = 1,
 };
 
-enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_AVX2_MR = 6 };
+enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_AVX2_MR = 4 };
 
 //===----------------------------------------------------------------------===//
 // Epilogue
