@@ -78,15 +78,20 @@ template <int MR_, int NV>
 QOPT_UK_INLINE void tile(const uint8_t *x, int64_t lda, const int8_t *w, int64_t K,
                          const Epilogue &epi, int64_t col0, int64_t cols, void *out, int64_t ldc,
                          int64_t row0) {
-  __m512i acc[MR_][NV];
+  // vpdpbusd has a latency of about 5 cycles and 2 pipes: with fewer than 4 rows the tile has too
+  // few independent accumulators to hide it, so small tiles keep S partial sums over alternating
+  // groups of k (e.g. 4 x 3 zmm for one row) and add them up after the loop.
+  constexpr int S = MR_ >= 4 ? 1 : (MR_ == 1 ? 4 : 2);
+  __m512i acc[S][MR_][NV];
 #pragma clang loop unroll(full)
-  for (int r = 0; r < MR_; ++r)
+  for (int s = 0; s < S; ++s)
 #pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = _mm512_setzero_si512();
+    for (int r = 0; r < MR_; ++r)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v)
+        acc[s][r][v] = _mm512_setzero_si512();
 
-  const int64_t groups = K / 4;
-  for (int64_t g = 0; g < groups; ++g) {
+  auto group = [&](int s, int64_t g) QOPT_UK_INLINE_LAMBDA {
     const int8_t *wg = w + g * (kNR * 4);
     __m512i wv[NV];
 #pragma clang loop unroll(full)
@@ -97,9 +102,17 @@ QOPT_UK_INLINE void tile(const uint8_t *x, int64_t lda, const int8_t *w, int64_t
       __m512i a = _mm512_set1_epi32(load4(x + r * lda + 4 * g));
 #pragma clang loop unroll(full)
       for (int v = 0; v < NV; ++v)
-        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], a, wv[v]);
+        acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], a, wv[v]);
     }
-  }
+  };
+  const int64_t groups = K / 4;
+  int64_t g = 0;
+  for (; g + S <= groups; g += S)
+#pragma clang loop unroll(full)
+    for (int s = 0; s < S; ++s)
+      group(s, g + s);
+  for (; g < groups; ++g) // at most S - 1 groups; a constant index keeps acc in registers
+    group(0, g);
   if (int64_t rem = K & 3) {
     // The last 1-3 k: a masked byte load never touches the bytes past the row; the packed
     // weights are zero there, so the zeroed lanes add nothing.
@@ -114,15 +127,22 @@ QOPT_UK_INLINE void tile(const uint8_t *x, int64_t lda, const int8_t *w, int64_t
       __m512i a = _mm512_broadcastd_epi32(_mm_maskz_loadu_epi8(bytes, x + r * lda + 4 * groups));
 #pragma clang loop unroll(full)
       for (int v = 0; v < NV; ++v)
-        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], a, wv[v]);
+        acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], a, wv[v]);
     }
   }
+#pragma clang loop unroll(full)
+  for (int s = 1; s < S; ++s)
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR_; ++r)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v)
+        acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[s][r][v]);
 
 #pragma clang loop unroll(full)
   for (int r = 0; r < MR_; ++r)
 #pragma clang loop unroll(full)
     for (int v = 0; v < NV; ++v)
-      epi.store(acc[r][v], col0 + 16 * v, laneMask(cols - 16 * v), out,
+      epi.store(acc[0][r][v], col0 + 16 * v, laneMask(cols - 16 * v), out,
                 (row0 + r) * ldc + col0 + 16 * v);
 }
 
