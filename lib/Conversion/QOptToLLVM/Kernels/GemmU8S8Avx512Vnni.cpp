@@ -91,6 +91,14 @@ QOPT_UK_INLINE void tile(const uint8_t *x, int64_t lda, const int8_t *w, int64_t
       for (int v = 0; v < NV; ++v)
         acc[s][r][v] = _mm512_setzero_si512();
 
+  // Rows are addressed as base + {0, 1, 2, 3} * lda from two bases (rows 0-3 and 4-7) that step
+  // by 4 bytes, so the loop needs few integer ops: on Golden Cove class cores integer ops that
+  // issue to ports 0 and 5 steal cycles from vpdpbusd.
+  // The empty asm statements hide how the bases and strides relate, or LLVM's loop strength
+  // reduction folds them back into a chain of one add per row.
+  const uint8_t *x0 = x, *x4 = x + 4 * lda;
+  int64_t lda1 = lda, lda2 = 2 * lda, lda3 = 3 * lda;
+  __asm__("" : "+r"(x0), "+r"(x4), "+r"(lda1), "+r"(lda2), "+r"(lda3));
   auto group = [&](int s, int64_t g) QOPT_UK_INLINE_LAMBDA {
     const int8_t *wg = w + g * (kNR * 4);
     __m512i wv[NV];
@@ -99,7 +107,9 @@ QOPT_UK_INLINE void tile(const uint8_t *x, int64_t lda, const int8_t *w, int64_t
       wv[v] = _mm512_loadu_si512(wg + 64 * v);
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR_; ++r) {
-      __m512i a = _mm512_set1_epi32(load4(x + r * lda + 4 * g));
+      const uint8_t *base = (r < 4 ? x0 : x4) + 4 * g;
+      const int64_t off = r % 4 == 0 ? 0 : (r % 4 == 1 ? lda1 : (r % 4 == 2 ? lda2 : lda3));
+      __m512i a = _mm512_set1_epi32(load4(base + off));
 #pragma clang loop unroll(full)
       for (int v = 0; v < NV; ++v)
         acc[s][r][v] = _mm512_dpbusd_epi32(acc[s][r][v], a, wv[v]);
