@@ -183,6 +183,38 @@ double gemmOpsPerCycle(const Gemm &g, int64_t m, int64_t n, int64_t k, qopt_uk_o
   return 2.0 * m * n * k / (s * ghz * 1e9);
 }
 
+/// op/cycle of the float kernels (f32 or bf16), f32 output with bias + relu.
+double floatGemmOpsPerCycle(bool bf16, int64_t m, int64_t n, int64_t k, double ghz) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const qopt_uk_layout layout = bf16 ? QOPT_UK_LAYOUT_BF16 : QOPT_UK_LAYOUT_F32;
+  std::vector<float> xf(m * k), w(n * k);
+  for (auto &v : xf)
+    v = dist(rng);
+  for (auto &v : w)
+    v = dist(rng);
+  std::vector<uint16_t> xb(m * k);
+  for (int64_t i = 0; i < m * k; ++i)
+    xb[i] = floatToBf16(xf[i]);
+  void *packed = std::aligned_alloc(64, (packedBytes(layout, n, k) + 63) / 64 * 64);
+  packWeightsFloat(layout, w.data(), n, k, packed);
+  std::vector<float> bias(paddedN(layout, n), 0.5f), out(m * n);
+  qopt_uk_float_epilogue ep{bias.data(), 0.0f, INFINITY, 1, QOPT_UK_OUT_F32};
+  auto run = [&] {
+    if (bf16)
+      qopt_uk_gemm_bf16_avx512bf16(xb.data(), k, static_cast<const uint16_t *>(packed), m, n, k, 0,
+                                   n, &ep, out.data(), n);
+    else
+      qopt_uk_gemm_f32_avx512(xf.data(), k, static_cast<const float *>(packed), m, n, k, 0, n, &ep,
+                              out.data(), n);
+  };
+  double once = medianSeconds(1, run);
+  int repeats = smoke ? 1 : std::max(5, (int)(0.3 / std::max(once, 1e-6)));
+  double s = medianSeconds(repeats, run);
+  std::free(packed);
+  return 2.0 * m * n * k / (s * ghz * 1e9);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -252,6 +284,26 @@ int main(int argc, char **argv) {
       gemmOpsPerCycle(g, s.m, s.n, s.k, QOPT_UK_OUT_I32, ghz, &i32s);
       std::printf("%-18s %-16s %5s %10.1f %9.1f%%   epilogue (u8 vs i32 store): %+.1f%%\n", g.name,
                   dims, "", opc, 100.0 * opc / g.peak, 100.0 * (u8s - i32s) / u8s);
+    }
+  }
+  const struct {
+    const char *name;
+    bool bf16, available;
+    double peak;
+  } floats[] = {{"fp32 avx512 fma", false, cpu.avx512 && cpu.fma, fmaPeak},
+                {"bf16 avx512bf16", true, cpu.avx512bf16, bf16Peak}};
+  for (const auto &f : floats) {
+    if (!f.available) {
+      std::printf("%-18s skipped: the CPU lacks its features\n", f.name);
+      continue;
+    }
+    for (const Shape &s : smoke ? std::vector<Shape>(std::begin(tiny), std::end(tiny))
+                                : std::vector<Shape>(std::begin(shapes), std::end(shapes))) {
+      char dims[48];
+      std::snprintf(dims, sizeof dims, "%ldx%ldx%ld", (long)s.m, (long)s.n, (long)s.k);
+      double opc = floatGemmOpsPerCycle(f.bf16, s.m, s.n, s.k, ghz);
+      std::printf("%-18s %-16s %5s %10.1f %9.1f%%   (f32 output, bias + relu)\n", f.name, dims, "",
+                  opc, 100.0 * opc / f.peak);
     }
   }
   return 0;

@@ -10,6 +10,12 @@
 
 namespace mlir::qopt::ukernel::detail {
 
+/// A compile-time int as a type, to pass template arguments through generic lambdas.
+template <int N>
+struct IntConst {
+  static constexpr int value = N;
+};
+
 /// An unaligned 4-byte load of activation bytes (the broadcast operand of vpdpbusd / vpmaddwd).
 QOPT_UK_INLINE int32_t load4(const uint8_t *p) {
   int32_t v;

@@ -16,7 +16,7 @@ int64_t paddedN(qopt_uk_layout layout, int64_t n);
 /// Size in bytes of the packed weights of an [n, k] matrix.
 int64_t packedBytes(qopt_uk_layout layout, int64_t n, int64_t k);
 
-/// Packs s8 weights w[n][k] (row-major, row stride k) into `out` (packedBytes of it, any
+/// Packs s8 weights w[n][k] for an int8 layout (row-major, row stride k) into `out` (packedBytes of it, any
 /// alignment; 64 bytes is best). Padding is zero.
 void packWeightsS8(qopt_uk_layout layout, const int8_t *w, int64_t n, int64_t k, void *out);
 
@@ -28,6 +28,14 @@ bool foldBias(qopt_uk_layout layout, const int8_t *w, int64_t n, int64_t k, cons
 
 /// Per-column x_scale * w_scale[c] in float32 (QuantMath's accScale), padded with zeros.
 void accScales(qopt_uk_layout layout, float xScale, const float *wScales, int64_t n, float *out);
+
+/// float32 -> bf16, round to nearest even; NaN stays a (quiet) NaN.
+uint16_t floatToBf16(float f);
+float bf16ToFloat(uint16_t b);
+
+/// Packs f32 weights w[n][k] for QOPT_UK_LAYOUT_F32 (as float) or QOPT_UK_LAYOUT_BF16 (rounded to
+/// bf16) into `out` (packedBytes of it). Padding is zero.
+void packWeightsFloat(qopt_uk_layout layout, const float *w, int64_t n, int64_t k, void *out);
 
 } // namespace mlir::qopt::ukernel
 

@@ -33,7 +33,7 @@ extern "C" {
 // Packed int8 weight layouts (what qopt-pack-weights writes; the lowering addresses them so)
 //===----------------------------------------------------------------------===//
 //
-// Both layouts start from s8 weights w[N][K] (row n = output channel n, per-channel scale) and
+// The int8 layouts start from s8 weights w[N][K] (row n = output channel n, per-channel scale) and
 // pad K up to K4 = roundup(K, 4) and N up to Np = roundup(N, NR) with zeros, so that a kernel
 // never needs a scalar tail on the weight side. Column block b covers columns [b*NR, b*NR+NR).
 //
@@ -49,16 +49,28 @@ extern "C" {
 //   the pair (4g+1, 4g+3) (the even and odd bytes of the broadcast activation dword), each
 //   16 columns x 2 k as i16 = 64 bytes. Size: Np * K4 * 2 bytes.
 //
-// Folded bias (both layouts), i32 per column, padded to Np with zeros:
+// Folded bias (both int8 layouts), i32 per column, padded to Np with zeros:
 //   bias_folded[n] = bias_i32[n] - (x_zp + (x is i8 ? 128 : 0)) * sum_k w[n][k]
 // The kernels take u8 activations; i8 activations are shifted by +128 first
 // (qopt_uk_shift_s8_to_u8), which the folded bias compensates exactly.
+enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_AVX2_MR = 4 };
+
+// QOPT_UK_LAYOUT_F32 (avx512, NR = 48), f32 weights w[N][K], no K padding:
+//   packed[(b * K + k) * NR + j] = w[b*NR + j][k]          (3 zmm of weights per k)
+//
+// QOPT_UK_LAYOUT_BF16 (avx512bf16, NR = 48), weights rounded to bf16 (nearest even), K padded to
+// K2 = roundup(K, 2) in pairs for vdpbf16ps:
+//   packed[((b * (K2/2) + g) * NR + j) * 2 + t] = bf16(w[b*NR + j][2*g + t])
+//
+// Both have the same 192 bytes per (block, group) as the VNNI layout: each step of the K loop
+// broadcasts 4 bytes of activations per row (one f32, a pair of bf16, or 4 u8).
 enum qopt_uk_layout {
   QOPT_UK_LAYOUT_VNNI = 0,
   QOPT_UK_LAYOUT_AVX2_I16 = 1,
+  QOPT_UK_LAYOUT_F32 = 2,
+  QOPT_UK_LAYOUT_BF16 = 3,
 };
-
-enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_AVX2_MR = 4 };
+enum { QOPT_UK_FLOAT_NR = 48, QOPT_UK_FLOAT_MR = 8 };
 
 //===----------------------------------------------------------------------===//
 // Epilogue
@@ -69,6 +81,7 @@ enum qopt_uk_out_kind {
   QOPT_UK_OUT_I8 = 1,  // quantized i8
   QOPT_UK_OUT_I32 = 2, // the exact accumulator acc (bias included), no scaling
   QOPT_UK_OUT_F32 = 3, // real after the activation, for a float consumer
+  QOPT_UK_OUT_BF16 = 4, // float kernels only: bf16, rounded to nearest even
 };
 
 /// Everything the fused epilogue needs. Per-column arrays have Np (padded) entries so that the
@@ -83,6 +96,15 @@ typedef struct qopt_uk_epilogue {
   int32_t out_zp, qmin, qmax; // U8 / I8 only; qmin..qmax within the storage type
   int32_t out_kind;          // enum qopt_uk_out_kind
 } qopt_uk_epilogue;
+
+/// The epilogue of the float kernels: y = act(acc + bias[n]) in float32 (the reference sums in
+/// double, so float kernels match it within a tolerance, not bit for bit).
+typedef struct qopt_uk_float_epilogue {
+  const float *bias;     // Np entries, or null
+  float act_lo, act_hi;  // as in qopt_uk_epilogue
+  int32_t has_act;
+  int32_t out_kind;      // QOPT_UK_OUT_F32 or QOPT_UK_OUT_BF16
+} qopt_uk_float_epilogue;
 
 //===----------------------------------------------------------------------===//
 // Kernels
@@ -100,6 +122,17 @@ void qopt_uk_gemm_u8s8_avx512vnni(const uint8_t *x, int64_t lda, const int8_t *p
 void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const int16_t *packed, int64_t M,
                             int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
                             const qopt_uk_epilogue *ep, void *out, int64_t ldc);
+
+/// f32 GEMM with zmm FMA; x is f32 [M][K], lda and ldc in elements; out is f32.
+void qopt_uk_gemm_f32_avx512(const float *x, int64_t lda, const float *packed, int64_t M,
+                             int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
+                             const qopt_uk_float_epilogue *ep, float *out, int64_t ldc);
+
+/// bf16 GEMM with vdpbf16ps (f32 accumulation); x is bf16 [M][K], lda and ldc in elements; out is
+/// f32 or bf16 as ep->out_kind says.
+void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda, const uint16_t *packed,
+                                  int64_t M, int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
+                                  const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
 
 /// dst[i] = src[i] + 128 as u8 (the i8 -> u8 shift whose compensation is in the folded bias).
 void qopt_uk_shift_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n);
