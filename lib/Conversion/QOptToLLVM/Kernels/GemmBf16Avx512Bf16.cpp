@@ -25,7 +25,7 @@ struct Bf16Ops {
 
 using namespace mlir::qopt::ukernel::detail;
 
-extern "C" void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda,
+QOPT_UK_ENTRY void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda,
                                              const uint16_t *packed, int64_t M, int64_t N,
                                              int64_t K, int64_t n_begin, int64_t n_end,
                                              const qopt_uk_float_epilogue *ep, void *out,

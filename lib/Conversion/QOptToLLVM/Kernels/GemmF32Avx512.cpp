@@ -23,7 +23,7 @@ struct F32Ops {
 
 using namespace mlir::qopt::ukernel::detail;
 
-extern "C" void qopt_uk_gemm_f32_avx512(const float *x, int64_t lda, const float *packed,
+QOPT_UK_ENTRY void qopt_uk_gemm_f32_avx512(const float *x, int64_t lda, const float *packed,
                                         int64_t M, int64_t N, int64_t K, int64_t n_begin,
                                         int64_t n_end, const qopt_uk_float_epilogue *ep,
                                         float *out, int64_t ldc) {

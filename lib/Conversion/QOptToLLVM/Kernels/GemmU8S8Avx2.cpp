@@ -151,7 +151,7 @@ QOPT_UK_INLINE void columnBlock(const uint8_t *x, int64_t lda, const int16_t *w,
 
 using namespace mlir::qopt::ukernel::detail;
 
-extern "C" void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const int16_t *packed,
+QOPT_UK_ENTRY void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const int16_t *packed,
                                        int64_t M, int64_t N, int64_t K, int64_t n_begin,
                                        int64_t n_end, const qopt_uk_epilogue *ep, void *out,
                                        int64_t ldc) {
@@ -168,7 +168,7 @@ extern "C" void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const int1
   }
 }
 
-extern "C" void qopt_uk_shift_s8_to_u8_avx2(const int8_t *src, uint8_t *dst, int64_t n) {
+QOPT_UK_ENTRY void qopt_uk_shift_s8_to_u8_avx2(const int8_t *src, uint8_t *dst, int64_t n) {
   const __m256i bias = _mm256_set1_epi8((char)0x80);
   int64_t i = 0;
   for (; i + 32 <= n; i += 32)

@@ -182,7 +182,7 @@ QOPT_UK_INLINE void columnBlock(const uint8_t *x, int64_t lda, const int8_t *w, 
 
 using namespace mlir::qopt::ukernel::detail;
 
-extern "C" void qopt_uk_gemm_u8s8_avx512vnni(const uint8_t *x, int64_t lda, const int8_t *packed,
+QOPT_UK_ENTRY void qopt_uk_gemm_u8s8_avx512vnni(const uint8_t *x, int64_t lda, const int8_t *packed,
                                              int64_t M, int64_t N, int64_t K, int64_t n_begin,
                                              int64_t n_end, const qopt_uk_epilogue *ep, void *out,
                                              int64_t ldc) {
@@ -201,7 +201,7 @@ extern "C" void qopt_uk_gemm_u8s8_avx512vnni(const uint8_t *x, int64_t lda, cons
   }
 }
 
-extern "C" void qopt_uk_shift_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n) {
+QOPT_UK_ENTRY void qopt_uk_shift_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n) {
   const __m512i bias = _mm512_set1_epi8((char)0x80);
   int64_t i = 0;
   for (; i + 64 <= n; i += 64)

@@ -7,6 +7,10 @@
 
 #define QOPT_UK_INLINE __attribute__((always_inline)) inline
 #define QOPT_UK_INLINE_LAMBDA __attribute__((always_inline))
+// The C entry points. always_inline is for the bitcode: linked into a model's module, each call
+// (with the layer's constant shapes) is inlined and specialized, so only the tile variants the
+// shape needs remain. Native callers (tests, benchmarks) get the ordinary out-of-line definition.
+#define QOPT_UK_ENTRY extern "C" __attribute__((always_inline))
 
 namespace mlir::qopt::ukernel::detail {
 
