@@ -91,6 +91,19 @@ void fmaLoop(long iters) {
                    :
                    : "cc", ZMM_CLOBBERS);
 }
+void fmaYmmLoop(long iters) {
+  __asm__ volatile("vpxor %%ymm14, %%ymm14, %%ymm14\n\tvpxor %%ymm15, %%ymm15, %%ymm15\n\t"
+                   "1:\n\t"
+#define FMAY(i) "vfmadd231ps %%ymm14, %%ymm15, %%ymm" #i "\n\t"
+                   FMAY(0) FMAY(1) FMAY(2) FMAY(3) FMAY(4) FMAY(5) FMAY(6) FMAY(7) FMAY(8) FMAY(9)
+                       FMAY(10) FMAY(11) FMAY(12) FMAY(13)
+#undef FMAY
+                   "dec %0\n\tjnz 1b"
+                   : "+r"(iters)
+                   :
+                   : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
 void vnniLoop(long iters) {
   __asm__ volatile("vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
                    "1:\n\t" CHAINS16("vpdpbusd", "%%zmm16", "%%zmm17", "zmm")
@@ -184,10 +197,11 @@ double gemmOpsPerCycle(const Gemm &g, int64_t m, int64_t n, int64_t k, qopt_uk_o
 }
 
 /// op/cycle of the float kernels (f32 or bf16), f32 output with bias + relu.
-double floatGemmOpsPerCycle(bool bf16, int64_t m, int64_t n, int64_t k, double ghz) {
+double floatGemmOpsPerCycle(bool bf16, bool avx2, int64_t m, int64_t n, int64_t k, double ghz) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  const qopt_uk_layout layout = bf16 ? QOPT_UK_LAYOUT_BF16 : QOPT_UK_LAYOUT_F32;
+  const qopt_uk_layout layout =
+      bf16 ? QOPT_UK_LAYOUT_BF16 : (avx2 ? QOPT_UK_LAYOUT_F32_AVX2 : QOPT_UK_LAYOUT_F32);
   std::vector<float> xf(m * k), w(n * k);
   for (auto &v : xf)
     v = dist(rng);
@@ -204,6 +218,9 @@ double floatGemmOpsPerCycle(bool bf16, int64_t m, int64_t n, int64_t k, double g
     if (bf16)
       qopt_uk_gemm_bf16_avx512bf16(xb.data(), k, static_cast<const uint16_t *>(packed), m, n, k, 0,
                                    n, &ep, out.data(), n);
+    else if (avx2)
+      qopt_uk_gemm_f32_avx2(xf.data(), k, static_cast<const float *>(packed), m, n, k, 0, n, &ep,
+                            out.data(), n);
     else
       qopt_uk_gemm_f32_avx512(xf.data(), k, static_cast<const float *>(packed), m, n, k, 0, n, &ep,
                               out.data(), n);
@@ -256,6 +273,11 @@ int main(int argc, char **argv) {
   } else {
     std::printf("%-28s %12s\n", "vdpbf16ps zmm", "skipped: no avx512_bf16");
   }
+  double fmaYmmPeak = 0;
+  if (cpu.avx2 && cpu.fma) {
+    fmaYmmPeak = peak(fmaYmmLoop, 14 * 16, ghz); // 14 instr x 8 lanes x 2 flop
+    std::printf("%-28s %12.1f\n", "vfmadd231ps ymm", fmaYmmPeak);
+  }
   if (cpu.avx2) {
     maddPeak = peak(maddwdLoop, 16 * 32, ghz); // 16 x (8 lanes x 2 products x 2 op)
     std::printf("%-28s %12.1f\n", "vpmaddwd+vpaddd ymm", maddPeak);
@@ -288,10 +310,11 @@ int main(int argc, char **argv) {
   }
   const struct {
     const char *name;
-    bool bf16, available;
+    bool bf16, avx2, available;
     double peak;
-  } floats[] = {{"fp32 avx512 fma", false, cpu.avx512 && cpu.fma, fmaPeak},
-                {"bf16 avx512bf16", true, cpu.avx512bf16, bf16Peak}};
+  } floats[] = {{"fp32 avx512 fma", false, false, cpu.avx512 && cpu.fma, fmaPeak},
+                {"bf16 avx512bf16", true, false, cpu.avx512bf16, bf16Peak},
+                {"fp32 avx2 fma", false, true, cpu.avx2 && cpu.fma, fmaYmmPeak}};
   for (const auto &f : floats) {
     if (!f.available) {
       std::printf("%-18s skipped: the CPU lacks its features\n", f.name);
@@ -301,7 +324,7 @@ int main(int argc, char **argv) {
                                 : std::vector<Shape>(std::begin(shapes), std::end(shapes))) {
       char dims[48];
       std::snprintf(dims, sizeof dims, "%ldx%ldx%ld", (long)s.m, (long)s.n, (long)s.k);
-      double opc = floatGemmOpsPerCycle(f.bf16, s.m, s.n, s.k, ghz);
+      double opc = floatGemmOpsPerCycle(f.bf16, f.avx2, s.m, s.n, s.k, ghz);
       std::printf("%-18s %-16s %5s %10.1f %9.1f%%   (f32 output, bias + relu)\n", f.name, dims, "",
                   opc, 100.0 * opc / f.peak);
     }

@@ -49,12 +49,17 @@ struct FloatCase {
   uint32_t seed = 1;
 };
 
-void checkFloat(bool bf16, const FloatCase &c) {
-  SCOPED_TRACE(testing::Message() << (bf16 ? "bf16" : "f32") << " M=" << c.m << " N=" << c.n
+enum class FloatKernel { f32Avx512, bf16Avx512, f32Avx2 };
+
+void checkFloat(FloatKernel kernel, const FloatCase &c) {
+  const bool bf16 = kernel == FloatKernel::bf16Avx512;
+  SCOPED_TRACE(testing::Message() << (int)kernel << " M=" << c.m << " N=" << c.n
                                   << " K=" << c.k << " act=" << c.act << " kind=" << c.kind);
   std::mt19937 rng(c.seed);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  const qopt_uk_layout layout = bf16 ? QOPT_UK_LAYOUT_BF16 : QOPT_UK_LAYOUT_F32;
+  const qopt_uk_layout layout = bf16 ? QOPT_UK_LAYOUT_BF16
+                                : (kernel == FloatKernel::f32Avx2 ? QOPT_UK_LAYOUT_F32_AVX2
+                                                                  : QOPT_UK_LAYOUT_F32);
   const size_t xElem = bf16 ? 2 : 4;
   Guarded xbuf(c.m * c.k * xElem);
   std::vector<double> xv(c.m * c.k);
@@ -92,6 +97,10 @@ void checkFloat(bool bf16, const FloatCase &c) {
     qopt_uk_gemm_bf16_avx512bf16(reinterpret_cast<const uint16_t *>(xbuf.data()), c.k,
                                  reinterpret_cast<const uint16_t *>(packed.data()), c.m, c.n, c.k,
                                  0, c.n, &ep, out.data(), ldc);
+  else if (kernel == FloatKernel::f32Avx2)
+    qopt_uk_gemm_f32_avx2(reinterpret_cast<const float *>(xbuf.data()), c.k,
+                          reinterpret_cast<const float *>(packed.data()), c.m, c.n, c.k, 0, c.n,
+                          &ep, reinterpret_cast<float *>(out.data()), ldc);
   else
     qopt_uk_gemm_f32_avx512(reinterpret_cast<const float *>(xbuf.data()), c.k,
                             reinterpret_cast<const float *>(packed.data()), c.m, c.n, c.k, 0, c.n,
@@ -138,7 +147,8 @@ void checkFloat(bool bf16, const FloatCase &c) {
   EXPECT_EQ(bad, 0);
 }
 
-void awkwardShapes(bool bf16) {
+void awkwardShapes(FloatKernel kernel) {
+  const bool bf16 = kernel == FloatKernel::bf16Avx512;
   uint32_t seed = 0;
   for (int64_t m : {1, 3, 8, 9, 64})
     for (int64_t n : {1, 17, 48, 49, 100})
@@ -148,7 +158,7 @@ void awkwardShapes(bool bf16) {
         c.bias = seed % 3 != 0;
         c.act = seed % 3;
         c.kind = bf16 && seed % 2 ? QOPT_UK_OUT_BF16 : QOPT_UK_OUT_F32;
-        checkFloat(bf16, c);
+        checkFloat(kernel, c);
       }
 }
 
@@ -156,14 +166,21 @@ TEST(UKernelFloat, F32Avx512AwkwardShapes) {
   HostCpu cpu = HostCpu::detect();
   if (!cpu.avx512 || !cpu.fma)
     GTEST_SKIP() << "skipped: this CPU (or its OS) lacks avx512f / fma for the f32 microkernel";
-  awkwardShapes(false);
+  awkwardShapes(FloatKernel::f32Avx512);
 }
 
 TEST(UKernelFloat, Bf16Avx512Bf16AwkwardShapes) {
   HostCpu cpu = HostCpu::detect();
   if (!cpu.avx512bf16)
     GTEST_SKIP() << "skipped: this CPU (or its OS) lacks avx512_bf16 for the bf16 microkernel";
-  awkwardShapes(true);
+  awkwardShapes(FloatKernel::bf16Avx512);
+}
+
+TEST(UKernelFloat, F32Avx2AwkwardShapes) {
+  HostCpu cpu = HostCpu::detect();
+  if (!cpu.avx2 || !cpu.fma)
+    GTEST_SKIP() << "skipped: this CPU (or its OS) lacks avx2 / fma for the f32 avx2 microkernel";
+  awkwardShapes(FloatKernel::f32Avx2);
 }
 
 TEST(UKernelFloat, Bf16RoundsToNearestEven) {

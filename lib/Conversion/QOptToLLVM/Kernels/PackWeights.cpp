@@ -9,7 +9,14 @@
 namespace mlir::qopt::ukernel {
 
 int64_t blockWidth(qopt_uk_layout layout) {
-  return layout == QOPT_UK_LAYOUT_AVX2_I16 ? QOPT_UK_AVX2_NR : QOPT_UK_VNNI_NR;
+  switch (layout) {
+  case QOPT_UK_LAYOUT_AVX2_I16:
+    return QOPT_UK_AVX2_NR;
+  case QOPT_UK_LAYOUT_F32_AVX2:
+    return QOPT_UK_AVX2_FLOAT_NR;
+  default:
+    return QOPT_UK_VNNI_NR;
+  }
 }
 
 int64_t paddedN(qopt_uk_layout layout, int64_t n) {
@@ -27,6 +34,7 @@ int64_t packedBytes(qopt_uk_layout layout, int64_t n, int64_t k) {
   case QOPT_UK_LAYOUT_AVX2_I16:
     return np * paddedK(k) * 2;
   case QOPT_UK_LAYOUT_F32:
+  case QOPT_UK_LAYOUT_F32_AVX2:
     return np * k * 4;
   case QOPT_UK_LAYOUT_BF16:
     return np * ((k + 1) / 2 * 2) * 2;
@@ -103,7 +111,7 @@ void packWeightsFloat(qopt_uk_layout layout, const float *w, int64_t n, int64_t 
   auto weight = [&](int64_t col, int64_t kk) {
     return col < n && kk < k ? w[col * k + kk] : 0.0f;
   };
-  if (layout == QOPT_UK_LAYOUT_F32) {
+  if (layout == QOPT_UK_LAYOUT_F32 || layout == QOPT_UK_LAYOUT_F32_AVX2) {
     auto *dst = static_cast<float *>(out);
     for (int64_t b = 0; b < np / nr; ++b)
       for (int64_t kk = 0; kk < k; ++kk)

@@ -33,8 +33,8 @@ void accScales(qopt_uk_layout layout, float xScale, const float *wScales, int64_
 uint16_t floatToBf16(float f);
 float bf16ToFloat(uint16_t b);
 
-/// Packs f32 weights w[n][k] for QOPT_UK_LAYOUT_F32 (as float) or QOPT_UK_LAYOUT_BF16 (rounded to
-/// bf16) into `out` (packedBytes of it). Padding is zero.
+/// Packs f32 weights w[n][k] for QOPT_UK_LAYOUT_F32 / F32_AVX2 (as float) or QOPT_UK_LAYOUT_BF16
+/// (rounded to bf16) into `out` (packedBytes of it). Padding is zero.
 void packWeightsFloat(qopt_uk_layout layout, const float *w, int64_t n, int64_t k, void *out);
 
 } // namespace mlir::qopt::ukernel

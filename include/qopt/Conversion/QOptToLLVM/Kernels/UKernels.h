@@ -62,15 +62,19 @@ enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_
 // K2 = roundup(K, 2) in pairs for vdpbf16ps:
 //   packed[((b * (K2/2) + g) * NR + j) * 2 + t] = bf16(w[b*NR + j][2*g + t])
 //
-// Both have the same 192 bytes per (block, group) as the VNNI layout: each step of the K loop
+// QOPT_UK_LAYOUT_F32_AVX2 (avx2, NR = 16 = 2 ymm), f32, no K padding:
+//   packed[(b * K + k) * NR + j] = w[b*NR + j][k]
+//
+// The avx512 float layouts have the same 192 bytes per (block, group) as the VNNI layout: each step of the K loop
 // broadcasts 4 bytes of activations per row (one f32, a pair of bf16, or 4 u8).
 enum qopt_uk_layout {
   QOPT_UK_LAYOUT_VNNI = 0,
   QOPT_UK_LAYOUT_AVX2_I16 = 1,
   QOPT_UK_LAYOUT_F32 = 2,
   QOPT_UK_LAYOUT_BF16 = 3,
+  QOPT_UK_LAYOUT_F32_AVX2 = 4,
 };
-enum { QOPT_UK_FLOAT_NR = 48, QOPT_UK_FLOAT_MR = 8 };
+enum { QOPT_UK_FLOAT_NR = 48, QOPT_UK_FLOAT_MR = 8, QOPT_UK_AVX2_FLOAT_NR = 16, QOPT_UK_AVX2_FLOAT_MR = 6 };
 
 //===----------------------------------------------------------------------===//
 // Epilogue
@@ -127,6 +131,11 @@ void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const int16_t *packed
 void qopt_uk_gemm_f32_avx512(const float *x, int64_t lda, const float *packed, int64_t M,
                              int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
                              const qopt_uk_float_epilogue *ep, float *out, int64_t ldc);
+
+/// f32 GEMM with ymm FMA (avx2 target), weights in QOPT_UK_LAYOUT_F32_AVX2; out is f32.
+void qopt_uk_gemm_f32_avx2(const float *x, int64_t lda, const float *packed, int64_t M, int64_t N,
+                           int64_t K, int64_t n_begin, int64_t n_end,
+                           const qopt_uk_float_epilogue *ep, float *out, int64_t ldc);
 
 /// bf16 GEMM with vdpbf16ps (f32 accumulation); x is bf16 [M][K], lda and ldc in elements; out is
 /// f32 or bf16 as ep->out_kind says.
