@@ -1,4 +1,5 @@
 #include "qopt/Target/FlatBuffer/FlatBufferExport.h"
+#include "OptionsCodec.h"
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Runtime/ModelCheck.h"
@@ -12,144 +13,13 @@ using namespace mlir::qopt;
 
 namespace {
 
-std::vector<int64_t> toVector(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
-
-fb::Activation toFb(Activation a) {
-  // The two enums list the same activations in the same order.
-  return static_cast<fb::Activation>(static_cast<int8_t>(a));
-}
+using fbopts::OptionsTag;
 
 /// The name the user knows an op by: its NameLoc (the ONNX node name, or one written in MLIR).
 std::string nameOf(Location loc) {
   if (auto n = dyn_cast<NameLoc>(loc))
     return n.getName().str();
   return {};
-}
-
-//===------------------------------------------------------------------------------------------===//
-// Options: one writer per options type, chosen by the op table's OPTIONS column
-//===------------------------------------------------------------------------------------------===//
-
-template <fb::OpOptions K> struct OptionsTag {};
-
-template <typename OpT> void writeOptions(OpT, OptionsTag<fb::OpOptions::NONE>, fb::OpOptionsUnion &) {}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::FullyConnectedOptions>, fb::OpOptionsUnion &u) {
-  fb::FullyConnectedOptionsT t;
-  t.activation = toFb(o.getActivation());
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::Conv2DOptions>, fb::OpOptionsUnion &u) {
-  fb::Conv2DOptionsT t;
-  t.strides = toVector(o.getStrides());
-  t.pads = toVector(o.getPads());
-  t.dilations = toVector(o.getDilations());
-  t.groups = o.getGroups();
-  t.activation = toFb(o.getActivation());
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::ClampOptions>, fb::OpOptionsUnion &u) {
-  fb::ClampOptionsT t;
-  t.min = o.getMin().convertToFloat();
-  t.max = o.getMax().convertToFloat();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::LeakyReluOptions>, fb::OpOptionsUnion &u) {
-  fb::LeakyReluOptionsT t;
-  t.alpha = o.getAlpha().convertToFloat();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::GeluOptions>, fb::OpOptionsUnion &u) {
-  fb::GeluOptionsT t;
-  t.approximate_tanh = o.getApproximateTanh();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::AxisOptions>, fb::OpOptionsUnion &u) {
-  fb::AxisOptionsT t;
-  t.axis = o.getAxis();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::LayerNormOptions>, fb::OpOptionsUnion &u) {
-  fb::LayerNormOptionsT t;
-  t.axis = o.getAxis();
-  t.epsilon = o.getEpsilon().convertToFloat();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::BatchNormOptions>, fb::OpOptionsUnion &u) {
-  fb::BatchNormOptionsT t;
-  t.epsilon = o.getEpsilon().convertToFloat();
-  u.Set(std::move(t));
-}
-
-/// max_pool2d has dilations, avg_pool2d has count_include_pad; the table says which op this is.
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::Pool2DOptions>, fb::OpOptionsUnion &u) {
-  fb::Pool2DOptionsT t;
-  t.kernel = toVector(o.getKernel());
-  t.strides = toVector(o.getStrides());
-  t.pads = toVector(o.getPads());
-  if constexpr (std::is_same_v<OpT, MaxPool2DOp>)
-    t.dilations = toVector(o.getDilations());
-  t.ceil_mode = o.getCeilMode();
-  if constexpr (std::is_same_v<OpT, AvgPool2DOp>)
-    t.count_include_pad = o.getCountIncludePad();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::TransposeOptions>, fb::OpOptionsUnion &u) {
-  fb::TransposeOptionsT t;
-  t.perm = toVector(o.getPerm());
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::ReduceOptions>, fb::OpOptionsUnion &u) {
-  fb::ReduceOptionsT t;
-  t.axes = toVector(o.getAxes());
-  t.keepdims = o.getKeepdims();
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::FakeQuantDynamicOptions>,
-                  fb::OpOptionsUnion &u) {
-  fb::FakeQuantDynamicOptionsT t;
-  t.signed_storage = o.getStorage() == "i8";
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::SliceOptions>, fb::OpOptionsUnion &u) {
-  fb::SliceOptionsT t;
-  t.starts = toVector(o.getStarts());
-  t.ends = toVector(o.getEnds());
-  t.steps = toVector(o.getSteps());
-  u.Set(std::move(t));
-}
-
-template <typename OpT>
-void writeOptions(OpT o, OptionsTag<fb::OpOptions::GatherOptions>, fb::OpOptionsUnion &u) {
-  fb::GatherOptionsT t;
-  t.axis = o.getAxis();
-  t.indices = toVector(o.getIndices());
-  t.indices_shape = toVector(o.getIndicesShape());
-  u.Set(std::move(t));
 }
 
 /// How the op table stores one op.
@@ -233,7 +103,7 @@ FailureOr<uint32_t> Exporter::addBuffer(ElementsAttr value, Location loc) {
 LogicalResult Exporter::addOperator(Operation *op) {
 #define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
                 Kernel)                                                                            \
-  static_assert(Results == 1, "the exporter writes single-result operators");                       \
+  static_assert(Results == 1, "the exporter writes single-result operators");                      \
   if (auto o = dyn_cast<Class>(op))                                                                \
     return addOperator(o, OpRow{fb::OpCode::OPCODE, OptionalIn},                                   \
                        OptionsTag<fb::OpOptions::OPTIONS>());
@@ -266,7 +136,7 @@ LogicalResult Exporter::addOperator(OpT typed, const OpRow &row, OptionsTag<K> o
       return failure();
     graph->tensors[*tensor]->buffer = *buffer;
   }
-  writeOptions(typed, options, fop->options);
+  fbopts::writeOptions(typed, options, fop->options);
   // A precision decision travels in the provenance, keyed by the operator's index.
   if (auto precision = op->getAttrOfType<StringAttr>("qopt.precision")) {
     auto p = std::make_unique<fb::OpPrecisionT>();

@@ -1,4 +1,5 @@
 #include "qopt/Target/FlatBuffer/FlatBufferImport.h"
+#include "OptionsCodec.h"
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Runtime/ModelCheck.h"
@@ -13,10 +14,7 @@ using namespace mlir::qopt;
 
 namespace {
 
-template <typename T>
-SmallVector<int64_t> toVector(const flatbuffers::Vector<T> *v) {
-  return v ? SmallVector<int64_t>(v->begin(), v->end()) : SmallVector<int64_t>();
-}
+using fbopts::OptionsTag;
 
 class Importer {
 public:
@@ -127,140 +125,6 @@ ElementsAttr Importer::constantValue(const fb::Tensor &tensor, RankedTensorType 
   return DenseElementsAttr::getFromRawBuffer(valueType, data);
 }
 
-static Activation toActivation(fb::Activation a) {
-  return static_cast<Activation>(static_cast<int8_t>(a));
-}
-
-//===------------------------------------------------------------------------------------------===//
-// Options: one reader per options type, chosen by the op table's OPTIONS column. Each sets the
-// attributes through the op class's typed setters; the checker has proven the options table is of
-// the type the table names.
-//===------------------------------------------------------------------------------------------===//
-
-template <fb::OpOptions K> struct OptionsTag {};
-
-DenseI64ArrayAttr i64s(OpBuilder &b, const flatbuffers::Vector<int64_t> *v) {
-  return b.getDenseI64ArrayAttr(toVector(v));
-}
-
-template <typename OpT>
-void readOptions(OpT, OpBuilder &, const fb::Operator &, OptionsTag<fb::OpOptions::NONE>) {}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::FullyConnectedOptions>) {
-  const auto *o = fop.options_as_FullyConnectedOptions();
-  op.setActivationAttr(ActivationAttr::get(b.getContext(), toActivation(o->activation())));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::Conv2DOptions>) {
-  const auto *o = fop.options_as_Conv2DOptions();
-  op.setStridesAttr(i64s(b, o->strides()));
-  op.setPadsAttr(i64s(b, o->pads()));
-  op.setDilationsAttr(i64s(b, o->dilations()));
-  op.setGroupsAttr(b.getI64IntegerAttr(o->groups()));
-  op.setActivationAttr(ActivationAttr::get(b.getContext(), toActivation(o->activation())));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::ClampOptions>) {
-  const auto *o = fop.options_as_ClampOptions();
-  op.setMinAttr(b.getF32FloatAttr(o->min()));
-  op.setMaxAttr(b.getF32FloatAttr(o->max()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::LeakyReluOptions>) {
-  op.setAlphaAttr(b.getF32FloatAttr(fop.options_as_LeakyReluOptions()->alpha()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::GeluOptions>) {
-  op.setApproximateTanhAttr(b.getBoolAttr(fop.options_as_GeluOptions()->approximate_tanh()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::AxisOptions>) {
-  op.setAxisAttr(b.getI64IntegerAttr(fop.options_as_AxisOptions()->axis()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::LayerNormOptions>) {
-  const auto *o = fop.options_as_LayerNormOptions();
-  op.setAxisAttr(b.getI64IntegerAttr(o->axis()));
-  op.setEpsilonAttr(b.getF32FloatAttr(o->epsilon()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::BatchNormOptions>) {
-  op.setEpsilonAttr(b.getF32FloatAttr(fop.options_as_BatchNormOptions()->epsilon()));
-}
-
-/// max_pool2d has dilations (optional in the file), avg_pool2d has count_include_pad.
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::Pool2DOptions>) {
-  const auto *o = fop.options_as_Pool2DOptions();
-  op.setKernelAttr(i64s(b, o->kernel()));
-  op.setStridesAttr(i64s(b, o->strides()));
-  op.setPadsAttr(i64s(b, o->pads()));
-  op.setCeilModeAttr(b.getBoolAttr(o->ceil_mode()));
-  if constexpr (std::is_same_v<OpT, MaxPool2DOp>) {
-    if (o->dilations())
-      op.setDilationsAttr(i64s(b, o->dilations()));
-  }
-  if constexpr (std::is_same_v<OpT, AvgPool2DOp>)
-    op.setCountIncludePadAttr(b.getBoolAttr(o->count_include_pad()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::TransposeOptions>) {
-  op.setPermAttr(i64s(b, fop.options_as_TransposeOptions()->perm()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::ReduceOptions>) {
-  const auto *o = fop.options_as_ReduceOptions();
-  // Absent axes means every dimension, like an empty list.
-  op.setAxesAttr(o->axes() ? i64s(b, o->axes()) : b.getDenseI64ArrayAttr({}));
-  op.setKeepdimsAttr(b.getBoolAttr(o->keepdims()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::FakeQuantDynamicOptions>) {
-  bool isSigned = fop.options_as_FakeQuantDynamicOptions()->signed_storage();
-  op.setStorageAttr(b.getStringAttr(isSigned ? "i8" : "u8"));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::SliceOptions>) {
-  const auto *o = fop.options_as_SliceOptions();
-  op.setStartsAttr(i64s(b, o->starts()));
-  op.setEndsAttr(i64s(b, o->ends()));
-  op.setStepsAttr(i64s(b, o->steps()));
-}
-
-template <typename OpT>
-void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
-                 OptionsTag<fb::OpOptions::GatherOptions>) {
-  const auto *o = fop.options_as_GatherOptions();
-  op.setAxisAttr(b.getI64IntegerAttr(o->axis()));
-  op.setIndicesAttr(i64s(b, o->indices()));
-  op.setIndicesShapeAttr(i64s(b, o->indices_shape()));
-}
-
 /// Builds one operator as `OpT`; a model without options leaves the op's ODS defaults in place.
 template <typename OpT, fb::OpOptions K>
 Operation *Importer::create(const fb::Operator &op, Location loc, RankedTensorType type,
@@ -277,7 +141,7 @@ Operation *Importer::create(const fb::Operator &op, Location loc, RankedTensorTy
         operands.push_back(values[in]);
     auto created = builder.create<OpT>(loc, TypeRange{type}, ValueRange(operands));
     if (op.options())
-      readOptions(created, builder, op, OptionsTag<K>());
+      fbopts::readOptions(created, builder, op, OptionsTag<K>());
     return created;
   }
 }
