@@ -73,9 +73,9 @@ float gelu(float x, bool approximateTanh);
 // attributes they take as parameters.
 
 // ElementwiseKernels.cpp
-/// add / sub / mul / div / pow with numpy broadcasting.
+/// The binary arithmetic ops, with numpy broadcasting; the op class picks the arithmetic.
 LogicalResult runBinary(Operation *op, Lookup get, Tensor &out, std::string &err);
-/// relu, clamp, leaky_relu, sigmoid, tanh, gelu, exp, sqrt, neg, erf.
+/// The elementwise unary ops; the op class picks the function.
 LogicalResult runUnary(Operation *op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runSoftmax(Operation *op, int64_t axis, bool logSoftmax, Lookup get, Tensor &out,
                          std::string &err);
@@ -87,7 +87,7 @@ inline LogicalResult runLogSoftmaxOp(LogSoftmaxOp op, Lookup get, Tensor &out, s
 }
 
 // ReduceKernels.cpp
-/// reduce_mean / reduce_sum / reduce_max / reduce_min.
+/// The reductions over a set of axes; the op class picks the reduction.
 LogicalResult runReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims, Lookup get,
                         Tensor &out, std::string &err);
 template <typename ReduceOpT>
