@@ -55,10 +55,12 @@ float gelu(float x, bool approximateTanh);
 // Kernels
 //===----------------------------------------------------------------------===//
 
-// One kernel per op, declared from the op table (qopt/Runtime/OpTable.def): a row with OwnKernel
-// declares `LogicalResult Kernel(Class op, Lookup get, Tensor &out, std::string &err);`, defined in
-// the op family's file (LinearKernels.cpp, PoolNormKernels.cpp, MovementKernels.cpp (any element
-// type: they copy `f` or `i` as they are), QuantKernels.cpp; runConstant in Executor.cpp).
+// The op table (qopt/Runtime/OpTable.def) names each op's kernel. A row with OwnKernel declares
+//   LogicalResult Kernel(Class op, Lookup get, Tensor &out, std::string &err);
+// here, and the kernel is defined in its op family's file: LinearKernels.cpp, PoolNormKernels.cpp,
+// MovementKernels.cpp (any element type: they copy `f` or `i` as they are), QuantKernels.cpp
+// (runCast copies the values; the driver rounds them to an f16 / bf16 result type), and
+// runConstant in Executor.cpp.
 #define QOPT_REF_KERNEL_OwnKernel(Class, Kernel)                                                  \
   LogicalResult Kernel(Class op, Lookup get, Tensor &out, std::string &err);
 #define QOPT_REF_KERNEL_SharedKernel(Class, Kernel)
