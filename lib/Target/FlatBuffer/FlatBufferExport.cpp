@@ -198,7 +198,7 @@ fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
       })
       .Case([&](FakeQuantDynamicOp o) {
         fb::FakeQuantDynamicOptionsT t;
-        t.signed_storage = o.getStorage() == "i8";
+        t.signed_storage = o.getStorage() == ActivationStorage::i8;
         u.Set(std::move(t));
       });
   return u;
@@ -232,11 +232,11 @@ LogicalResult Exporter::addOperator(Operation *op) {
   }
   fop->options = optionsOf(op);
   // A precision decision travels in the provenance, keyed by the operator's index.
-  if (auto precision = op->getAttrOfType<StringAttr>("qopt.precision")) {
+  if (auto precision = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr)) {
     auto p = std::make_unique<fb::OpPrecisionT>();
     p->operator_ = graph->operators.size();
-    p->precision = precision.str();
-    if (auto reason = op->getAttrOfType<StringAttr>("qopt.precision_reason"))
+    p->precision = stringifyPrecision(precision.getValue()).str();
+    if (auto reason = op->getAttrOfType<StringAttr>(kPrecisionReasonAttr))
       p->reason = reason.str();
     if (auto error = op->getAttrOfType<DictionaryAttr>("qopt.error")) {
       if (auto s = error.getAs<FloatAttr>("sqnr_db"))
