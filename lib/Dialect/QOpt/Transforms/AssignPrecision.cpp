@@ -115,7 +115,6 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       if (isPrecisionTarget(op))
         copyTargets.push_back(op);
     });
-    Builder b(&getContext());
     for (size_t i = 0; i < copyTargets.size() && i < precisions.size(); ++i)
       copyTargets[i]->setAttr(kPrecisionAttr, PrecisionAttr::get(&getContext(), precisions[i]));
     QuantizeOptions options;
