@@ -48,8 +48,8 @@ int64_t modelBytes(func::FuncOp func) {
 
 /// The precision an op computes in, from its attribute or its result type.
 std::string precisionOf(Operation *op) {
-  if (auto p = op->getAttrOfType<StringAttr>(kPrecisionAttr))
-    return p.str();
+  if (auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr))
+    return stringifyPrecision(p.getValue()).str();
   Type elt = getElementTypeOrSelf(op->getResult(0).getType());
   if (isa<quant::QuantizedType>(elt))
     return "i8";
@@ -146,6 +146,10 @@ LogicalResult Compiler::checkOptions() {
     return fail("--precision must be fp32, fp16, bf16, int8 or mixed, got '" + o.precision + "'");
   if (o.quantization != "static" && o.quantization != "dynamic")
     return fail("--quantization must be static or dynamic, got '" + o.quantization + "'");
+  if (!symbolizeActivationStorage(o.activations))
+    return fail("--activations must be u8 or i8, got '" + o.activations + "'");
+  if (!symbolizeCostTarget(o.target))
+    return fail("--target must be avx512vnni, avx512bf16 or avx2, got '" + o.target + "'");
   if (o.quantization == "dynamic" && o.precision != "int8")
     return fail("--quantization=dynamic applies to --precision=int8 only");
   if (!(o.accuracyBudget >= 0) || !std::isfinite(o.accuracyBudget))
@@ -183,7 +187,7 @@ FailureOr<OwningOpRef<func::FuncOp>> Compiler::single(func::FuncOp reference, Op
   copy->walk([&](Operation *op) {
     if (isPrecisionTarget(op))
       op->setAttr(kPrecisionAttr,
-                  b.getStringAttr(index++ == wanted ? precisionName(p) : "f32"));
+                  PrecisionAttr::get(b.getContext(), index++ == wanted ? p : Precision::f32));
   });
   QuantizeOptions q;
   q.signedActivations = o.activations == "i8";
@@ -226,19 +230,20 @@ LogicalResult Compiler::run() {
   OwningOpRef<func::FuncOp> reference = func.clone();
 
   AssignPrecisionPassOptions a;
-  a.mode = o.precision;
+  // checkOptions has rejected the strings that name no value.
+  a.mode = *symbolizePrecisionMode(o.precision);
   a.budget = o.accuracyBudget;
   a.data = o.calibrationData;
   a.evalData = o.evalData;
   a.evalLabels = o.evalLabels;
   a.overrides = o.overrides;
-  a.target = o.target;
-  a.activations = o.activations;
+  a.target = *symbolizeCostTarget(o.target);
+  a.activations = *symbolizeActivationStorage(o.activations);
   a.batchSize = o.batchSize;
   a.allowOverBudget = o.allowOverBudget;
   QuantizePassOptions q;
-  q.activations = o.activations;
-  q.mode = o.quantization;
+  q.activations = *symbolizeActivationStorage(o.activations);
+  q.mode = *symbolizeQuantizationMode(o.quantization);
   if (failed(runPasses(
           [&](OpPassManager &pm) {
             pm.addPass(createAssignPrecisionPass(a));
@@ -287,16 +292,16 @@ LogicalResult Compiler::run() {
         if (isPrecisionTarget(op))
           layers.push_back(op);
       });
-      std::map<std::string, std::string> assigned;
+      std::map<std::string, Precision> assigned;
       func.walk([&](Operation *op) {
-        if (auto p = op->getAttrOfType<StringAttr>(kPrecisionAttr))
-          assigned[nameOf(op)] = p.str();
+        if (auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr))
+          assigned[nameOf(op)] = p.getValue();
       });
       for (Operation *layer : layers) {
-        std::optional<Precision> p = parsePrecision(assigned[nameOf(layer)]);
-        if (!p || *p == Precision::f32)
+        auto p = assigned.find(nameOf(layer));
+        if (p == assigned.end() || p->second == Precision::f32)
           continue;
-        auto copy = single(*reference, layer, *p);
+        auto copy = single(*reference, layer, p->second);
         if (failed(copy))
           return failure();
         auto c = eval::compare(*reference, **copy, *calib, error);
@@ -355,11 +360,11 @@ void Compiler::buildReport(func::FuncOp reference, const eval::Comparison &cmp,
       j.attributeObject("calibration", [&] {
         j.attribute("data", o.calibrationData);
         j.attribute("method", o.calibrationMethod);
-        if (auto c = reference.getArgAttrOfType<DictionaryAttr>(0, "qopt.calibration")) {
-          if (auto s = c.getAs<IntegerAttr>("samples"))
-            j.attribute("samples", s.getInt());
-          if (auto h = c.getAs<StringAttr>("data_hash"))
-            j.attribute("data_hash", h.str());
+        if (CalibrationAttr c = calibrationOf(reference.getArgument(0))) {
+          if (c.getSamples())
+            j.attribute("samples", c.getSamples());
+          if (!c.getDataHash().empty())
+            j.attribute("data_hash", c.getDataHash().str());
         }
       });
     if (auto s = func->getAttrOfType<DictionaryAttr>("qopt.precision_search"))
@@ -452,12 +457,12 @@ void Compiler::buildReport(func::FuncOp reference, const eval::Comparison &cmp,
   prov.set("producer_version", b.getStringAttr(kVersion));
   prov.set("pass_pipeline", b.getStringAttr(pipeline));
   prov.set("report_json", b.getStringAttr(json));
-  if (auto c = reference.getArgAttrOfType<DictionaryAttr>(0, "qopt.calibration")) {
+  if (CalibrationAttr c = calibrationOf(reference.getArgument(0))) {
     prov.set("calibration_method", b.getStringAttr(o.calibrationMethod));
-    if (auto s = c.getAs<IntegerAttr>("samples"))
-      prov.set("calibration_samples", s);
-    if (auto h = c.getAs<StringAttr>("data_hash"))
-      prov.set("calibration_data_hash", h);
+    if (c.getSamples())
+      prov.set("calibration_samples", b.getI64IntegerAttr(c.getSamples()));
+    if (!c.getDataHash().empty())
+      prov.set("calibration_data_hash", b.getStringAttr(c.getDataHash()));
   }
   module->setAttr("qopt.provenance", prov.getDictionary(module.getContext()));
 }

@@ -113,12 +113,10 @@ static std::string nameOf(Operation *op) {
 
 /// The calibrated range of a reference op, if qopt-calibrate recorded one.
 static std::optional<std::pair<float, float>> calibratedRange(Operation *op) {
-  auto d = op->getAttrOfType<DictionaryAttr>("qopt.calibration");
-  auto lo = d ? d.getAs<FloatAttr>("lo") : FloatAttr();
-  auto hi = d ? d.getAs<FloatAttr>("hi") : FloatAttr();
-  if (!lo || !hi)
+  auto c = op->getAttrOfType<CalibrationAttr>(kCalibrationAttr);
+  if (!c)
     return std::nullopt;
-  return std::make_pair((float)lo.getValueAsDouble(), (float)hi.getValueAsDouble());
+  return std::make_pair(c.getLoF32(), c.getHiF32());
 }
 
 static void top1(const ref::Tensor &logits, std::vector<int64_t> &out) {

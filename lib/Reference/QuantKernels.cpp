@@ -73,7 +73,7 @@ LogicalResult runFakeQuantDynamic(FakeQuantDynamicOp op, Lookup get, Tensor &out
     absMax = std::max(absMax, std::fabs(x));
   }
   quant_math::AffineParams p;
-  if (op.getStorage() == "i8") {
+  if (op.getStorage() == ActivationStorage::i8) {
     if (absMax == 0.0f)
       return success();
     p = quant_math::weightI8(absMax); // scale max|x| / 127, [-127, 127]

@@ -138,11 +138,11 @@ LogicalResult Exporter::addOperator(OpT typed, const OpRow &row, OptionsTag<K> o
   }
   fbopts::writeOptions(typed, options, fop->options);
   // A precision decision travels in the provenance, keyed by the operator's index.
-  if (auto precision = op->getAttrOfType<StringAttr>("qopt.precision")) {
+  if (auto precision = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr)) {
     auto p = std::make_unique<fb::OpPrecisionT>();
     p->operator_ = graph->operators.size();
-    p->precision = precision.str();
-    if (auto reason = op->getAttrOfType<StringAttr>("qopt.precision_reason"))
+    p->precision = stringifyPrecision(precision.getValue()).str();
+    if (auto reason = op->getAttrOfType<StringAttr>(kPrecisionReasonAttr))
       p->reason = reason.str();
     if (auto error = op->getAttrOfType<DictionaryAttr>("qopt.error")) {
       if (auto s = error.getAs<FloatAttr>("sqnr_db"))

@@ -199,9 +199,15 @@ void Importer::importProvenance(const fb::Provenance &p, ModuleOp module) {
     Operation *target = op->operator_() < operators.size() ? operators[op->operator_()] : nullptr;
     if (!target)
       continue;
-    target->setAttr("qopt.precision", builder.getStringAttr(op->precision()->str()));
+    // A precision the dialect does not know stays text, which the module's verification then
+    // rejects naming the operator.
+    StringRef text = op->precision() ? op->precision()->string_view() : "";
+    if (std::optional<Precision> p = symbolizePrecision(text))
+      target->setAttr(kPrecisionAttr, PrecisionAttr::get(ctx, *p));
+    else
+      target->setAttr(kPrecisionAttr, builder.getStringAttr(text));
     if (op->reason() && op->reason()->size())
-      target->setAttr("qopt.precision_reason", builder.getStringAttr(op->reason()->str()));
+      target->setAttr(kPrecisionReasonAttr, builder.getStringAttr(op->reason()->str()));
   }
 }
 

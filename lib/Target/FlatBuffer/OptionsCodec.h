@@ -256,7 +256,7 @@ template <typename OpT>
 void writeOptions(OpT o, OptionsTag<fb::OpOptions::FakeQuantDynamicOptions>,
                   fb::OpOptionsUnion &u) {
   fb::FakeQuantDynamicOptionsT t;
-  t.signed_storage = o.getStorage() == "i8";
+  t.signed_storage = o.getStorage() == ActivationStorage::i8;
   u.Set(std::move(t));
 }
 
@@ -264,7 +264,8 @@ template <typename OpT>
 void readOptions(OpT op, OpBuilder &b, const fb::Operator &fop,
                  OptionsTag<fb::OpOptions::FakeQuantDynamicOptions>) {
   bool isSigned = fop.options_as_FakeQuantDynamicOptions()->signed_storage();
-  op.setStorageAttr(b.getStringAttr(isSigned ? "i8" : "u8"));
+  op.setStorageAttr(ActivationStorageAttr::get(
+      b.getContext(), isSigned ? ActivationStorage::i8 : ActivationStorage::u8));
 }
 
 // SliceOptions

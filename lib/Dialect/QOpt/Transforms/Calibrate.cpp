@@ -73,26 +73,17 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
       return signalPassFailure();
     }
 
-    Builder b(&getContext());
-    auto describe = [&](Operation *op) {
+    // The input's record also identifies the data, for the model's provenance.
+    auto describe = [&](Operation *op, StringRef dataHash = "") {
       const calib::RangeStats &s = ranges[op];
       calib::Range r = calib::chooseRange(m, s, histograms[op], percentile);
-      NamedAttrList attrs;
-      attrs.set("method", b.getStringAttr(calib::methodName(m)));
-      attrs.set("min", b.getF32FloatAttr(s.min));
-      attrs.set("max", b.getF32FloatAttr(s.max));
-      attrs.set("lo", b.getF32FloatAttr(r.lo));
-      attrs.set("hi", b.getF32FloatAttr(r.hi));
-      attrs.set("samples", b.getI64IntegerAttr(samples));
-      return b.getDictionaryAttr(attrs);
+      return CalibrationAttr::get(&getContext(), r.lo, r.hi, s.min, s.max, calib::methodName(m),
+                                  samples, dataHash);
     };
-    // The input's record also identifies the data, for the model's provenance.
-    NamedAttrList input(describe(nullptr));
-    input.set("data_hash", b.getStringAttr(dataset->hash));
-    func.setArgAttr(0, "qopt.calibration", input.getDictionary(&getContext()));
+    func.setArgAttr(0, kCalibrationAttr, describe(nullptr, dataset->hash));
     func.walk([&](Operation *op) {
       if (op != func && ranges.count(op) && !isa<ConstantOp>(op))
-        op->setAttr("qopt.calibration", describe(op));
+        op->setAttr(kCalibrationAttr, describe(op));
     });
   }
 };

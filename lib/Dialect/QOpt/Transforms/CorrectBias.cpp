@@ -67,8 +67,9 @@ struct CorrectBiasPass : qopt::impl::CorrectBiasPassBase<CorrectBiasPass> {
     func::FuncOp func = getOperation();
     SmallVector<Operation *> targets;
     func.walk([&](Operation *op) {
-      auto p = op->getAttrOfType<StringAttr>(kPrecisionAttr);
-      if (isa<FullyConnectedOp, Conv2DOp>(op) && isPrecisionTarget(op) && p && p.getValue() == "i8" &&
+      auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr);
+      if (isa<FullyConnectedOp, Conv2DOp>(op) && isPrecisionTarget(op) && p &&
+          p.getValue() == Precision::i8 &&
           op->getOperand(1).getDefiningOp<ConstantOp>())
         targets.push_back(op);
     });

@@ -16,13 +16,21 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
                            llvm::cl::desc("calibration samples (.npy, float32 [N, input dims...])")};
   Option<std::string> method{*this, "method", llvm::cl::desc("minmax | percentile[=P] | entropy | mse"),
                              llvm::cl::init("percentile=99.99")};
-  Option<std::string> precision{*this, "precision",
-                                llvm::cl::desc("int8 | fp16 | bf16 | fp32 | mixed"),
-                                llvm::cl::init("int8")};
+  Option<PrecisionMode> precision{
+      *this, "precision", llvm::cl::desc("int8 | fp16 | bf16 | fp32 | mixed"),
+      llvm::cl::init(PrecisionMode::int8),
+      llvm::cl::values(clEnumValN(PrecisionMode::int8, "int8", "i8 everywhere"),
+                       clEnumValN(PrecisionMode::fp16, "fp16", "f16 where the ranges fit"),
+                       clEnumValN(PrecisionMode::bf16, "bf16", "bf16 everywhere"),
+                       clEnumValN(PrecisionMode::fp32, "fp32", "f32 everywhere"),
+                       clEnumValN(PrecisionMode::mixed, "mixed",
+                                  "the cheapest assignment within the budget"))};
   Option<double> budget{*this, "budget", llvm::cl::desc("mixed: top-1 points allowed"),
                         llvm::cl::init(0.1)};
-  Option<std::string> activations{*this, "activations", llvm::cl::desc("u8 | i8"),
-                                  llvm::cl::init("u8")};
+  Option<ActivationStorage> activations{
+      *this, "activations", llvm::cl::desc("u8 | i8"), llvm::cl::init(ActivationStorage::u8),
+      llvm::cl::values(clEnumValN(ActivationStorage::u8, "u8", "asymmetric u8"),
+                       clEnumValN(ActivationStorage::i8, "i8", "symmetric i8"))};
   Option<bool> biasCorrection{*this, "bias-correction",
                               llvm::cl::desc("run qopt-correct-bias on the i8 layers"),
                               llvm::cl::init(false)};

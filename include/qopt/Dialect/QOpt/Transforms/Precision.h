@@ -3,6 +3,8 @@
 #ifndef QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
 #define QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
 
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -11,13 +13,13 @@
 
 namespace mlir::qopt {
 
-/// The attribute holding an op's precision ("f32" | "f16" | "bf16" | "i8"), and why.
-inline constexpr llvm::StringLiteral kPrecisionAttr = "qopt.precision";
-inline constexpr llvm::StringLiteral kPrecisionReasonAttr = "qopt.precision_reason";
-
-enum class Precision { i8, bf16, f16, f32 };
-llvm::StringRef precisionName(Precision p);
+/// A precision as a user writes it (an override's NAME=PREC): the attribute's names (f32, f16,
+/// bf16, i8, see stringifyPrecision) and the mode spellings fp32, fp16, int8.
 std::optional<Precision> parsePrecision(llvm::StringRef s);
+
+/// The calibration record of a value: on its producer, or on the function argument. Null when
+/// qopt-calibrate has not run.
+CalibrationAttr calibrationOf(Value v);
 
 /// The ops that get a precision of their own: fully_connected, conv2d and matmul with f32
 /// operands. Everything else computes in f32 around them.
