@@ -6,6 +6,7 @@
 // Until the native backend lands, the output holds the quantized graph (integer ops, 16-bit
 // weights) that `qopt-run --reference` executes with exact integer semantics.
 #include "qopt/Compiler/Compiler.h"
+#include "qopt/InitAll.h"
 #include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,10 @@
 using namespace mlir;
 using namespace mlir::qopt;
 namespace cl = llvm::cl;
+
+namespace {
+enum class Emit { Model, MLIR };
+} // namespace
 
 /// Writes `text` to `path` only when all of it was written (no partial file on failure).
 static bool writeText(StringRef path, StringRef text) {
@@ -104,6 +109,15 @@ int main(int argc, char **argv) {
   cl::opt<int64_t> batchSize("batch-size", cl::init(64),
                              cl::desc("Samples per run while calibrating and measuring"),
                              cl::cat(category));
+  cl::opt<Emit> emit(
+      "emit", cl::init(Emit::Model), cl::desc("What -o receives:"),
+      cl::values(clEnumValN(Emit::Model, "model",
+                            "the compiled model (.fb or .mlir by -o's extension) with its error "
+                            "report and provenance"),
+                 clEnumValN(Emit::MLIR, "mlir",
+                            "the quantized IR alone, as MLIR text: what `qopt-opt "
+                            "--qopt-quantize-pipeline` prints for the same options")),
+      cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print only errors"), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
@@ -113,7 +127,7 @@ int main(int argc, char **argv) {
       "and for the model\n");
 
   DialectRegistry registry;
-  registerModelDialects(registry);
+  registerAllDialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -129,19 +143,21 @@ int main(int argc, char **argv) {
       func->setLoc(fileLoc);
 
   CompileOptions options;
-  options.target = target;
-  options.precision = precision;
-  options.quantization = quantization;
-  options.activations = activations;
-  options.calibrationData = calibrationData;
-  options.calibrationMethod = calibrationMethod;
-  options.accuracyBudget = budget;
-  options.evalData = evalData;
-  options.evalLabels = evalLabels;
-  options.overrides.assign(overrides.begin(), overrides.end());
-  options.allowOverBudget = allowOverBudget;
-  options.biasCorrection = biasCorrection;
-  options.batchSize = batchSize;
+  QuantizePipelineOptions &p = options.pipeline;
+  p.target = target.getValue();
+  p.precision = precision.getValue();
+  p.quantization = quantization.getValue();
+  p.activations = activations.getValue();
+  p.data = calibrationData.getValue();
+  p.method = calibrationMethod.getValue();
+  p.budget = budget.getValue();
+  p.evalData = evalData.getValue();
+  p.evalLabels = evalLabels.getValue();
+  p.overrides = std::vector<std::string>(overrides.begin(), overrides.end());
+  p.allowOverBudget = allowOverBudget.getValue();
+  p.biasCorrection = biasCorrection.getValue();
+  p.batchSize = batchSize.getValue();
+  options.recordReport = emit == Emit::Model;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
   CompileReport report;
@@ -154,7 +170,8 @@ int main(int argc, char **argv) {
     if (!writeText(reportPath, report.json) || !writeText((base + ".txt").str(), report.table))
       return 1;
   }
-  if (failed(saveModel(*module, output)))
+  if (failed(saveModel(*module, output,
+                      emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
     return 1;
   if (!quiet)
     llvm::outs() << report.table;

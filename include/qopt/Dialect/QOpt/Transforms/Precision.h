@@ -4,6 +4,7 @@
 #define QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <optional>
@@ -46,6 +47,13 @@ LogicalResult applyPrecisions(func::FuncOp func, const QuantizeOptions &options)
 
 /// The rewrites of qopt-fold-quant-dequant, for running on a copy of a function.
 void populateFoldQuantDequantPatterns(RewritePatternSet &patterns);
+
+/// A copy of `func` with its i-th precision target (in walk order) at `precisions[i]` (targets
+/// past the end keep their attribute), applied and folded to integer ops as qopt-quantize and
+/// qopt-fold-quant-dequant would: what an assignment computes, for measuring it before choosing.
+FailureOr<OwningOpRef<func::FuncOp>> buildPrecisionCandidate(func::FuncOp func,
+                                                             ArrayRef<Precision> precisions,
+                                                             const QuantizeOptions &options);
 
 } // namespace mlir::qopt
 
