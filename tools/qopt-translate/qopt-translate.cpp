@@ -6,6 +6,7 @@
 #include "qopt/InitAll.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -65,6 +66,10 @@ std::optional<int> checkArguments(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // The LLVM libraries register their backends' options when loaded; hide them so --help shows
+  // the translations and the options mlirTranslateMain registers when it starts.
+  llvm::cl::OptionCategory none("none");
+  llvm::cl::HideUnrelatedOptions(none);
   qopt::registerAllTranslations();
   if (std::optional<int> status = checkArguments(argc, argv))
     return *status;
