@@ -3,6 +3,9 @@
 //   qopt-compile model.onnx --precision=int8 --calibration-data calib.npy \
 //       --eval-data test_x.npy --eval-labels test_y.npy --report report.json -o model.fb
 //
+// The passes are qopt-quantize-pipeline's stages (Pipelines.h), run one by one; --emit=mlir writes
+// the IR they produce, the same as `qopt-opt --qopt-quantize-pipeline` with the same options.
+//
 // Until the native backend lands, the output holds the quantized graph (integer ops, 16-bit
 // weights) that `qopt-run --reference` executes with exact integer semantics.
 #include "qopt/Compiler/Compiler.h"

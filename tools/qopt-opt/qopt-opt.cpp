@@ -6,6 +6,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -40,6 +41,10 @@ static LogicalResult runOnModelFile(StringRef input, StringRef output, DialectRe
 }
 
 int main(int argc, char **argv) {
+  // The LLVM libraries register their backends' options when loaded; hide them so --help shows
+  // the passes and the options MlirOptMain registers when it parses.
+  llvm::cl::OptionCategory none("none");
+  llvm::cl::HideUnrelatedOptions(none);
   qopt::registerAllPasses();
   DialectRegistry registry;
   qopt::registerAllDialects(registry);
