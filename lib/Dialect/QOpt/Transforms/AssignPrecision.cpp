@@ -7,7 +7,6 @@
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -109,23 +108,9 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
 
   /// A copy of the function with `precisions` applied and folded to integer ops.
   FailureOr<OwningOpRef<func::FuncOp>> candidate(ArrayRef<Precision> precisions) {
-    OwningOpRef<func::FuncOp> copy = func.clone();
-    SmallVector<Operation *> copyTargets;
-    copy->walk([&](Operation *op) {
-      if (isPrecisionTarget(op))
-        copyTargets.push_back(op);
-    });
-    for (size_t i = 0; i < copyTargets.size() && i < precisions.size(); ++i)
-      copyTargets[i]->setAttr(kPrecisionAttr, PrecisionAttr::get(&getContext(), precisions[i]));
     QuantizeOptions options;
     options.signedActivations = activations == ActivationStorage::i8;
-    if (failed(applyPrecisions(*copy, options)))
-      return failure();
-    RewritePatternSet patterns(&getContext());
-    populateFoldQuantDequantPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(*copy, std::move(patterns))))
-      return failure();
-    return copy;
+    return buildPrecisionCandidate(func, precisions, options);
   }
 
   std::vector<Precision> current() const {

@@ -2,6 +2,8 @@
 
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
 #include <cmath>
 
 namespace mlir::qopt {
@@ -55,6 +57,26 @@ std::optional<double> calibratedAbsMax(Operation *op) {
     m = std::max(m, *a);
   }
   return m;
+}
+
+FailureOr<OwningOpRef<func::FuncOp>> buildPrecisionCandidate(func::FuncOp func,
+                                                             ArrayRef<Precision> precisions,
+                                                             const QuantizeOptions &options) {
+  OwningOpRef<func::FuncOp> copy = func.clone();
+  SmallVector<Operation *> targets;
+  copy->walk([&](Operation *op) {
+    if (isPrecisionTarget(op))
+      targets.push_back(op);
+  });
+  for (size_t i = 0; i < targets.size() && i < precisions.size(); ++i)
+    targets[i]->setAttr(kPrecisionAttr, PrecisionAttr::get(func.getContext(), precisions[i]));
+  if (failed(applyPrecisions(*copy, options)))
+    return failure();
+  RewritePatternSet patterns(func.getContext());
+  populateFoldQuantDequantPatterns(patterns);
+  if (failed(applyPatternsAndFoldGreedily(*copy, std::move(patterns))))
+    return failure();
+  return copy;
 }
 
 } // namespace mlir::qopt

@@ -6,6 +6,7 @@
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <optional>
@@ -48,6 +49,13 @@ LogicalResult applyPrecisions(func::FuncOp func, const QuantizeOptions &options)
 
 /// The rewrites of qopt-fold-quant-dequant, for running on a copy of a function.
 void populateFoldQuantDequantPatterns(RewritePatternSet &patterns);
+
+/// A copy of `func` with its i-th precision target (in walk order) at `precisions[i]` (targets
+/// past the end keep their attribute), applied and folded to integer ops as qopt-quantize and
+/// qopt-fold-quant-dequant would: what an assignment computes, for measuring it before choosing.
+FailureOr<OwningOpRef<func::FuncOp>> buildPrecisionCandidate(func::FuncOp func,
+                                                             ArrayRef<Precision> precisions,
+                                                             const QuantizeOptions &options);
 
 } // namespace mlir::qopt
 
