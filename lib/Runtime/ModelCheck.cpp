@@ -300,12 +300,27 @@ std::pair<int64_t, int64_t> storageLimits(DType t) {
   }
 }
 
+/// The most one tensor may hold (dynamic dimensions count as one sample): a shape past it could
+/// never be allocated, and one whose size overflows int64 would poison every size computed from it.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+
 bool checkShape(Context &ctx, uint32_t i, const Tensor &t) {
   const Vector<int64_t> &shape = *t.shape();
   for (uint32_t d = 0; d < shape.size(); ++d)
     if (shape.Get(d) < -1)
       return ctx.fail(ctx.tensorRef(i) + ": dimension " + std::to_string(d) + " is " +
                       std::to_string(shape.Get(d)));
+  int64_t bytes = static_cast<int64_t>(dtypeSize(t.dtype()));
+  for (uint32_t d = 0; d < shape.size(); ++d) {
+    if (shape.Get(d) == -1)
+      continue;
+    if (__builtin_mul_overflow(bytes, shape.Get(d), &bytes))
+      return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) +
+                      ", whose size in bytes overflows int64");
+  }
+  if (bytes > kMaxTensorBytes)
+    return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) + " needs " +
+                    std::to_string(bytes) + " bytes, more than the 1 TiB a tensor may hold");
   return true;
 }
 
