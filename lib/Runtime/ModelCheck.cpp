@@ -316,7 +316,7 @@ bool checkShape(Context &ctx, uint32_t i, const Tensor &t) {
       continue;
     if (__builtin_mul_overflow(bytes, shape.Get(d), &bytes))
       return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) +
-                      ", whose size in bytes overflows int64");
+                      " has too many elements: its size in bytes overflows int64");
   }
   if (bytes > kMaxTensorBytes)
     return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) + " needs " +
