@@ -140,7 +140,9 @@ Operation *Importer::create(const fb::Operator &op, Location loc, RankedTensorTy
       if (in >= 0)
         operands.push_back(values[in]);
     auto created = builder.create<OpT>(loc, TypeRange{type}, ValueRange(operands));
-    if (op.options())
+    // By its type, not by the pointer: the verifier checks a union's table only for the type the
+    // file declares, so with type NONE a present options field is unverified bytes.
+    if (op.options_type() == K && op.options())
       fbopts::readOptions(created, builder, op, OptionsTag<K>());
     return created;
   }
