@@ -40,7 +40,9 @@ static size_t binOf(float a, double scale, size_t numBins) {
   return std::min(numBins - 1, (size_t)(a * scale));
 }
 
-static double binScale(const Histogram &h) { return h.limit > 0 ? h.bins.size() / (double)h.limit : 0; }
+static double binScale(const Histogram &h) {
+  return h.limit > 0 ? h.bins.size() / (double)h.limit : 0;
+}
 
 void Histogram::add(const float *values, size_t count) {
   if (bins.empty())
@@ -179,7 +181,8 @@ namespace {
 /// windows a search tries.
 class WindowDivergence {
 public:
-  explicit WindowDivergence(const std::vector<uint64_t> &row) : bins(row), prefix(row.size() + 1, 0) {
+  explicit WindowDivergence(const std::vector<uint64_t> &row)
+      : bins(row), prefix(row.size() + 1, 0) {
     for (size_t k = 0; k < row.size(); ++k)
       prefix[k + 1] = prefix[k] + row[k];
   }
@@ -239,7 +242,8 @@ struct SignedRow {
   }
   bool empty() const { return total == 0; }
   Range range(size_t a, size_t b) const {
-    return {(float)(((double)a - (double)zero) * width), (float)(((double)b - (double)zero) * width)};
+    auto edge = [&](size_t j) { return (float)(((double)j - (double)zero) * width); };
+    return {edge(a), edge(b)};
   }
 };
 
