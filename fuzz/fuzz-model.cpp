@@ -5,7 +5,7 @@
 
 #include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 #include "qopt/Target/FlatBuffer/FlatBufferImport.h"
-#include "qopt/Target/FlatBuffer/ModelCheck.h"
+#include "qopt/Runtime/ModelCheck.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"

@@ -24,7 +24,8 @@ config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
 config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
-tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-compile", "qopt-fb-mutate", "qopt-onnx-conformance"]
+tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-compile", "qopt-fb-mutate", "qopt-onnx-conformance",
+         "qopt-runtime-probe"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The sanitizer build (QOPT_ENABLE_SANITIZERS) skips the tests that run whole data sets.

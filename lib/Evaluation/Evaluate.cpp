@@ -2,34 +2,15 @@
 
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Quant/QuantMath.h"
-#include "qopt/Support/Npy.h"
+#include "qopt/Engine/Engine.h"
+#include "qopt/Runtime/Data.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
-#include "llvm/Support/Format.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <map>
 
 namespace mlir::qopt::eval {
-
-static std::string shapeText(ArrayRef<int64_t> s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i)
-    r += (i ? "," : "") + (ShapedType::isDynamic(s[i]) ? std::string("?") : std::to_string(s[i]));
-  return r + "]";
-}
-
-static std::string fnv1a(const std::vector<char> &bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : bytes) {
-    h ^= (uint8_t)c;
-    h *= 1099511628211ull;
-  }
-  std::string s;
-  llvm::raw_string_ostream(s) << llvm::format_hex_no_prefix(h, 16);
-  return s;
-}
 
 FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64_t batchSize,
                                StringRef what, std::string &error) {
@@ -43,78 +24,33 @@ FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64
     return fail(what + " needs a function with one input, '" + func.getSymName() + "' has " +
                 Twine(func.getNumArguments()));
   auto argType = cast<RankedTensorType>(func.getArgument(0).getType());
-  NpyArray a;
-  if (!readNpy(path, a, error))
-    return failure();
-  if (a.dtype != "f4" || !argType.getElementType().isF32())
-    return fail(path + ": " + what + " must be float32 for an f32 input, got " + a.dtype);
   ArrayRef<int64_t> want = argType.getShape();
-  bool shapeOk = !a.shape.empty() && a.shape.size() == want.size();
-  for (size_t i = 1; shapeOk && i < want.size(); ++i)
-    shapeOk = ShapedType::isDynamic(want[i]) || want[i] == a.shape[i];
-  if (!shapeOk)
-    return fail(path + ": expected samples shaped [N" +
-                shapeText(want.drop_front()).replace(0, 1, want.size() > 1 ? "," : "") +
-                ", got " + shapeText(a.shape));
+  data::Samples samples;
+  if (!data::loadSamples(path, std::vector<int64_t>(want.begin(), want.end()),
+                         argType.getElementType().isF32(), what.str(), samples, error))
+    return failure();
   Dataset d;
   d.path = path;
-  d.samples = a.shape[0];
-  if (d.samples == 0)
-    return fail(path + ": holds no samples");
-  const float *values = reinterpret_cast<const float *>(a.data.data());
-  size_t count = a.data.size() / sizeof(float);
-  for (size_t i = 0; i < count; ++i)
-    if (!std::isfinite(values[i]))
-      return fail(path + ": element " + Twine(i) + " is " + Twine(values[i] > 0 ? "+inf" : values[i] < 0 ? "-inf" : "nan") + "; " + what + " must be finite");
+  d.samples = samples.shape[0];
   int64_t rows = ShapedType::isDynamic(want[0]) ? std::max<int64_t>(1, batchSize) : want[0];
   if (!ShapedType::isDynamic(want[0]) && d.samples % rows != 0)
     return fail(path + ": " + Twine(d.samples) + " samples do not fill batches of " + Twine(rows) +
                 " (the input's batch dimension is fixed)");
-  size_t perRow = count / d.samples;
-  for (int64_t begin = 0; begin < d.samples; begin += rows) {
+  for (auto [begin, end] : data::batchRanges(d.samples, rows)) {
     ref::Tensor t;
     t.elementType = argType.getElementType();
-    t.shape.assign(a.shape.begin(), a.shape.end());
-    t.shape[0] = std::min(rows, d.samples - begin);
-    t.f.assign(values + begin * perRow, values + (begin + t.shape[0]) * perRow);
+    t.shape = samples.shape;
+    t.shape[0] = end - begin;
+    t.f = data::sliceRows(samples.values, d.samples, begin, end);
     d.batches.push_back(std::move(t));
   }
-  d.hash = fnv1a(a.data);
+  d.hash = samples.hash;
   return d;
 }
 
 LogicalResult loadLabels(Dataset &data, const std::string &path, std::string &error) {
-  NpyArray a;
-  if (!readNpy(path, a, error))
+  if (!data::loadLabels(path, data.samples, data.path, data.labels, error))
     return failure();
-  if (a.shape.size() != 1 || a.shape[0] != data.samples) {
-    error = path + ": expected " + std::to_string(data.samples) + " labels shaped [" +
-            std::to_string(data.samples) + "] to match " + data.path + ", got " +
-            shapeText(a.shape);
-    return failure();
-  }
-  int64_t item = npyItemSize(a.dtype);
-  bool isInt = !a.dtype.empty() && (a.dtype[0] == 'i' || a.dtype[0] == 'u');
-  if (!isInt || item <= 0) {
-    error = path + ": labels must be integers, got dtype " + a.dtype;
-    return failure();
-  }
-  data.labels.resize(data.samples);
-  for (int64_t k = 0; k < data.samples; ++k) {
-    int64_t v = 0;
-    const char *p = a.data.data() + k * item;
-    switch (item) {
-    case 1: v = a.dtype[0] == 'u' ? (int64_t)*(const uint8_t *)p : (int64_t)*(const int8_t *)p; break;
-    case 2: v = a.dtype[0] == 'u' ? (int64_t)*(const uint16_t *)p : (int64_t)*(const int16_t *)p; break;
-    case 4: v = a.dtype[0] == 'u' ? (int64_t)*(const uint32_t *)p : (int64_t)*(const int32_t *)p; break;
-    default: std::memcpy(&v, p, sizeof v); break;
-    }
-    if (v < 0) {
-      error = path + ": label " + std::to_string(k) + " is negative (" + std::to_string(v) + ")";
-      return failure();
-    }
-    data.labels[k] = v;
-  }
   return success();
 }
 
@@ -177,12 +113,10 @@ static std::string nameOf(Operation *op) {
 
 /// The calibrated range of a reference op, if qopt-calibrate recorded one.
 static std::optional<std::pair<float, float>> calibratedRange(Operation *op) {
-  auto d = op->getAttrOfType<DictionaryAttr>("qopt.calibration");
-  auto lo = d ? d.getAs<FloatAttr>("lo") : FloatAttr();
-  auto hi = d ? d.getAs<FloatAttr>("hi") : FloatAttr();
-  if (!lo || !hi)
+  auto c = op->getAttrOfType<CalibrationAttr>(kCalibrationAttr);
+  if (!c)
     return std::nullopt;
-  return std::make_pair((float)lo.getValueAsDouble(), (float)hi.getValueAsDouble());
+  return std::make_pair(c.getLoF32(), c.getHiF32());
 }
 
 static void top1(const ref::Tensor &logits, std::vector<int64_t> &out) {
@@ -218,18 +152,20 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
   std::map<std::string, std::vector<float>> refOutputs;
   int64_t done = 0;
   std::vector<int64_t> refTop, candTop;
+  std::unique_ptr<engine::Engine> refEngine = engine::createReferenceEngine(reference);
+  std::unique_ptr<engine::Engine> candEngine = engine::createReferenceEngine(candidate);
   for (const ref::Tensor &batch : data.batches) {
     refOutputs.clear();
-    ref::Options refOpts;
+    engine::RunOptions refOpts;
     refOpts.observe = [&](Operation *op, const ref::Tensor &t) {
       std::string name = nameOf(op);
       if (isLayer(op) && index.count(name))
         refOutputs[name] = realValues(t);
     };
-    auto r = ref::execute(reference, batch, refOpts, error);
+    auto r = refEngine->run(batch, refOpts, error);
     if (failed(r))
       return failure();
-    ref::Options candOpts;
+    engine::RunOptions candOpts;
     candOpts.observe = [&](Operation *op, const ref::Tensor &t) {
       std::string name = nameOf(op);
       auto it = refOutputs.find(name);
@@ -255,7 +191,7 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
           l.clippedNoise += d * d;
       }
     };
-    auto c = ref::execute(candidate, batch, candOpts, error);
+    auto c = candEngine->run(batch, candOpts, error);
     if (failed(c))
       return failure();
     top1((*r)[0], refTop);
@@ -284,8 +220,9 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
 FailureOr<std::vector<int64_t>> predict(func::FuncOp func, const Dataset &data,
                                         std::string &error) {
   std::vector<int64_t> all, batchTop;
+  std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
   for (const ref::Tensor &batch : data.batches) {
-    auto r = ref::execute(func, batch, {}, error);
+    auto r = runner->run(batch, {}, error);
     if (failed(r))
       return failure();
     top1((*r)[0], batchTop);

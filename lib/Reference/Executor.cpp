@@ -6,7 +6,6 @@
 #include "mlir/Dialect/Quant/QuantTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/APFloat.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cmath>
 #include <cstring>
@@ -108,31 +107,7 @@ LogicalResult makeResult(Operation *op, const shape::Result &inferred, Tensor &o
   return success();
 }
 
-float gelu(float x, bool approximateTanh) {
-  if (approximateTanh) {
-    const float kSqrt2OverPi = (float)0.79788456080286535588;
-    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
-  }
-  return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f)));
-}
-
-float applyActivation(Activation act, float x) {
-  switch (act) {
-  case Activation::none:
-    return x;
-  case Activation::relu:
-    return x < 0.0f ? 0.0f : x;
-  case Activation::relu6:
-    return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
-  case Activation::sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
-  case Activation::tanh:
-    return std::tanh(x);
-  case Activation::gelu:
-    return gelu(x, /*approximateTanh=*/false);
-  }
-  return x;
-}
+// applyActivation and gelu are the runtime core's (QuantKernels.cpp forwards to them).
 
 } // namespace detail
 
@@ -285,46 +260,22 @@ static void roundToStorage(Tensor &t) {
   }
 }
 
+LogicalResult detail::runConstant(ConstantOp op, Lookup get, Tensor &out, std::string &err) {
+  FailureOr<Tensor> t = tensorFromAttr(op.getValue(), op.getType(), err);
+  if (failed(t))
+    return failure();
+  out = std::move(*t);
+  return success();
+}
+
+/// Dispatches on the op class to the kernel the op table names.
 static LogicalResult runOp(Operation *op, Lookup get, Tensor &out, std::string &err) {
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](ConstantOp c) -> LogicalResult {
-        FailureOr<Tensor> t = tensorFromAttr(c.getValue(), c.getType(), err);
-        if (failed(t))
-          return failure();
-        out = std::move(*t);
-        return success();
-      })
-      .Case([&](CastOp o) { return runCast(o, get, out, err); })
-      .Case([&](SliceOp o) { return runSlice(o, get, out, err); })
-      .Case([&](GatherOp o) { return runGather(o, get, out, err); })
-      .Case([&](FakeQuantDynamicOp o) { return runFakeQuantDynamic(o, get, out, err); })
-      .Case([&](FullyConnectedOp o) { return runFullyConnected(o, get, out, err); })
-      .Case([&](MatMulOp o) { return runMatMul(o, get, out, err); })
-      .Case([&](Conv2DOp o) { return runConv2D(o, get, out, err); })
-      .Case<AddOp, SubOp, MulOp, DivOp, PowOp>(
-          [&](Operation *o) { return runBinary(o, get, out, err); })
-      .Case<ReluOp, ClampOp, LeakyReluOp, SigmoidOp, TanhOp, GeluOp, ExpOp, SqrtOp, NegOp, ErfOp>(
-          [&](Operation *o) { return runUnary(o, get, out, err); })
-      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>([&](auto o) {
-        return runReduce(o, o.getAxes(), o.getKeepdims(), get, out, err);
-      })
-      .Case([&](SoftmaxOp o) { return runSoftmax(o, o.getAxis(), false, get, out, err); })
-      .Case([&](LogSoftmaxOp o) { return runSoftmax(o, o.getAxis(), true, get, out, err); })
-      .Case([&](LayerNormOp o) { return runLayerNorm(o, get, out, err); })
-      .Case([&](BatchNormOp o) { return runBatchNorm(o, get, out, err); })
-      .Case([&](MaxPool2DOp o) { return runMaxPool2D(o, get, out, err); })
-      .Case([&](AvgPool2DOp o) { return runAvgPool2D(o, get, out, err); })
-      .Case([&](GlobalAvgPoolOp o) { return runGlobalAvgPool(o, get, out, err); })
-      .Case([&](ReshapeOp o) { return runReshape(o, get, out, err); })
-      .Case([&](FlattenOp o) { return runFlatten(o, get, out, err); })
-      .Case([&](TransposeOp o) { return runTranspose(o, get, out, err); })
-      .Case([&](ConcatOp o) { return runConcat(o, get, out, err); })
-      .Case([&](QuantizeOp o) { return runQuantize(o, get, out, err); })
-      .Case([&](DequantizeOp o) { return runDequantize(o, get, out, err); })
-      .Case([&](RequantizeOp o) { return runRequantize(o, get, out, err); })
-      .Default([&](Operation *) {
-        return fail(err, "op is not supported by the reference executor");
-      });
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  if (auto o = dyn_cast<Class>(op))                                                                \
+    return Kernel(o, get, out, err);
+#include "qopt/Runtime/OpTable.def"
+  return fail(err, "op is not supported by the reference executor");
 }
 
 /// Checks an input against its argument type; dynamic dimensions take the input's size.

@@ -55,47 +55,47 @@ float gelu(float x, bool approximateTanh);
 // Kernels
 //===----------------------------------------------------------------------===//
 
-// LinearKernels.cpp
-LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err);
+// The op table (qopt/Runtime/OpTable.def) names each op's kernel. A row with OwnKernel declares
+//   LogicalResult Kernel(Class op, Lookup get, Tensor &out, std::string &err);
+// here, and the kernel is defined in its op family's file: LinearKernels.cpp, PoolNormKernels.cpp,
+// MovementKernels.cpp (any element type: they copy `f` or `i` as they are), QuantKernels.cpp
+// (runCast copies the values; the driver rounds them to an f16 / bf16 result type), and
+// runConstant in Executor.cpp.
+#define QOPT_REF_KERNEL_OwnKernel(Class, Kernel)                                                  \
+  LogicalResult Kernel(Class op, Lookup get, Tensor &out, std::string &err);
+#define QOPT_REF_KERNEL_SharedKernel(Class, Kernel)
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  QOPT_REF_KERNEL_##Kind(Class, Kernel)
+#include "qopt/Runtime/OpTable.def"
+#undef QOPT_REF_KERNEL_OwnKernel
+#undef QOPT_REF_KERNEL_SharedKernel
+
+// Kernels several ops share (rows with SharedKernel), and the entry points that bind the
+// attributes they take as parameters.
 
 // ElementwiseKernels.cpp
-/// add / sub / mul / div / pow with numpy broadcasting.
+/// The binary arithmetic ops, with numpy broadcasting; the op class picks the arithmetic.
 LogicalResult runBinary(Operation *op, Lookup get, Tensor &out, std::string &err);
-/// relu, clamp, leaky_relu, sigmoid, tanh, gelu, exp, sqrt, neg, erf.
+/// The elementwise unary ops; the op class picks the function.
 LogicalResult runUnary(Operation *op, Lookup get, Tensor &out, std::string &err);
 LogicalResult runSoftmax(Operation *op, int64_t axis, bool logSoftmax, Lookup get, Tensor &out,
                          std::string &err);
-
-// PoolNormKernels.cpp
-LogicalResult runLayerNorm(LayerNormOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runBatchNorm(BatchNormOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runMaxPool2D(MaxPool2DOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runAvgPool2D(AvgPool2DOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runGlobalAvgPool(GlobalAvgPoolOp op, Lookup get, Tensor &out, std::string &err);
+inline LogicalResult runSoftmaxOp(SoftmaxOp op, Lookup get, Tensor &out, std::string &err) {
+  return runSoftmax(op, op.getAxis(), /*logSoftmax=*/false, get, out, err);
+}
+inline LogicalResult runLogSoftmaxOp(LogSoftmaxOp op, Lookup get, Tensor &out, std::string &err) {
+  return runSoftmax(op, op.getAxis(), /*logSoftmax=*/true, get, out, err);
+}
 
 // ReduceKernels.cpp
-/// reduce_mean / reduce_sum / reduce_max / reduce_min.
+/// The reductions over a set of axes; the op class picks the reduction.
 LogicalResult runReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims, Lookup get,
                         Tensor &out, std::string &err);
-
-// MovementKernels.cpp (any element type: they copy `f` or `i` as they are)
-LogicalResult runReshape(ReshapeOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runFlatten(FlattenOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runTranspose(TransposeOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runConcat(ConcatOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runSlice(SliceOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runGather(GatherOp op, Lookup get, Tensor &out, std::string &err);
-
-// QuantKernels.cpp
-LogicalResult runQuantize(QuantizeOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runDequantize(DequantizeOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runRequantize(RequantizeOp op, Lookup get, Tensor &out, std::string &err);
-/// Copies the values; the driver rounds them to an f16 / bf16 result type.
-LogicalResult runCast(CastOp op, Lookup get, Tensor &out, std::string &err);
-LogicalResult runFakeQuantDynamic(FakeQuantDynamicOp op, Lookup get, Tensor &out,
-                                  std::string &err);
+template <typename ReduceOpT>
+LogicalResult runReduceOp(ReduceOpT op, Lookup get, Tensor &out, std::string &err) {
+  return runReduce(op, op.getAxes(), op.getKeepdims(), get, out, err);
+}
 
 } // namespace mlir::qopt::ref::detail
 

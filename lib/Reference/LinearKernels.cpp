@@ -1,7 +1,8 @@
-// fully_connected, matmul and conv2d, float or quantized. The operands are read as doubles (float
-// values, or centered integers q - zp), dot products accumulate in double (exact for integers, see
-// Executor.h for floats), and LinearEpilogue turns each sum into the result with the bias, the
-// scale, the fused activation and the result's quantization, as QuantMath.h defines.
+// fully_connected, matmul and conv2d, float or quantized. Float dot products accumulate in double
+// (see Executor.h); quantized ones are exact int64 sums of centered integers (q - zp), computed
+// with the runtime's dotCentered where the operands are contiguous. LinearEpilogue turns each sum
+// into the result with the bias, the scale, the fused activation and the result's quantization,
+// with the functions of qopt/Runtime/Epilogue.h.
 #include "Kernels.h"
 #include "QuantizedOperands.h"
 
@@ -47,6 +48,15 @@ LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, st
     return failure();
   int64_t n = w.shape[0], k = w.shape[1];
   int64_t m = product(ArrayRef<int64_t>(x.shape).drop_back());
+  if (xo.quantized) {
+    int64_t xZp = xo.params.zeroPoints[0];
+    for (int64_t row = 0; row < m; ++row)
+      for (int64_t col = 0; col < n; ++col)
+        epilogue->storeQuantized(row * n + col, col,
+                                 rt::dotCentered(xo.storage + row * k, xZp, wo.storage + col * k,
+                                                 wo.params.zeroPoint(col * k), k));
+    return success();
+  }
   for (int64_t row = 0; row < m; ++row) {
     const double *xr = xo.v.data() + row * k;
     for (int64_t col = 0; col < n; ++col) {
@@ -54,7 +64,7 @@ LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, st
       double acc = 0.0;
       for (int64_t j = 0; j < k; ++j)
         acc += xr[j] * wr[j];
-      epilogue->store(row * n + col, col, acc);
+      epilogue->storeFloat(row * n + col, col, acc);
     }
   }
   return success();
@@ -86,15 +96,26 @@ LogicalResult runMatMul(MatMulOp op, Lookup get, Tensor &out, std::string &err) 
       broadcastStrides(ArrayRef<int64_t>(b.shape).drop_back(2), batch);
   int64_t numBatches = product(batch);
   for (int64_t bi = 0; bi < numBatches; ++bi) {
-    const double *am = ao->v.data() + offsetOf(bi, batch, aStrides) * m * k;
-    const double *bm = bo->v.data() + offsetOf(bi, batch, bStrides) * k * n;
+    int64_t aOffset = offsetOf(bi, batch, aStrides) * m * k;
+    int64_t bOffset = offsetOf(bi, batch, bStrides) * k * n;
     int64_t om = bi * m * n;
+    if (ao->quantized) {
+      const int64_t *am = ao->storage + aOffset, *bm = bo->storage + bOffset;
+      int64_t aZp = ao->params.zeroPoints[0], bZp = bo->params.zeroPoints[0];
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          epilogue->storeQuantized(om + i * n + j, 0,
+                                   rt::dotCentered(am + i * k, aZp, bm + j, bZp, k, n));
+      continue;
+    }
+    const double *am = ao->v.data() + aOffset;
+    const double *bm = bo->v.data() + bOffset;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         double acc = 0.0;
         for (int64_t p = 0; p < k; ++p)
           acc += am[i * k + p] * bm[p * n + j];
-        epilogue->store(om + i * n + j, 0, acc);
+        epilogue->storeFloat(om + i * n + j, 0, acc);
       }
   }
   return success();
@@ -122,31 +143,40 @@ LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err) 
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   int64_t oh = out.shape[2], ow = out.shape[3];
   int64_t og = o / groups;
-  // Padding contributes nothing: a padded input is real 0, i.e. q = zero point, centered 0.
-  for (int64_t nb = 0; nb < batch; ++nb)
-    for (int64_t oc = 0; oc < o; ++oc) {
-      int64_t firstIn = (oc / og) * cg; // first input channel of this output channel's group
-      const double *wo_ = wo.v.data() + oc * cg * kh * kw;
-      for (int64_t y = 0; y < oh; ++y)
-        for (int64_t xo_ = 0; xo_ < ow; ++xo_) {
-          double acc = 0.0;
-          for (int64_t ic = 0; ic < cg; ++ic) {
-            const double *xc = xo.v.data() + (nb * c + firstIn + ic) * h * wd;
-            for (int64_t i = 0; i < kh; ++i) {
-              int64_t iy = y * strides[0] - pads[0] + i * dil[0];
-              if (iy < 0 || iy >= h)
-                continue;
-              for (int64_t j = 0; j < kw; ++j) {
-                int64_t ix = xo_ * strides[1] - pads[1] + j * dil[1];
-                if (ix < 0 || ix >= wd)
+  // Padding contributes nothing: a padded input is real 0, i.e. q = zero point, centered 0. The
+  // same loop accumulates doubles for float operands and exact int64 sums for quantized ones.
+  auto convolve = [&](const auto *xv, const auto *wv, auto zero, auto store) {
+    for (int64_t nb = 0; nb < batch; ++nb)
+      for (int64_t oc = 0; oc < o; ++oc) {
+        int64_t firstIn = (oc / og) * cg; // first input channel of this output channel's group
+        const auto *wc = wv + oc * cg * kh * kw;
+        for (int64_t y = 0; y < oh; ++y)
+          for (int64_t xo_ = 0; xo_ < ow; ++xo_) {
+            decltype(zero) acc = zero;
+            for (int64_t ic = 0; ic < cg; ++ic) {
+              const auto *xc = xv + (nb * c + firstIn + ic) * h * wd;
+              for (int64_t i = 0; i < kh; ++i) {
+                int64_t iy = y * strides[0] - pads[0] + i * dil[0];
+                if (iy < 0 || iy >= h)
                   continue;
-                acc += xc[iy * wd + ix] * wo_[(ic * kh + i) * kw + j];
+                for (int64_t j = 0; j < kw; ++j) {
+                  int64_t ix = xo_ * strides[1] - pads[1] + j * dil[1];
+                  if (ix < 0 || ix >= wd)
+                    continue;
+                  acc += xc[iy * wd + ix] * wc[(ic * kh + i) * kw + j];
+                }
               }
             }
+            store(((nb * o + oc) * oh + y) * ow + xo_, oc, acc);
           }
-          epilogue->store(((nb * o + oc) * oh + y) * ow + xo_, oc, acc);
-        }
-    }
+      }
+  };
+  if (xo.quantized)
+    convolve(xo.centered.data(), wo.centered.data(), int64_t(0),
+             [&](int64_t at, int64_t ch, int64_t acc) { epilogue->storeQuantized(at, ch, acc); });
+  else
+    convolve(xo.v.data(), wo.v.data(), 0.0,
+             [&](int64_t at, int64_t ch, double acc) { epilogue->storeFloat(at, ch, acc); });
   return success();
 }
 

@@ -73,7 +73,7 @@ LogicalResult runFakeQuantDynamic(FakeQuantDynamicOp op, Lookup get, Tensor &out
     absMax = std::max(absMax, std::fabs(x));
   }
   quant_math::AffineParams p;
-  if (op.getStorage() == "i8") {
+  if (op.getStorage() == ActivationStorage::i8) {
     if (absMax == 0.0f)
       return success();
     p = quant_math::weightI8(absMax); // scale max|x| / 127, [-127, 127]
@@ -144,19 +144,42 @@ FailureOr<LinearOperand> linearOperand(const Tensor &t, StringRef what, std::str
     return failure();
   o.quantized = true;
   o.params = *p;
-  o.v.resize(t.i.size());
+  o.storage = t.i.data();
+  o.centered.resize(t.i.size());
   for (size_t k = 0; k < t.i.size(); ++k)
-    o.v[k] = (double)(t.i[k] - p->zeroPoint(k));
+    o.centered[k] = t.i[k] - p->zeroPoint(k);
   return o;
 }
+
+rt::Activation toRuntime(Activation act) {
+  switch (act) {
+  case Activation::none:
+    return rt::Activation::none;
+  case Activation::relu:
+    return rt::Activation::relu;
+  case Activation::relu6:
+    return rt::Activation::relu6;
+  case Activation::sigmoid:
+    return rt::Activation::sigmoid;
+  case Activation::tanh:
+    return rt::Activation::tanh;
+  case Activation::gelu:
+    return rt::Activation::gelu;
+  }
+  return rt::Activation::none;
+}
+
+// The activations of the elementwise ops are the runtime's, so fused and unfused agree.
+float applyActivation(Activation act, float x) { return rt::applyActivation(toRuntime(act), x); }
+
+float gelu(float x, bool approximateTanh) { return rt::gelu(x, approximateTanh); }
 
 FailureOr<LinearEpilogue> LinearEpilogue::get(const LinearOperand &x, const LinearOperand &w,
                                               const Tensor *bias, Activation act, Tensor &out,
                                               std::string &err) {
   LinearEpilogue e(out);
-  e.act = act;
-  e.bias = bias;
-  e.quantized = x.quantized;
+  e.act = toRuntime(act);
+  e.quantized.act = e.act;
   if (x.quantized != w.quantized)
     return fail(err, Twine("input is ") + (x.quantized ? "quantized" : "float") + " but weight is " +
                          (w.quantized ? "quantized" : "float") +
@@ -166,25 +189,29 @@ FailureOr<LinearEpilogue> LinearEpilogue::get(const LinearOperand &x, const Line
       return fail(err, "a float op cannot have the quantized result " + typeStr(out.elementType));
     if (bias && failed(requireFloat(*bias, "bias", err)))
       return failure();
+    e.bias = bias;
     return e;
   }
   if (x.params.dim != 1)
     return fail(err, "a quantized input must be quantized per tensor");
   int64_t channels = w.params.dim == 1 ? 1 : w.params.dim;
   for (int64_t c = 0; c < channels; ++c)
-    e.accScales.push_back(quant_math::accScale(x.params.scales[0], w.params.scales[c]));
+    e.quantized.accScales.push_back(quant_math::accScale(x.params.scales[0], w.params.scales[c]));
   if (bias && !bias->isFloat()) {
     FailureOr<QuantParams> bp = paramsOf(bias->elementType, bias->shape, "bias", err);
     if (failed(bp))
       return failure();
     for (int64_t c = 0; c < bp->dim; ++c) {
-      float want = e.accScales[channels == 1 ? 0 : c];
+      float want = e.quantized.accScales[channels == 1 ? 0 : c];
       if (bp->zeroPoints[c] != 0 || std::fabs(bp->scales[c] - want) > 1e-6f * want)
         return fail(err, "bias channel " + Twine(c) + " has scale " + llvm::formatv("{0:g}", bp->scales[c]).str() +
                              " and zero point " + Twine(bp->zeroPoints[c]) +
                              ", expected input scale * weight scale = " + llvm::formatv("{0:g}", want).str() +
                              " and 0");
     }
+    e.quantized.biasQ = bias->i;
+  } else if (bias) {
+    e.quantized.biasF = bias->f;
   }
   if (!out.isFloat()) {
     FailureOr<QuantParams> op = paramsOf(out.elementType, out.shape, "result", err);
@@ -192,33 +219,20 @@ FailureOr<LinearEpilogue> LinearEpilogue::get(const LinearOperand &x, const Line
       return failure();
     if (op->dim != 1)
       return fail(err, "a quantized result must be quantized per tensor");
-    e.outParams = *op;
+    e.quantized.out = rt::OutputQuant{op->scales[0], op->zeroPoints[0], op->qmin, op->qmax};
   }
   return e;
 }
 
-void LinearEpilogue::store(int64_t index, int64_t channel, double dot) const {
-  float y;
-  if (!quantized) {
-    y = applyActivation(act, (float)(dot + (bias ? (double)bias->f[channel] : 0.0)));
-  } else {
-    // `dot` is a sum of integer products, exact in double.
-    int64_t acc = (int64_t)dot;
-    float real;
-    if (bias && !bias->isFloat()) {
-      acc += bias->i[channel];
-      real = (float)acc * accScales[accScales.size() == 1 ? 0 : channel];
-    } else {
-      real = (float)acc * accScales[accScales.size() == 1 ? 0 : channel] +
-             (bias ? bias->f[channel] : 0.0f);
-    }
-    y = applyActivation(act, real);
-  }
-  if (outParams)
-    out.i[index] = quant_math::quantize(y, outParams->scales[0], outParams->zeroPoints[0],
-                                        outParams->qmin, outParams->qmax);
+void LinearEpilogue::storeFloat(int64_t index, int64_t channel, double dot) const {
+  out.f[index] = rt::floatLinearOutput(dot, bias ? (double)bias->f[channel] : 0.0, act);
+}
+
+void LinearEpilogue::storeQuantized(int64_t index, int64_t channel, int64_t acc) const {
+  if (quantized.out)
+    out.i[index] = quantized.quantized(acc, channel);
   else
-    out.f[index] = y;
+    out.f[index] = quantized.activated(acc, channel);
 }
 
 } // namespace mlir::qopt::ref::detail

@@ -5,8 +5,9 @@
 
 #include "Kernels.h"
 
-namespace mlir::qopt::ref::detail {
+#include "qopt/Runtime/Epilogue.h"
 
+namespace mlir::qopt::ref::detail {
 
 /// The quantization parameters of each element of a tensor of a given shape.
 struct QuantParams {
@@ -24,19 +25,22 @@ struct QuantParams {
 FailureOr<QuantParams> paramsOf(Type elt, ArrayRef<int64_t> shape, StringRef what,
                                 std::string &err);
 
-/// An operand of a linear op as doubles: the float values, or for a quantized operand the
-/// centered integers q - zero_point (exact in double), whose products then sum exactly.
+/// An operand of a linear op: the float values as doubles, or for a quantized operand its storage
+/// integers and the centered integers q - zero_point, whose products sum exactly in int64.
 struct LinearOperand {
-  std::vector<double> v;
+  std::vector<double> v;          // float only
+  std::vector<int64_t> centered;  // quantized only
+  const int64_t *storage = nullptr; // quantized only
   bool quantized = false;
   QuantParams params; // quantized only
 };
 FailureOr<LinearOperand> linearOperand(const Tensor &t, StringRef what, std::string &err);
 
-/// Turns the dot product of one output element into the stored result, per QuantMath.h: for float
-/// operands act((float)(dot + bias)); for quantized ones the exact integer sum plus the i32 bias,
-/// scaled by x_scale * w_scale[channel] in float32, then the activation, then quantized to the
-/// result type (or kept as float for a float result).
+/// Turns the dot product of one output element into the stored result with the functions of
+/// qopt/Runtime/Epilogue.h, which the native kernels are tested against: for float operands
+/// act((float)(dot + bias)); for quantized ones the exact integer sum plus the i32 bias, scaled by
+/// x_scale * w_scale[channel] in float32, then the activation, then quantized to the result type
+/// (or kept as float for a float result).
 class LinearEpilogue {
 public:
   /// `x` and `w` are the operands (w per-axis over its dimension 0 = the output channel, or per
@@ -44,17 +48,21 @@ public:
   static FailureOr<LinearEpilogue> get(const LinearOperand &x, const LinearOperand &w,
                                        const Tensor *bias, Activation act, Tensor &out,
                                        std::string &err);
-  void store(int64_t index, int64_t channel, double dot) const;
+  /// A float op's double dot product.
+  void storeFloat(int64_t index, int64_t channel, double dot) const;
+  /// A quantized op's exact integer accumulator.
+  void storeQuantized(int64_t index, int64_t channel, int64_t acc) const;
 
 private:
   LinearEpilogue(Tensor &out) : out(out) {}
   Tensor &out;
-  Activation act = Activation::none;
-  const Tensor *bias = nullptr;
-  bool quantized = false;
-  SmallVector<float> accScales; // per output channel
-  std::optional<QuantParams> outParams;
+  rt::Activation act = rt::Activation::none;
+  const Tensor *bias = nullptr; // float ops
+  rt::QuantizedEpilogue quantized; // quantized ops
 };
+
+/// The runtime's name for a dialect activation.
+rt::Activation toRuntime(Activation act);
 
 } // namespace mlir::qopt::ref::detail
 

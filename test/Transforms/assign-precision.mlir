@@ -7,21 +7,21 @@
 
 // A hidden layer gets the uniform precision; the logits (returned) stay f32.
 // INT8-LABEL: func.func @mlp
-// INT8: qopt.fully_connected {{.*}}qopt.precision = "i8", qopt.precision_reason = "uniform int8"
-// INT8: qopt.fully_connected {{.*}}qopt.precision = "f32", qopt.precision_reason = "final logits stay f32 (override with logits=i8 to change)"
+// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8"
+// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "final logits stay f32 (override with logits=i8 to change)"
 // An f16 layer needs calibrated ranges within 65504: [-3, 40] fits.
 // FP16-LABEL: func.func @mlp
-// FP16: qopt.precision = "f16", qopt.precision_reason = "uniform fp16"
+// FP16: qopt.precision = #qopt.precision<f16>, qopt.precision_reason = "uniform fp16"
 // Overrides pin a layer by its ONNX name.
 // OVR-LABEL: func.func @mlp
-// OVR: qopt.precision = "i8", qopt.precision_reason = "override hidden=i8"
-// MODE: error: unknown precision mode 'int4', expected int8, fp16, bf16, fp32 or mixed
+// OVR: qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "override hidden=i8"
+// MODE: for the --mode option: Cannot find option named 'int4'!
 // NAME: error: precision override names 'nope', which is not a layer of this model; its layers are: hidden, logits
 // SYNTAX: error: precision override 'hidden' is not NAME=f32|f16|bf16|i8
-func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = {min = -3.0 : f32, max = 2.0 : f32, lo = -3.0 : f32, hi = 2.0 : f32}}) -> tensor<?x2xf32> {
+func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = #qopt.calibration<lo = -3.0, hi = 2.0, min = -3.0, max = 2.0>}) -> tensor<?x2xf32> {
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  %h = qopt.fully_connected %x, %w {activation = #qopt.activation<relu>, qopt.calibration = {min = 0.0 : f32, max = 40.0 : f32, lo = 0.0 : f32, hi = 40.0 : f32}} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("hidden")
-  %y = qopt.fully_connected %h, %w {qopt.calibration = {min = -1.0 : f32, max = 9.0 : f32, lo = -1.0 : f32, hi = 9.0 : f32}} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("logits")
+  %h = qopt.fully_connected %x, %w {activation = #qopt.activation<relu>, qopt.calibration = #qopt.calibration<lo = 0.0, hi = 40.0, min = 0.0, max = 40.0>} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("hidden")
+  %y = qopt.fully_connected %h, %w {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 9.0, min = -1.0, max = 9.0>} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("logits")
   return %y : tensor<?x2xf32>
 }
 
@@ -29,11 +29,11 @@ func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = {min = -3.0 : f32, max = 
 
 // A calibrated range beyond 65504 would overflow f16: the layer stays f32, and says why.
 // FP16-LABEL: func.func @no_fold_f16_overflow
-// FP16: qopt.precision = "f32", qopt.precision_reason = "f32 instead of f16: range up to 70000.00 exceeds f16's 65504"
-// FP16: qopt.precision = "f32", qopt.precision_reason = "final logits
-func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = {min = -1.0 : f32, max = 1.0 : f32, lo = -1.0 : f32, hi = 1.0 : f32}}) -> tensor<1x2xf32> {
+// FP16: qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "f32 instead of f16: range up to 70000.00 exceeds f16's 65504"
+// FP16: qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "final logits
+func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 1.0, min = -1.0, max = 1.0>}) -> tensor<1x2xf32> {
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  %h = qopt.fully_connected %x, %w {qopt.calibration = {min = -5.0 : f32, max = 70000.0 : f32, lo = -5.0 : f32, hi = 60000.0 : f32}} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("hidden")
+  %h = qopt.fully_connected %x, %w {qopt.calibration = #qopt.calibration<lo = -5.0, hi = 60000.0, min = -5.0, max = 70000.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("hidden")
   %y = qopt.fully_connected %h, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("out")
   return %y : tensor<1x2xf32>
 }
@@ -42,7 +42,7 @@ func.func @no_fold_f16_overflow(%x: tensor<1x2xf32> {qopt.calibration = {min = -
 
 // Without calibration there is no evidence f16 fits: f32.
 // FP16-LABEL: func.func @no_fold_f16_uncalibrated
-// FP16: qopt.precision = "f32", qopt.precision_reason = "f32 instead of f16: no calibrated range (run qopt-calibrate) to show it fits f16"
+// FP16: qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "f32 instead of f16: no calibrated range (run qopt-calibrate) to show it fits f16"
 func.func @no_fold_f16_uncalibrated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
   %h = qopt.fully_connected %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("hidden")

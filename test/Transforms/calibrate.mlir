@@ -42,11 +42,11 @@
 // Input [-4, 3]; relu [0, 3]; times 2: [0, 6].
 // MINMAX-LABEL: func.func @minmax_same_for_any_batch_size
 // The input's record also carries the FNV-1a hash of the samples, for provenance.
-// MINMAX-SAME: qopt.calibration = {data_hash = "{{[0-9a-f]+}}", hi = 3.000000e+00 : f32, lo = -4.000000e+00 : f32, max = 3.000000e+00 : f32, method = "minmax", min = -4.000000e+00 : f32, samples = 3 : i64}
+// MINMAX-SAME: qopt.calibration = #qopt.calibration<lo = -4.000000e+00, hi = 3.000000e+00, min = -4.000000e+00, max = 3.000000e+00, method = "minmax", samples = 3, data_hash = "{{[0-9a-f]+}}">
 // Constants get no record (the constant is printed before the relu).
 // MINMAX: qopt.constant dense<2.000000e+00> : tensor<f32>{{$}}
-// MINMAX: qopt.relu %arg0 {qopt.calibration = {hi = 3.000000e+00 : f32, lo = 0.000000e+00 : f32, max = 3.000000e+00 : f32, method = "minmax", min = 0.000000e+00 : f32, samples = 3 : i64}}
-// MINMAX: qopt.mul {{.*}} {qopt.calibration = {hi = 6.000000e+00 : f32, lo = 0.000000e+00 : f32, max = 6.000000e+00 : f32, method = "minmax", min = 0.000000e+00 : f32, samples = 3 : i64}}
+// MINMAX: qopt.relu %arg0 {qopt.calibration = #qopt.calibration<lo = 0.000000e+00, hi = 3.000000e+00, min = 0.000000e+00, max = 3.000000e+00, method = "minmax", samples = 3>}
+// MINMAX: qopt.mul {{.*}} {qopt.calibration = #qopt.calibration<lo = 0.000000e+00, hi = 6.000000e+00, min = 0.000000e+00, max = 6.000000e+00, method = "minmax", samples = 3>}
 func.func @minmax_same_for_any_batch_size(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %two = qopt.constant dense<2.0> : tensor<f32>
   %r = qopt.relu %x : (tensor<?x2xf32>) -> tensor<?x2xf32>
@@ -58,7 +58,7 @@ func.func @minmax_same_for_any_batch_size(%x: tensor<?x2xf32>) -> tensor<?x2xf32
 
 // One value of 100 among 999 in [0, 1]: the 99th percentile clips it, min/max keep it.
 // PCT-LABEL: func.func @percentile_clips_outlier
-// PCT: qopt.relu %arg0 {qopt.calibration = {hi = 1.0{{[0-9]*}} : f32, lo = 0.000000e+00 : f32, max = 1.000000e+02 : f32, method = "percentile"
+// PCT: qopt.relu %arg0 {qopt.calibration = #qopt.calibration<lo = 0.000000e+00, hi = 1.0{{[0-9]*}}, min = {{[^,]+}}, max = 1.000000e+02, method = "percentile"
 func.func @percentile_clips_outlier(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %r = qopt.relu %x : (tensor<?x2xf32>) -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>
@@ -68,7 +68,7 @@ func.func @percentile_clips_outlier(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 
 // On a long exponential tail the entropy threshold lies below the maximum (checked in Python).
 // ENTROPY-LABEL: func.func @entropy_threshold_below_max
-// ENTROPY: qopt.relu %arg0 {qopt.calibration = {hi = {{.*}}, method = "entropy", min = {{.*}}, samples = 10000 : i64}}
+// ENTROPY: qopt.relu %arg0 {qopt.calibration = #qopt.calibration<lo = {{[^,]+}}, hi = {{[^,]+}}, min = {{[^,]+}}, max = {{[^,]+}}, method = "entropy", samples = 10000>}
 func.func @entropy_threshold_below_max(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %r = qopt.relu %x : (tensor<?x2xf32>) -> tensor<?x2xf32>
   return %r : tensor<?x2xf32>

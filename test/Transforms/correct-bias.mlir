@@ -7,11 +7,11 @@
 // (0.2992126 - 0.3) * 2 = -0.0015748 on average, and the bias takes it back: 0 -> +0.0015748.
 // CHECK-LABEL: func.func @fully_connected
 // CHECK: %[[B:.*]] = qopt.constant dense<0.0015748{{[0-9]*}}> : tensor<1xf32>
-// CHECK: qopt.fully_connected %arg0, %{{.*}}, %[[B]] {qopt.bias_correction = 0.0015748{{[0-9]*}} : f64, qopt.precision = "i8"}
+// CHECK: qopt.fully_connected %arg0, %{{.*}}, %[[B]] {qopt.bias_correction = 0.0015748{{[0-9]*}} : f64, qopt.precision = #qopt.precision<i8>}
 // NODATA: error: qopt-correct-bias measures input means on calibration data: no calibration data given
 func.func @fully_connected(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %w = qopt.constant dense<[[1.0, 0.3]]> : tensor<1x2xf32>
-  %y = qopt.fully_connected %x, %w {qopt.precision = "i8"} : (tensor<?x2xf32>, tensor<1x2xf32>) -> tensor<?x1xf32>
+  %y = qopt.fully_connected %x, %w {qopt.precision = #qopt.precision<i8>} : (tensor<?x2xf32>, tensor<1x2xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
 
@@ -26,7 +26,7 @@ func.func @conv(%x2: tensor<?x2xf32>) -> tensor<?x1x1x1xf32> {
   %x = qopt.reshape %x2 : (tensor<?x2xf32>) -> tensor<?x2x1x1xf32>
   %w = qopt.constant dense<[[[[1.0]], [[0.3]]]]> : tensor<1x2x1x1xf32>
   %b = qopt.constant dense<[0.5]> : tensor<1xf32>
-  %y = qopt.conv2d %x, %w, %b {qopt.precision = "i8"} : (tensor<?x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1xf32>) -> tensor<?x1x1x1xf32>
+  %y = qopt.conv2d %x, %w, %b {qopt.precision = #qopt.precision<i8>} : (tensor<?x2x1x1xf32>, tensor<1x2x1x1xf32>, tensor<1xf32>) -> tensor<?x1x1x1xf32>
   return %y : tensor<?x1x1x1xf32>
 }
 
@@ -37,7 +37,7 @@ func.func @conv(%x2: tensor<?x2xf32>) -> tensor<?x1x1x1xf32> {
 // CHECK-NOT: qopt.bias_correction
 func.func @no_fold_f32_layer(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %w = qopt.constant dense<[[1.0, 0.3]]> : tensor<1x2xf32>
-  %y = qopt.fully_connected %x, %w {qopt.precision = "f32"} : (tensor<?x2xf32>, tensor<1x2xf32>) -> tensor<?x1xf32>
+  %y = qopt.fully_connected %x, %w {qopt.precision = #qopt.precision<f32>} : (tensor<?x2xf32>, tensor<1x2xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
 
@@ -50,6 +50,6 @@ func.func @no_fold_computed_bias(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %w = qopt.constant dense<[[1.0, 0.3]]> : tensor<1x2xf32>
   %b0 = qopt.constant dense<[0.5]> : tensor<1xf32>
   %b = qopt.neg %b0 : (tensor<1xf32>) -> tensor<1xf32>
-  %y = qopt.fully_connected %x, %w, %b {qopt.precision = "i8"} : (tensor<?x2xf32>, tensor<1x2xf32>, tensor<1xf32>) -> tensor<?x1xf32>
+  %y = qopt.fully_connected %x, %w, %b {qopt.precision = #qopt.precision<i8>} : (tensor<?x2xf32>, tensor<1x2xf32>, tensor<1xf32>) -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }

@@ -7,7 +7,7 @@
 // CHECK: %[[A:.*]] = qopt.fake_quant_dynamic %arg0 : (tensor<2x2xf32>) -> tensor<2x2xf32>
 // CHECK: %[[WQ:.*]] = qopt.constant dense<{{\[\[}}0, 2], [127, -127]]> : tensor<2x2xi8> -> tensor<2x2x!quant.uniform<i8<-127:127>:f32, 2.000000e+00>>
 // CHECK: %[[WD:.*]] = qopt.dequantize %[[WQ]]
-// CHECK: qopt.fully_connected %[[A]], %[[WD]] {qopt.precision = "i8"}
+// CHECK: qopt.fully_connected %[[A]], %[[WD]] {qopt.precision = #qopt.precision<i8>}
 func.func @dynamic(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %w = qopt.constant dense<[[1.0, 3.0], [254.0, -254.0]]> : tensor<2x2xf32>
   %y = qopt.fully_connected %x, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>

@@ -11,8 +11,8 @@
 // after it stays f32; the output stays within 2% of fp32's range.
 // CHECK-LABEL: func.func @mlp
 // CHECK: %[[Q:.*]] = qopt.quantize %arg0 : (tensor<?x4xf32>) -> tensor<?x4x!quant.uniform<u8:f32
-// CHECK: %[[H:.*]] = qopt.fully_connected %[[Q]], {{.*}}activation = #qopt.activation<relu>{{.*}}qopt.precision = "i8"{{.*}}tensor<3x!quant.uniform<i32:f32:0{{.*}} -> tensor<?x3xf32>
-// CHECK: qopt.fully_connected %[[H]], {{.*}}qopt.precision = "f32"{{.*}} -> tensor<?x2xf32>
+// CHECK: %[[H:.*]] = qopt.fully_connected %[[Q]], {{.*}}activation = #qopt.activation<relu>{{.*}}qopt.precision = #qopt.precision<i8>{{.*}}tensor<3x!quant.uniform<i32:f32:0{{.*}} -> tensor<?x3xf32>
+// CHECK: qopt.fully_connected %[[H]], {{.*}}qopt.precision = #qopt.precision<f32>{{.*}} -> tensor<?x2xf32>
 // CHECK-NOT: qopt.relu
 // ERR: max error
 func.func @mlp(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {

@@ -3,9 +3,13 @@
 //   qopt-compile model.onnx --precision=int8 --calibration-data calib.npy \
 //       --eval-data test_x.npy --eval-labels test_y.npy --report report.json -o model.fb
 //
+// The passes are qopt-quantize-pipeline's stages (Pipelines.h), run one by one; --emit=mlir writes
+// the IR they produce, the same as `qopt-opt --qopt-quantize-pipeline` with the same options.
+//
 // Until the native backend lands, the output holds the quantized graph (integer ops, 16-bit
 // weights) that `qopt-run --reference` executes with exact integer semantics.
 #include "qopt/Compiler/Compiler.h"
+#include "qopt/InitAll.h"
 #include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +25,10 @@
 using namespace mlir;
 using namespace mlir::qopt;
 namespace cl = llvm::cl;
+
+namespace {
+enum class Emit { Model, MLIR };
+} // namespace
 
 /// Writes `text` to `path` only when all of it was written (no partial file on failure).
 static bool writeText(StringRef path, StringRef text) {
@@ -104,6 +112,15 @@ int main(int argc, char **argv) {
   cl::opt<int64_t> batchSize("batch-size", cl::init(64),
                              cl::desc("Samples per run while calibrating and measuring"),
                              cl::cat(category));
+  cl::opt<Emit> emit(
+      "emit", cl::init(Emit::Model), cl::desc("What -o receives:"),
+      cl::values(clEnumValN(Emit::Model, "model",
+                            "the compiled model (.fb or .mlir by -o's extension) with its error "
+                            "report and provenance"),
+                 clEnumValN(Emit::MLIR, "mlir",
+                            "the quantized IR alone, as MLIR text: what `qopt-opt "
+                            "--qopt-quantize-pipeline` prints for the same options")),
+      cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print only errors"), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
@@ -113,7 +130,7 @@ int main(int argc, char **argv) {
       "and for the model\n");
 
   DialectRegistry registry;
-  registerModelDialects(registry);
+  registerAllDialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -129,19 +146,40 @@ int main(int argc, char **argv) {
       func->setLoc(fileLoc);
 
   CompileOptions options;
-  options.target = target;
-  options.precision = precision;
-  options.quantization = quantization;
-  options.activations = activations;
-  options.calibrationData = calibrationData;
-  options.calibrationMethod = calibrationMethod;
-  options.accuracyBudget = budget;
-  options.evalData = evalData;
-  options.evalLabels = evalLabels;
-  options.overrides.assign(overrides.begin(), overrides.end());
-  options.allowOverBudget = allowOverBudget;
-  options.biasCorrection = biasCorrection;
-  options.batchSize = batchSize;
+  QuantizePipelineOptions &p = options.pipeline;
+  // Flags stay strings so that a bad value is reported, like every model-level message, at the
+  // model file, listing what is accepted.
+  auto badFlag = [&](const Twine &msg) {
+    emitError(fileLoc) << msg;
+    return 1;
+  };
+  std::optional<CostTarget> targetValue = symbolizeCostTarget(target);
+  if (!targetValue)
+    return badFlag("--target must be avx512vnni, avx512bf16 or avx2, got '" + target + "'");
+  std::optional<PrecisionMode> precisionValue = symbolizePrecisionMode(precision);
+  if (!precisionValue)
+    return badFlag("--precision must be fp32, fp16, bf16, int8 or mixed, got '" + precision +
+                   "'");
+  std::optional<QuantizationMode> quantizationValue = symbolizeQuantizationMode(quantization);
+  if (!quantizationValue)
+    return badFlag("--quantization must be static or dynamic, got '" + quantization + "'");
+  std::optional<ActivationStorage> activationsValue = symbolizeActivationStorage(activations);
+  if (!activationsValue)
+    return badFlag("--activations must be u8 or i8, got '" + activations + "'");
+  p.target = *targetValue;
+  p.precision = *precisionValue;
+  p.quantization = *quantizationValue;
+  p.activations = *activationsValue;
+  p.data = calibrationData.getValue();
+  p.method = calibrationMethod.getValue();
+  p.budget = budget.getValue();
+  p.evalData = evalData.getValue();
+  p.evalLabels = evalLabels.getValue();
+  p.overrides = std::vector<std::string>(overrides.begin(), overrides.end());
+  p.allowOverBudget = allowOverBudget.getValue();
+  p.biasCorrection = biasCorrection.getValue();
+  p.batchSize = batchSize.getValue();
+  options.recordReport = emit == Emit::Model;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
   CompileReport report;
@@ -154,7 +192,8 @@ int main(int argc, char **argv) {
     if (!writeText(reportPath, report.json) || !writeText((base + ".txt").str(), report.table))
       return 1;
   }
-  if (failed(saveModel(*module, output)))
+  if (failed(saveModel(*module, output,
+                      emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
     return 1;
   if (!quiet)
     llvm::outs() << report.table;

@@ -123,47 +123,16 @@ size_t dtypeSize(fb::DType t) {
   return 0;
 }
 
-/// The options table an opcode carries, or NONE; mirrors the checker's signature table.
+/// The options table an opcode carries, or NONE: the OPTIONS column of the op table.
 fb::OpOptions optionsFor(fb::OpCode code) {
   switch (code) {
-  case fb::OpCode::FULLY_CONNECTED:
-    return fb::OpOptions::FullyConnectedOptions;
-  case fb::OpCode::CONV2D:
-    return fb::OpOptions::Conv2DOptions;
-  case fb::OpCode::CLAMP:
-    return fb::OpOptions::ClampOptions;
-  case fb::OpCode::LEAKY_RELU:
-    return fb::OpOptions::LeakyReluOptions;
-  case fb::OpCode::GELU:
-    return fb::OpOptions::GeluOptions;
-  case fb::OpCode::SOFTMAX:
-  case fb::OpCode::LOG_SOFTMAX:
-  case fb::OpCode::FLATTEN:
-  case fb::OpCode::CONCAT:
-    return fb::OpOptions::AxisOptions;
-  case fb::OpCode::LAYER_NORM:
-    return fb::OpOptions::LayerNormOptions;
-  case fb::OpCode::BATCH_NORM:
-    return fb::OpOptions::BatchNormOptions;
-  case fb::OpCode::MAX_POOL2D:
-  case fb::OpCode::AVG_POOL2D:
-    return fb::OpOptions::Pool2DOptions;
-  case fb::OpCode::TRANSPOSE:
-    return fb::OpOptions::TransposeOptions;
-  case fb::OpCode::REDUCE_MEAN:
-  case fb::OpCode::REDUCE_SUM:
-  case fb::OpCode::REDUCE_MAX:
-  case fb::OpCode::REDUCE_MIN:
-    return fb::OpOptions::ReduceOptions;
-  case fb::OpCode::FAKE_QUANT_DYNAMIC:
-    return fb::OpOptions::FakeQuantDynamicOptions;
-  case fb::OpCode::SLICE:
-    return fb::OpOptions::SliceOptions;
-  case fb::OpCode::GATHER:
-    return fb::OpOptions::GatherOptions;
-  default:
-    return fb::OpOptions::NONE;
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  case fb::OpCode::OPCODE:                                                                         \
+    return fb::OpOptions::OPTIONS;
+#include "qopt/Runtime/OpTable.def"
   }
+  return fb::OpOptions::NONE; // an opcode outside the schema
 }
 
 //===------------------------------------------------------------------------------------------===//

@@ -1,18 +1,12 @@
 // qopt-opt: runs qopt pass pipelines over MLIR, like mlir-opt. Only the dialects and passes qopt
 // uses are registered, which keeps the binary small and `--help` readable. The input may also be
 // a model file (.onnx or .fb): it is imported first, keeping layer names as locations.
-#include "qopt/Dialect/QOpt/IR/QOptDialect.h"
-#include "qopt/Dialect/QOpt/Transforms/Passes.h"
-#include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
-#include "qopt/Target/ModelIO.h"
+#include "qopt/InitAll.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Quant/QuantOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -47,15 +41,13 @@ static LogicalResult runOnModelFile(StringRef input, StringRef output, DialectRe
 }
 
 int main(int argc, char **argv) {
-  registerCanonicalizerPass();
-  registerCSEPass();
-  registerSymbolDCEPass();
-  qopt::registerQOptTransformsPasses();
-  qopt::registerQOptPipelines();
-
+  // The LLVM libraries register their backends' options when loaded; hide them so --help shows
+  // the passes and the options MlirOptMain registers when it parses.
+  llvm::cl::OptionCategory none("none");
+  llvm::cl::HideUnrelatedOptions(none);
+  qopt::registerAllPasses();
   DialectRegistry registry;
-  registry.insert<qopt::QOptDialect, func::FuncDialect, arith::ArithDialect,
-                  quant::QuantizationDialect>();
+  qopt::registerAllDialects(registry);
   auto [input, output] = registerAndParseCLIOptions(
       argc, argv,
       "qopt optimizer driver: runs qopt passes on MLIR, or on a .onnx / .fb model it imports "

@@ -3,76 +3,81 @@
 //   qopt-translate --import-onnx model.onnx [-o out.mlir | -o out.fb]
 //   qopt-translate --import-flatbuffer model.fb [-o out.mlir]
 //   qopt-translate --export-flatbuffer model.mlir -o model.fb
-#include "qopt/Target/ModelIO.h"
+#include "qopt/InitAll.h"
 
-#include "mlir/IR/AsmState.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/FileUtilities.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
-using namespace mlir::qopt;
 
 namespace {
-enum class Action { None, ImportONNX, ImportFlatBuffer, ExportFlatBuffer };
-} // namespace
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  llvm::cl::OptionCategory category("qopt-translate options");
-  llvm::cl::opt<Action> action(
-      llvm::cl::desc("Translation:"), llvm::cl::init(Action::None),
-      llvm::cl::values(
-          clEnumValN(Action::ImportONNX, "import-onnx",
-                     "read an ONNX model (opsets 7-17) and write qopt MLIR, or a .fb model when "
-                     "-o names a .fb file"),
-          clEnumValN(Action::ImportFlatBuffer, "import-flatbuffer",
-                     "read a qopt FlatBuffers model (.fb) and write qopt MLIR"),
-          clEnumValN(Action::ExportFlatBuffer, "export-flatbuffer",
-                     "read qopt MLIR and write a qopt FlatBuffers model (.fb)")),
-      llvm::cl::cat(category));
-  llvm::cl::opt<std::string> input(llvm::cl::Positional, llvm::cl::desc("<input file>"),
-                                   llvm::cl::init("-"), llvm::cl::cat(category));
-  llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file (default: stdout); a .fb "
-                                                        "extension writes a FlatBuffers model"),
-                                    llvm::cl::value_desc("file"), llvm::cl::init("-"),
-                                    llvm::cl::cat(category));
-  // -mlir-print-debuginfo and friends: the printer reads them when they are registered.
-  mlir::registerAsmPrinterCLOptions();
-  mlir::registerMLIRContextCLOptions();
-  llvm::cl::HideUnrelatedOptions(category);
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv,
-      "qopt translator: model files <-> qopt MLIR\n\n"
-      "Errors name the file and the node, operator or tensor at fault; the exit status is 1 and\n"
-      "no output file is written.\n");
+/// The translations registerAllTranslations() adds.
+constexpr llvm::StringLiteral kTranslations[] = {"import-onnx", "import-flatbuffer",
+                                                 "export-flatbuffer"};
 
-  if (action == Action::None) {
+/// Two checks mlirTranslateMain would make with other words, kept so the messages and exit
+/// statuses stay what qopt-translate always gave: no translation chosen (status 2), and an input
+/// that cannot be read, named the way every qopt tool names it. Anything unclear is left to
+/// mlirTranslateMain.
+std::optional<int> checkArguments(int argc, char **argv) {
+  bool translation = false;
+  SmallVector<StringRef> positional;
+  for (int i = 1; i < argc; ++i) {
+    StringRef arg = argv[i];
+    if (arg == "--") {
+      positional.append(argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      positional.push_back(arg);
+      continue;
+    }
+    StringRef name = arg.ltrim('-').split('=').first;
+    if (name.starts_with("help") || name == "version")
+      return std::nullopt;
+    if (llvm::is_contained(kTranslations, name))
+      translation = true;
+    else if (name == "o" && !arg.contains('='))
+      ++i; // "-o FILE": the next argument is the output
+  }
+  if (!translation) {
     llvm::errs() << "qopt-translate: choose a translation: --import-onnx, --import-flatbuffer or "
                     "--export-flatbuffer (see --help)\n";
     return 2;
   }
-  DialectRegistry registry;
-  registerModelDialects(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-
-  ModelFormat inFormat = action == Action::ImportONNX         ? ModelFormat::ONNX
-                         : action == Action::ImportFlatBuffer ? ModelFormat::FlatBuffer
-                                                              : ModelFormat::MLIR;
-  OwningOpRef<ModuleOp> module = loadModel(input, &context, inFormat);
-  if (!module)
+  // A lone argument without an extension may be the value of an option ("-opt VALUE").
+  if (positional.size() != 1 || !llvm::sys::path::has_extension(positional.front()))
+    return std::nullopt;
+  StringRef path = positional.front();
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
+    llvm::errs() << path << ":0:0: error: cannot read '" << path << "': " << ec.message() << "\n";
     return 1;
-  std::optional<ModelFormat> outFormat;
-  if (action == Action::ExportFlatBuffer)
-    outFormat = ModelFormat::FlatBuffer;
-  else if (formatOf(output) != ModelFormat::FlatBuffer)
-    outFormat = ModelFormat::MLIR;
-  if (action == Action::ExportFlatBuffer && output == "-" && !outFormat)
-    outFormat = ModelFormat::FlatBuffer;
-  return failed(saveModel(*module, output, outFormat)) ? 1 : 0;
+  }
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  return std::nullopt;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  // The LLVM libraries register their backends' options when loaded; hide them so --help shows
+  // the translations and the options mlirTranslateMain registers when it starts.
+  llvm::cl::OptionCategory none("none");
+  llvm::cl::HideUnrelatedOptions(none);
+  qopt::registerAllTranslations();
+  if (std::optional<int> status = checkArguments(argc, argv))
+    return *status;
+  return failed(mlirTranslateMain(
+             argc, argv,
+             "qopt translator: model files <-> qopt MLIR\n\n"
+             "Errors name the file and the node, operator or tensor at fault; the exit status is "
+             "1 and\nno output file is written.\n"))
+             ? 1
+             : 0;
 }

@@ -63,7 +63,7 @@ TEST_F(ReferenceTest, FakeQuantDynamicUsesTheLiveRange) {
   auto r = run(R"mlir(
     func.func @f(%x: tensor<4xf32>, %y: tensor<3xf32>) -> (tensor<4xf32>, tensor<3xf32>) {
       %a = qopt.fake_quant_dynamic %x : (tensor<4xf32>) -> tensor<4xf32>
-      %b = qopt.fake_quant_dynamic %y {storage = "i8"} : (tensor<3xf32>) -> tensor<3xf32>
+      %b = qopt.fake_quant_dynamic %y {storage = #qopt.storage<i8>} : (tensor<3xf32>) -> tensor<3xf32>
       return %a, %b : tensor<4xf32>, tensor<3xf32>
     })mlir",
                {floats({4}, {-1.0f, 0.0f, 0.5f, 3.0f}), floats({3}, {-2.0f, 1.0f, 0.3f})});

@@ -1,6 +1,6 @@
 // Tests for qopt::fb::checkModel: a small valid model is built with the object API, and each test
 // breaks one thing and expects the message that names it.
-#include "qopt/Target/FlatBuffer/ModelCheck.h"
+#include "qopt/Runtime/ModelCheck.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,30 +1,24 @@
-// qopt-compile's pipeline and its error report: import -> fold-batch-norm -> fuse -> calibrate ->
-// assign-precision -> quantize -> fold-quant-dequant -> fuse -> canonicalize, then the compiled
-// function measured against the fp32 one on real data.
+// qopt-compile's driver: the quantize pipeline's stages (Pipelines.h) run one by one, keeping the
+// calibrated fp32 function, then the compiled function measured against it on real data, and the
+// error report.
 #ifndef QOPT_COMPILER_COMPILER_H
 #define QOPT_COMPILER_COMPILER_H
+
+#include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
 #include <functional>
 #include <string>
-#include <vector>
 
 namespace mlir::qopt {
 
 struct CompileOptions {
-  std::string target = "avx512vnni";
-  std::string precision = "int8";   // fp32 | fp16 | bf16 | int8 | mixed
-  std::string quantization = "static"; // static | dynamic (int8 only)
-  std::string activations = "u8";
-  std::string calibrationData, calibrationMethod = "percentile=99.99";
-  double accuracyBudget = 0.1;
-  std::string evalData, evalLabels;
-  std::vector<std::string> overrides;
-  bool allowOverBudget = false;
-  /// Run qopt-correct-bias on the i8 layers (needs calibration data).
-  bool biasCorrection = false;
-  int64_t batchSize = 64;
+  /// What to compile to and how: the options of `qopt-quantize-pipeline`.
+  QuantizePipelineOptions pipeline;
+  /// Record the report in the IR (`qopt.error` per layer, `qopt.provenance` on the module). Off,
+  /// the module is exactly what the pipeline produced.
+  bool recordReport = true;
   /// Progress lines for long steps (nothing when empty).
   std::function<void(const std::string &)> progress;
 };

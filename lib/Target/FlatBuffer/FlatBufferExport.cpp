@@ -1,24 +1,19 @@
 #include "qopt/Target/FlatBuffer/FlatBufferExport.h"
-#include "OpTable.h"
+#include "OptionsCodec.h"
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
-#include "qopt/Target/FlatBuffer/ModelCheck.h"
+#include "qopt/Runtime/ModelCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/ADT/TypeSwitch.h"
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::qopt;
 
 namespace {
 
-std::vector<int64_t> toVector(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
-
-fb::Activation toFb(Activation a) {
-  // The two enums list the same activations in the same order.
-  return static_cast<fb::Activation>(static_cast<int8_t>(a));
-}
+using fbopts::OptionsTag;
 
 /// The name the user knows an op by: its NameLoc (the ONNX node name, or one written in MLIR).
 std::string nameOf(Location loc) {
@@ -26,6 +21,12 @@ std::string nameOf(Location loc) {
     return n.getName().str();
   return {};
 }
+
+/// How the op table stores one op.
+struct OpRow {
+  fb::OpCode code;
+  int optionalInput; // the position written as -1 when the optional operand is absent
+};
 
 class Exporter {
 public:
@@ -35,7 +36,8 @@ private:
   FailureOr<int32_t> addTensor(Value v, std::string name);
   FailureOr<uint32_t> addBuffer(ElementsAttr value, Location loc);
   LogicalResult addOperator(Operation *op);
-  fb::OpOptionsUnion optionsOf(Operation *op);
+  template <typename OpT, fb::OpOptions K>
+  LogicalResult addOperator(OpT op, const OpRow &row, OptionsTag<K> options);
 
   fb::ModelT model;
   std::vector<std::unique_ptr<fb::OpPrecisionT>> precisions;
@@ -98,145 +100,49 @@ FailureOr<uint32_t> Exporter::addBuffer(ElementsAttr value, Location loc) {
   return id;
 }
 
-fb::OpOptionsUnion Exporter::optionsOf(Operation *op) {
-  fb::OpOptionsUnion u;
-  auto axis = [&](int64_t a) {
-    fb::AxisOptionsT o;
-    o.axis = a;
-    u.Set(std::move(o));
-  };
-  auto reduce = [&](auto o) {
-    fb::ReduceOptionsT t;
-    t.axes = toVector(o.getAxes());
-    t.keepdims = o.getKeepdims();
-    u.Set(std::move(t));
-  };
-  llvm::TypeSwitch<Operation *>(op)
-      .Case([&](FullyConnectedOp o) {
-        fb::FullyConnectedOptionsT t;
-        t.activation = toFb(o.getActivation());
-        u.Set(std::move(t));
-      })
-      .Case([&](Conv2DOp o) {
-        fb::Conv2DOptionsT t;
-        t.strides = toVector(o.getStrides());
-        t.pads = toVector(o.getPads());
-        t.dilations = toVector(o.getDilations());
-        t.groups = o.getGroups();
-        t.activation = toFb(o.getActivation());
-        u.Set(std::move(t));
-      })
-      .Case([&](ClampOp o) {
-        fb::ClampOptionsT t;
-        t.min = o.getMin().convertToFloat();
-        t.max = o.getMax().convertToFloat();
-        u.Set(std::move(t));
-      })
-      .Case([&](LeakyReluOp o) {
-        fb::LeakyReluOptionsT t;
-        t.alpha = o.getAlpha().convertToFloat();
-        u.Set(std::move(t));
-      })
-      .Case([&](GeluOp o) {
-        fb::GeluOptionsT t;
-        t.approximate_tanh = o.getApproximateTanh();
-        u.Set(std::move(t));
-      })
-      .Case([&](SoftmaxOp o) { axis(o.getAxis()); })
-      .Case([&](LogSoftmaxOp o) { axis(o.getAxis()); })
-      .Case([&](FlattenOp o) { axis(o.getAxis()); })
-      .Case([&](ConcatOp o) { axis(o.getAxis()); })
-      .Case([&](LayerNormOp o) {
-        fb::LayerNormOptionsT t;
-        t.axis = o.getAxis();
-        t.epsilon = o.getEpsilon().convertToFloat();
-        u.Set(std::move(t));
-      })
-      .Case([&](BatchNormOp o) {
-        fb::BatchNormOptionsT t;
-        t.epsilon = o.getEpsilon().convertToFloat();
-        u.Set(std::move(t));
-      })
-      .Case([&](MaxPool2DOp o) {
-        fb::Pool2DOptionsT t;
-        t.kernel = toVector(o.getKernel());
-        t.strides = toVector(o.getStrides());
-        t.pads = toVector(o.getPads());
-        t.dilations = toVector(o.getDilations());
-        t.ceil_mode = o.getCeilMode();
-        u.Set(std::move(t));
-      })
-      .Case([&](AvgPool2DOp o) {
-        fb::Pool2DOptionsT t;
-        t.kernel = toVector(o.getKernel());
-        t.strides = toVector(o.getStrides());
-        t.pads = toVector(o.getPads());
-        t.ceil_mode = o.getCeilMode();
-        t.count_include_pad = o.getCountIncludePad();
-        u.Set(std::move(t));
-      })
-      .Case([&](TransposeOp o) {
-        fb::TransposeOptionsT t;
-        t.perm = toVector(o.getPerm());
-        u.Set(std::move(t));
-      })
-      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>(
-          [&](auto o) { reduce(o); })
-      .Case([&](SliceOp o) {
-        fb::SliceOptionsT t;
-        t.starts = toVector(o.getStarts());
-        t.ends = toVector(o.getEnds());
-        t.steps = toVector(o.getSteps());
-        u.Set(std::move(t));
-      })
-      .Case([&](GatherOp o) {
-        fb::GatherOptionsT t;
-        t.axis = o.getAxis();
-        t.indices = toVector(o.getIndices());
-        t.indices_shape = toVector(o.getIndicesShape());
-        u.Set(std::move(t));
-      })
-      .Case([&](FakeQuantDynamicOp o) {
-        fb::FakeQuantDynamicOptionsT t;
-        t.signed_storage = o.getStorage() == "i8";
-        u.Set(std::move(t));
-      });
-  return u;
+LogicalResult Exporter::addOperator(Operation *op) {
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  static_assert(Results == 1, "the exporter writes single-result operators");                      \
+  if (auto o = dyn_cast<Class>(op))                                                                \
+    return addOperator(o, OpRow{fb::OpCode::OPCODE, OptionalIn},                                   \
+                       OptionsTag<fb::OpOptions::OPTIONS>());
+#include "qopt/Runtime/OpTable.def"
+  return op->emitError("'") << op->getName() << "' cannot be stored in a qopt model "
+                            << "(only qopt ops can)";
 }
 
-LogicalResult Exporter::addOperator(Operation *op) {
-  const fbtable::OpEntry *entry = fbtable::lookup(op->getName().getStringRef());
-  if (!entry)
-    return op->emitError("'") << op->getName() << "' cannot be stored in a qopt model "
-                              << "(only qopt ops can)";
+template <typename OpT, fb::OpOptions K>
+LogicalResult Exporter::addOperator(OpT typed, const OpRow &row, OptionsTag<K> options) {
+  Operation *op = typed;
   if (op->getNumResults() != 1)
     return op->emitError("expected one result");
   auto fop = std::make_unique<fb::OperatorT>();
-  fop->opcode = entry->code;
+  fop->opcode = row.code;
   fop->name = nameOf(op->getLoc());
   for (Value v : op->getOperands())
     fop->inputs.push_back(tensorIds.lookup(v));
   // Optional operands (the bias) are spelled -1 when absent, so the position of every operand is
   // fixed by the opcode.
-  if (isa<FullyConnectedOp, Conv2DOp, LayerNormOp>(op) && op->getNumOperands() == 2)
+  if (row.optionalInput >= 0 && op->getNumOperands() == static_cast<unsigned>(row.optionalInput))
     fop->inputs.push_back(-1);
   auto tensor = addTensor(op->getResult(0), fop->name);
   if (failed(tensor))
     return failure();
   fop->outputs.push_back(*tensor);
-  if (auto constant = dyn_cast<ConstantOp>(op)) {
-    auto buffer = addBuffer(constant.getValue(), op->getLoc());
+  if constexpr (std::is_same_v<OpT, ConstantOp>) {
+    auto buffer = addBuffer(typed.getValue(), op->getLoc());
     if (failed(buffer))
       return failure();
     graph->tensors[*tensor]->buffer = *buffer;
   }
-  fop->options = optionsOf(op);
+  fbopts::writeOptions(typed, options, fop->options);
   // A precision decision travels in the provenance, keyed by the operator's index.
-  if (auto precision = op->getAttrOfType<StringAttr>("qopt.precision")) {
+  if (auto precision = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr)) {
     auto p = std::make_unique<fb::OpPrecisionT>();
     p->operator_ = graph->operators.size();
-    p->precision = precision.str();
-    if (auto reason = op->getAttrOfType<StringAttr>("qopt.precision_reason"))
+    p->precision = stringifyPrecision(precision.getValue()).str();
+    if (auto reason = op->getAttrOfType<StringAttr>(kPrecisionReasonAttr))
       p->reason = reason.str();
     if (auto error = op->getAttrOfType<DictionaryAttr>("qopt.error")) {
       if (auto s = error.getAs<FloatAttr>("sqnr_db"))

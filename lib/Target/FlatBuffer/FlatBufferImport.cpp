@@ -1,22 +1,20 @@
 #include "qopt/Target/FlatBuffer/FlatBufferImport.h"
-#include "OpTable.h"
+#include "OptionsCodec.h"
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
-#include "qopt/Target/FlatBuffer/ModelCheck.h"
+#include "qopt/Runtime/ModelCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::qopt;
 
 namespace {
 
-template <typename T>
-SmallVector<int64_t> toVector(const flatbuffers::Vector<T> *v) {
-  return v ? SmallVector<int64_t>(v->begin(), v->end()) : SmallVector<int64_t>();
-}
+using fbopts::OptionsTag;
 
 class Importer {
 public:
@@ -37,8 +35,9 @@ private:
 
   RankedTensorType tensorType(uint32_t i);
   ElementsAttr constantValue(const fb::Tensor &tensor, RankedTensorType valueType);
-  NamedAttrList attributesOf(const fb::Operator &op);
   LogicalResult importOperator(uint32_t i);
+  template <typename OpT, fb::OpOptions K>
+  Operation *create(const fb::Operator &op, Location loc, RankedTensorType type, uint32_t out);
 
   MLIRContext *ctx;
   OpBuilder builder;
@@ -126,67 +125,25 @@ ElementsAttr Importer::constantValue(const fb::Tensor &tensor, RankedTensorType 
   return DenseElementsAttr::getFromRawBuffer(valueType, data);
 }
 
-static Activation toActivation(fb::Activation a) {
-  return static_cast<Activation>(static_cast<int8_t>(a));
-}
-
-NamedAttrList Importer::attributesOf(const fb::Operator &op) {
-  NamedAttrList attrs;
-  auto i64s = [&](const flatbuffers::Vector<int64_t> *v) {
-    return builder.getDenseI64ArrayAttr(toVector(v));
-  };
-  auto act = [&](fb::Activation a) {
-    return ActivationAttr::get(ctx, toActivation(a));
-  };
-  if (auto o = op.options_as_FullyConnectedOptions()) {
-    attrs.set("activation", act(o->activation()));
-  } else if (auto o = op.options_as_Conv2DOptions()) {
-    attrs.set("strides", i64s(o->strides()));
-    attrs.set("pads", i64s(o->pads()));
-    attrs.set("dilations", i64s(o->dilations()));
-    attrs.set("groups", builder.getI64IntegerAttr(o->groups()));
-    attrs.set("activation", act(o->activation()));
-  } else if (auto o = op.options_as_ClampOptions()) {
-    attrs.set("min", builder.getF32FloatAttr(o->min()));
-    attrs.set("max", builder.getF32FloatAttr(o->max()));
-  } else if (auto o = op.options_as_LeakyReluOptions()) {
-    attrs.set("alpha", builder.getF32FloatAttr(o->alpha()));
-  } else if (auto o = op.options_as_GeluOptions()) {
-    attrs.set("approximate_tanh", builder.getBoolAttr(o->approximate_tanh()));
-  } else if (auto o = op.options_as_AxisOptions()) {
-    attrs.set("axis", builder.getI64IntegerAttr(o->axis()));
-  } else if (auto o = op.options_as_LayerNormOptions()) {
-    attrs.set("axis", builder.getI64IntegerAttr(o->axis()));
-    attrs.set("epsilon", builder.getF32FloatAttr(o->epsilon()));
-  } else if (auto o = op.options_as_BatchNormOptions()) {
-    attrs.set("epsilon", builder.getF32FloatAttr(o->epsilon()));
-  } else if (auto o = op.options_as_Pool2DOptions()) {
-    attrs.set("kernel", i64s(o->kernel()));
-    attrs.set("strides", i64s(o->strides()));
-    attrs.set("pads", i64s(o->pads()));
-    attrs.set("ceil_mode", builder.getBoolAttr(o->ceil_mode()));
-    if (op.opcode() == fb::OpCode::MAX_POOL2D && o->dilations())
-      attrs.set("dilations", i64s(o->dilations()));
-    if (op.opcode() == fb::OpCode::AVG_POOL2D)
-      attrs.set("count_include_pad", builder.getBoolAttr(o->count_include_pad()));
-  } else if (auto o = op.options_as_TransposeOptions()) {
-    attrs.set("perm", i64s(o->perm()));
-  } else if (auto o = op.options_as_ReduceOptions()) {
-    // Absent axes means every dimension, like an empty list.
-    attrs.set("axes", o->axes() ? i64s(o->axes()) : builder.getDenseI64ArrayAttr({}));
-    attrs.set("keepdims", builder.getBoolAttr(o->keepdims()));
-  } else if (auto o = op.options_as_SliceOptions()) {
-    attrs.set("starts", i64s(o->starts()));
-    attrs.set("ends", i64s(o->ends()));
-    attrs.set("steps", i64s(o->steps()));
-  } else if (auto o = op.options_as_GatherOptions()) {
-    attrs.set("axis", builder.getI64IntegerAttr(o->axis()));
-    attrs.set("indices", i64s(o->indices()));
-    attrs.set("indices_shape", i64s(o->indices_shape()));
-  } else if (auto o = op.options_as_FakeQuantDynamicOptions()) {
-    attrs.set("storage", builder.getStringAttr(o->signed_storage() ? "i8" : "u8"));
+/// Builds one operator as `OpT`; a model without options leaves the op's ODS defaults in place.
+template <typename OpT, fb::OpOptions K>
+Operation *Importer::create(const fb::Operator &op, Location loc, RankedTensorType type,
+                            uint32_t out) {
+  if constexpr (std::is_same_v<OpT, ConstantOp>) {
+    const fb::Tensor *t = graph->tensors()->Get(out);
+    auto storage = fbtypes::fromDType(ctx, t->dtype());
+    auto valueType = RankedTensorType::get(type.getShape(), storage);
+    return builder.create<ConstantOp>(loc, type, constantValue(*t, valueType));
+  } else {
+    SmallVector<Value> operands;
+    for (int32_t in : *op.inputs())
+      if (in >= 0)
+        operands.push_back(values[in]);
+    auto created = builder.create<OpT>(loc, TypeRange{type}, ValueRange(operands));
+    if (op.options())
+      fbopts::readOptions(created, builder, op, OptionsTag<K>());
+    return created;
   }
-  return attrs;
 }
 
 LogicalResult Importer::importOperator(uint32_t i) {
@@ -199,21 +156,18 @@ LogicalResult Importer::importOperator(uint32_t i) {
                      ? Location(NameLoc::get(builder.getStringAttr(op->name()->str())))
                      : Location(UnknownLoc::get(ctx));
   return inContext(describeOperator(i), [&]() -> LogicalResult {
-    Operation *created;
-    if (op->opcode() == fb::OpCode::CONSTANT) {
-      const fb::Tensor *t = graph->tensors()->Get(out);
-      auto storage = fbtypes::fromDType(ctx, t->dtype());
-      auto valueType = RankedTensorType::get(type.getShape(), storage);
-      created = builder.create<ConstantOp>(loc, type, constantValue(*t, valueType));
-    } else {
-      OperationState state(loc, fbtable::lookup(op->opcode())->name);
-      for (int32_t in : *op->inputs())
-        if (in >= 0)
-          state.addOperands(values[in]);
-      state.addTypes(type);
-      state.addAttributes(attributesOf(*op));
-      created = builder.create(state);
+    Operation *created = nullptr;
+    switch (op->opcode()) {
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  case fb::OpCode::OPCODE:                                                                         \
+    static_assert(Results == 1, "the importer builds single-result operators");                    \
+    created = create<Class, fb::OpOptions::OPTIONS>(*op, loc, type, out);                          \
+    break;
+#include "qopt/Runtime/OpTable.def"
     }
+    if (!created) // unreachable: the checker rejects opcodes the table does not list
+      return emitError(loc) << "unknown opcode";
     values[out] = created->getResult(0);
     operators.resize(std::max<size_t>(operators.size(), i + 1));
     operators[i] = created;
@@ -245,9 +199,15 @@ void Importer::importProvenance(const fb::Provenance &p, ModuleOp module) {
     Operation *target = op->operator_() < operators.size() ? operators[op->operator_()] : nullptr;
     if (!target)
       continue;
-    target->setAttr("qopt.precision", builder.getStringAttr(op->precision()->str()));
+    // A precision the dialect does not know stays text, which the module's verification then
+    // rejects naming the operator.
+    StringRef text = op->precision() ? op->precision()->string_view() : "";
+    if (std::optional<Precision> p = symbolizePrecision(text))
+      target->setAttr(kPrecisionAttr, PrecisionAttr::get(ctx, *p));
+    else
+      target->setAttr(kPrecisionAttr, builder.getStringAttr(text));
     if (op->reason() && op->reason()->size())
-      target->setAttr("qopt.precision_reason", builder.getStringAttr(op->reason()->str()));
+      target->setAttr(kPrecisionReasonAttr, builder.getStringAttr(op->reason()->str()));
   }
 }
 

@@ -3,9 +3,6 @@
 #include "qopt/Target/ONNX/ONNXImport.h"
 #include "GraphImporter.h"
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
-#include "qopt/Dialect/QOpt/Transforms/Passes.h"
-
-#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/STLExtras.h"
@@ -542,13 +539,6 @@ OwningOpRef<ModuleOp> mlir::qopt::importONNX(ArrayRef<char> bytes, MLIRContext *
     emitError(fileLoc) << e;
   if (!importer.errors.empty())
     return nullptr;
-  // Exporters below opset 17 spell GELU and LayerNorm out; later passes want them whole.
-  PassManager pm(context);
-  pm.addNestedPass<func::FuncOp>(createRaiseDecomposedOpsPass());
-  if (failed(pm.run(*module))) {
-    emitError(fileLoc) << "recognizing decomposed GELU/LayerNorm patterns failed";
-    return nullptr;
-  }
   return module;
 }
 

@@ -514,8 +514,17 @@ func.func @quantize_needs_float_input(%x: tensor<4xi32>) -> tensor<4x!quant.unif
 // -----
 
 func.func @fake_quant_dynamic_bad_storage(%x: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{'qopt.fake_quant_dynamic' op storage must be "u8" or "i8", got "u4"}}
-  %0 = qopt.fake_quant_dynamic %x {storage = "u4"} : (tensor<2xf32>) -> tensor<2xf32>
+  // expected-error @+2 {{expected ::mlir::qopt::ActivationStorage to be one of: u8, i8}}
+  // expected-error @+1 {{failed to parse QOpt_ActivationStorageAttr parameter 'value'}}
+  %0 = qopt.fake_quant_dynamic %x {storage = #qopt.storage<u4>} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @fake_quant_dynamic_storage_string(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'qopt.fake_quant_dynamic' op attribute 'storage' failed to satisfy constraint: storage of a quantized activation}}
+  %0 = qopt.fake_quant_dynamic %x {storage = "i8"} : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
 
@@ -565,4 +574,53 @@ func.func @gather_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   // expected-error @+1 {{axis 2 out of range for rank 2}}
   %0 = qopt.gather %x {axis = 2 : i64, indices = array<i64: 0>, indices_shape = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// The attributes the passes record are typed: text where a precision belongs is an error.
+func.func @precision_string(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>) -> tensor<1x3xf32> {
+  // expected-error @+1 {{'qopt.fully_connected' op attribute 'qopt.precision' must be #qopt.precision<f32|f16|bf16|i8>, got "i8"}}
+  %0 = qopt.fully_connected %x, %w {qopt.precision = "i8"} : (tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @precision_unknown(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>) -> tensor<1x3xf32> {
+  // expected-error @+2 {{expected ::mlir::qopt::Precision to be one of: i8, bf16, f16, f32}}
+  // expected-error @+1 {{failed to parse QOpt_PrecisionAttr parameter 'value'}}
+  %0 = qopt.fully_connected %x, %w {qopt.precision = #qopt.precision<i4>} : (tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @precision_reason_not_string(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>) -> tensor<1x3xf32> {
+  // expected-error @+1 {{'qopt.fully_connected' op attribute 'qopt.precision_reason' must be a string, got 3 : i64}}
+  %0 = qopt.fully_connected %x, %w {qopt.precision_reason = 3 : i64} : (tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  return %0 : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @calibration_dictionary(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'qopt.relu' op attribute 'qopt.calibration' must be a #qopt.calibration<lo = .., hi = .., min = .., max = ..> record, got {hi = 1.000000e+00 : f32, lo = 0.000000e+00 : f32}}}
+  %0 = qopt.relu %x {qopt.calibration = {lo = 0.0 : f32, hi = 1.0 : f32}} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0: attribute 'qopt.calibration' must be a #qopt.calibration<lo = .., hi = .., min = .., max = ..> record, got "x"}}
+func.func @calibration_argument(%x: tensor<2xf32> {qopt.calibration = "x"}) -> tensor<2xf32> {
+  return %x : tensor<2xf32>
+}
+
+// -----
+
+func.func @calibration_missing_range(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{struct is missing required parameter: max}}
+  %0 = qopt.relu %x {qopt.calibration = #qopt.calibration<lo = 0.0, hi = 1.0, min = 0.0>} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
 }

@@ -315,12 +315,12 @@ func.func @named_signature(%x: tensor<1x4xbf16> {qopt.name = "pixels"}) -> (tens
 // CHECK: %[[H:.*]] = qopt.cast %arg0 : (tensor<2x3xf32>) -> tensor<2x3xf16>
 // CHECK: %[[F:.*]] = qopt.cast %[[H]] : (tensor<2x3xf16>) -> tensor<2x3xf32>
 // CHECK: qopt.fake_quant_dynamic %[[F]] : (tensor<2x3xf32>) -> tensor<2x3xf32>
-// CHECK: qopt.fake_quant_dynamic %{{.*}} {storage = "i8"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK: qopt.fake_quant_dynamic %{{.*}} {storage = #qopt.storage<i8>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
 func.func @cast_and_dynamic_fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %0 = qopt.cast %x : (tensor<2x3xf32>) -> tensor<2x3xf16>
   %1 = qopt.cast %0 : (tensor<2x3xf16>) -> tensor<2x3xf32>
   %2 = qopt.fake_quant_dynamic %1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  %3 = qopt.fake_quant_dynamic %2 {storage = "i8"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %3 = qopt.fake_quant_dynamic %2 {storage = #qopt.storage<i8>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %3 : tensor<2x3xf32>
 }
 

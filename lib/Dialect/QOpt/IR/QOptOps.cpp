@@ -60,9 +60,7 @@ LogicalResult mlir::qopt::detail::verifyQuantTypes(Operation *op) {
   return success();
 }
 
-/// Float operands and results of one op must agree on the float type; quantized values carry their
-/// own parameters and are checked by the quantization passes' rules.
-static LogicalResult verifySameFloatType(Operation *op) {
+LogicalResult mlir::qopt::detail::verifySameFloatType(Operation *op) {
   FloatType first;
   auto check = [&](Type t) -> LogicalResult {
     auto f = dyn_cast<FloatType>(getElementTypeOrSelf(t));
@@ -107,7 +105,7 @@ static LogicalResult verifyResultShape(Operation *op, const shape::Result &infer
 }
 
 static LogicalResult verifyComputeOp(Operation *op, const shape::Result &inferred) {
-  if (failed(verifySameFloatType(op)))
+  if (failed(qopt::detail::verifySameFloatType(op)))
     return failure();
   return verifyResultShape(op, inferred);
 }
@@ -204,22 +202,13 @@ LogicalResult MulOp::verify() { return verifyBinary(*this); }
 LogicalResult DivOp::verify() { return verifyBinary(*this); }
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
 
-// Unary shapes are checked by SameOperandsAndResultShape.
-LogicalResult ReluOp::verify() { return verifySameFloatType(*this); }
-LogicalResult SigmoidOp::verify() { return verifySameFloatType(*this); }
-LogicalResult TanhOp::verify() { return verifySameFloatType(*this); }
-LogicalResult GeluOp::verify() { return verifySameFloatType(*this); }
-LogicalResult LeakyReluOp::verify() { return verifySameFloatType(*this); }
-LogicalResult ExpOp::verify() { return verifySameFloatType(*this); }
-LogicalResult SqrtOp::verify() { return verifySameFloatType(*this); }
-LogicalResult NegOp::verify() { return verifySameFloatType(*this); }
-LogicalResult ErfOp::verify() { return verifySameFloatType(*this); }
-
+// Unary ops: shapes and float types are checked by their traits (SameOperandsAndResultShape,
+// SameFloatType); only attributes need a verifier.
 LogicalResult ClampOp::verify() {
   float lo = getMin().convertToFloat(), hi = getMax().convertToFloat();
   if (std::isnan(lo) || std::isnan(hi) || lo > hi)
     return emitOpError("min ") << lo << " must not exceed max " << hi;
-  return verifySameFloatType(*this);
+  return success();
 }
 
 OpFoldResult ClampOp::fold(FoldAdaptor) {
@@ -230,16 +219,10 @@ OpFoldResult ClampOp::fold(FoldAdaptor) {
   return {};
 }
 
-LogicalResult SoftmaxOp::verify() {
-  if (failed(verifyAxis(*this, getAxis(), getType().getRank())))
-    return failure();
-  return verifySameFloatType(*this);
-}
+LogicalResult SoftmaxOp::verify() { return verifyAxis(*this, getAxis(), getType().getRank()); }
 
 LogicalResult LogSoftmaxOp::verify() {
-  if (failed(verifyAxis(*this, getAxis(), getType().getRank())))
-    return failure();
-  return verifySameFloatType(*this);
+  return verifyAxis(*this, getAxis(), getType().getRank());
 }
 
 //===----------------------------------------------------------------------===//
@@ -453,12 +436,6 @@ LogicalResult GatherOp::verify() {
     return emitOpError("result element type must equal the input's");
   return verifyComputeOp(*this, shape::gather(shapeOf(getInput()), getAxis(), getIndices(),
                                               getIndicesShape()));
-}
-
-LogicalResult FakeQuantDynamicOp::verify() {
-  if (getStorage() != "u8" && getStorage() != "i8")
-    return emitOpError("storage must be \"u8\" or \"i8\", got \"") << getStorage() << "\"";
-  return success();
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor) {

@@ -7,7 +7,6 @@
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -32,12 +31,15 @@ struct CostModel {
   double bytesPerCycle = 10.7; // DRAM ~37 GB/s per core at ~3.46 GHz
 };
 
-std::optional<CostModel> costModelFor(StringRef target) {
-  if (target == "avx512vnni" || target == "avx512bf16")
+CostModel costModelFor(CostTarget target) {
+  switch (target) {
+  case CostTarget::avx512vnni:
+  case CostTarget::avx512bf16:
     return CostModel{{256, 64, 32, 32}};
-  if (target == "avx2")
+  case CostTarget::avx2:
     return CostModel{{64, 8, 16, 16}}; // bf16 emulated by shifts on AVX2
-  return std::nullopt;
+  }
+  llvm_unreachable("unknown cost target");
 }
 
 double bytesOf(Precision p) {
@@ -106,24 +108,9 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
 
   /// A copy of the function with `precisions` applied and folded to integer ops.
   FailureOr<OwningOpRef<func::FuncOp>> candidate(ArrayRef<Precision> precisions) {
-    OwningOpRef<func::FuncOp> copy = func.clone();
-    SmallVector<Operation *> copyTargets;
-    copy->walk([&](Operation *op) {
-      if (isPrecisionTarget(op))
-        copyTargets.push_back(op);
-    });
-    Builder b(&getContext());
-    for (size_t i = 0; i < copyTargets.size() && i < precisions.size(); ++i)
-      copyTargets[i]->setAttr(kPrecisionAttr, b.getStringAttr(precisionName(precisions[i])));
     QuantizeOptions options;
-    options.signedActivations = activations == "i8";
-    if (failed(applyPrecisions(*copy, options)))
-      return failure();
-    RewritePatternSet patterns(&getContext());
-    populateFoldQuantDequantPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(*copy, std::move(patterns))))
-      return failure();
-    return copy;
+    options.signedActivations = activations == ActivationStorage::i8;
+    return buildPrecisionCandidate(func, precisions, options);
   }
 
   std::vector<Precision> current() const {
@@ -171,11 +158,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
 
   void runOnOperation() override {
     func = getOperation();
-    std::optional<CostModel> model = costModelFor(target);
-    if (!model) {
-      func.emitError("unknown target '") << target << "', expected avx512vnni, avx512bf16 or avx2";
-      return signalPassFailure();
-    }
+    CostModel model = costModelFor(target);
     func.walk([&](Operation *op) {
       if (isPrecisionTarget(op)) {
         targets.push_back(op);
@@ -188,17 +171,21 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       return signalPassFailure();
 
     std::optional<Precision> uniform;
-    if (mode == "int8")
+    switch (mode) {
+    case PrecisionMode::int8:
       uniform = Precision::i8;
-    else if (mode == "fp16")
+      break;
+    case PrecisionMode::fp16:
       uniform = Precision::f16;
-    else if (mode == "bf16")
+      break;
+    case PrecisionMode::bf16:
       uniform = Precision::bf16;
-    else if (mode == "fp32")
+      break;
+    case PrecisionMode::fp32:
       uniform = Precision::f32;
-    else if (mode != "mixed") {
-      func.emitError("unknown precision mode '") << mode << "', expected int8, fp16, bf16, fp32 or mixed";
-      return signalPassFailure();
+      break;
+    case PrecisionMode::mixed:
+      break;
     }
 
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -214,7 +201,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       std::optional<std::string> noF16 = f16Problem(targets[i]);
       if (uniform) {
         d.precision = *uniform;
-        d.reason = "uniform " + mode.getValue();
+        d.reason = ("uniform " + stringifyPrecisionMode(mode)).str();
         if (*uniform == Precision::f16 && noF16) {
           d.precision = Precision::f32;
           d.reason = "f32 instead of f16: " + *noF16;
@@ -227,7 +214,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       d.ladder.push_back(Precision::f32);
       d.precision = d.ladder.front();
     }
-    if (!uniform && failed(search(*model)))
+    if (!uniform && failed(search(model)))
       return signalPassFailure();
     record();
   }
@@ -237,7 +224,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
     Builder b(&getContext());
     for (size_t i = 0; i < targets.size(); ++i) {
       const Decision &d = decisions[i];
-      targets[i]->setAttr(kPrecisionAttr, b.getStringAttr(precisionName(d.precision)));
+      targets[i]->setAttr(kPrecisionAttr, PrecisionAttr::get(&getContext(), d.precision));
       targets[i]->setAttr(kPrecisionReasonAttr, b.getStringAttr(d.reason));
       if (d.measured)
         targets[i]->setAttr(
@@ -350,7 +337,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
                                         d.sensitivityLoss, d.sensitivitySqnr).str();
       d.reason = d.step == 0
                      ? "mixed: cheapest (i8) fits the budget; " + alone
-                     : "mixed: raised from i8 to " + precisionName(d.precision).str() +
+                     : "mixed: raised from i8 to " + stringifyPrecision(d.precision).str() +
                            " to meet the budget, most output noise per cycle; " + alone;
     }
     Builder b(&getContext());
@@ -364,7 +351,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       std::string best;
       for (size_t i = 0; i < targets.size(); ++i)
         best += (best.empty() ? "" : ", ") + names[i] + "=" +
-                precisionName(decisions[i].precision).str();
+                stringifyPrecision(decisions[i].precision).str();
       auto diag = allowOverBudget ? func.emitWarning() : func.emitError();
       diag << llvm::formatv("the accuracy budget of {0} points cannot be met: the best "
                             "assignment found ({1}) has a {2} of {3:f2} points on {4}",

@@ -3,7 +3,7 @@
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Quant/Calibration.h"
 #include "qopt/Evaluation/Evaluate.h"
-#include "qopt/Reference/Executor.h"
+#include "qopt/Engine/Engine.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -46,15 +46,16 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
     // The input is keyed by a null op; every op result by its op.
     llvm::DenseMap<Operation *, calib::RangeStats> ranges;
     llvm::DenseMap<Operation *, calib::SignedHistogram> histograms;
+    std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
     auto run = [&](function_ref<void(Operation *, const std::vector<float> &)> record) {
-      ref::Options options;
+      engine::RunOptions options;
       options.observe = [&](Operation *op, const ref::Tensor &t) {
         if (t.isFloat())
           record(op, t.f);
       };
       for (const ref::Tensor &batch : *batches) {
         record(nullptr, batch.f);
-        if (failed(ref::execute(func, batch, options, error)))
+        if (failed(runner->run(batch, options, error)))
           return failure();
       }
       return success();
@@ -72,26 +73,17 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
       return signalPassFailure();
     }
 
-    Builder b(&getContext());
-    auto describe = [&](Operation *op) {
+    // The input's record also identifies the data, for the model's provenance.
+    auto describe = [&](Operation *op, StringRef dataHash = "") {
       const calib::RangeStats &s = ranges[op];
       calib::Range r = calib::chooseRange(m, s, histograms[op], percentile);
-      NamedAttrList attrs;
-      attrs.set("method", b.getStringAttr(calib::methodName(m)));
-      attrs.set("min", b.getF32FloatAttr(s.min));
-      attrs.set("max", b.getF32FloatAttr(s.max));
-      attrs.set("lo", b.getF32FloatAttr(r.lo));
-      attrs.set("hi", b.getF32FloatAttr(r.hi));
-      attrs.set("samples", b.getI64IntegerAttr(samples));
-      return b.getDictionaryAttr(attrs);
+      return CalibrationAttr::get(&getContext(), r.lo, r.hi, s.min, s.max, calib::methodName(m),
+                                  samples, dataHash);
     };
-    // The input's record also identifies the data, for the model's provenance.
-    NamedAttrList input(describe(nullptr));
-    input.set("data_hash", b.getStringAttr(dataset->hash));
-    func.setArgAttr(0, "qopt.calibration", input.getDictionary(&getContext()));
+    func.setArgAttr(0, kCalibrationAttr, describe(nullptr, dataset->hash));
     func.walk([&](Operation *op) {
       if (op != func && ranges.count(op) && !isa<ConstantOp>(op))
-        op->setAttr("qopt.calibration", describe(op));
+        op->setAttr(kCalibrationAttr, describe(op));
     });
   }
 };

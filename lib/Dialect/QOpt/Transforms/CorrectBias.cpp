@@ -6,6 +6,7 @@
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
+#include "qopt/Engine/Engine.h"
 #include "qopt/Evaluation/Evaluate.h"
 #include "qopt/Quant/QuantParams.h"
 
@@ -66,8 +67,9 @@ struct CorrectBiasPass : qopt::impl::CorrectBiasPassBase<CorrectBiasPass> {
     func::FuncOp func = getOperation();
     SmallVector<Operation *> targets;
     func.walk([&](Operation *op) {
-      auto p = op->getAttrOfType<StringAttr>(kPrecisionAttr);
-      if (isa<FullyConnectedOp, Conv2DOp>(op) && isPrecisionTarget(op) && p && p.getValue() == "i8" &&
+      auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr);
+      if (isa<FullyConnectedOp, Conv2DOp>(op) && isPrecisionTarget(op) && p &&
+          p.getValue() == Precision::i8 &&
           op->getOperand(1).getDefiningOp<ConstantOp>())
         targets.push_back(op);
     });
@@ -89,7 +91,8 @@ struct CorrectBiasPass : qopt::impl::CorrectBiasPassBase<CorrectBiasPass> {
       else
         fromArgument.push_back(op);
     }
-    ref::Options options;
+    std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
+    engine::RunOptions options;
     options.observe = [&](Operation *op, const ref::Tensor &t) {
       auto it = consumers.find(op);
       if (it != consumers.end())
@@ -99,7 +102,7 @@ struct CorrectBiasPass : qopt::impl::CorrectBiasPassBase<CorrectBiasPass> {
     for (const ref::Tensor &batch : data->batches) {
       for (Operation *target : fromArgument)
         means[target].add(batch, isa<Conv2DOp>(target));
-      if (failed(ref::execute(func, batch, options, error))) {
+      if (failed(runner->run(batch, options, error))) {
         func.emitError("qopt-correct-bias: running the function failed: ") << error;
         return signalPassFailure();
       }

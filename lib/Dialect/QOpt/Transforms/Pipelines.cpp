@@ -2,65 +2,78 @@
 
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::qopt;
 
-namespace {
-struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
-  Option<std::string> data{*this, "data",
-                           llvm::cl::desc("calibration samples (.npy, float32 [N, input dims...])")};
-  Option<std::string> method{*this, "method", llvm::cl::desc("minmax | percentile[=P] | entropy | mse"),
-                             llvm::cl::init("percentile=99.99")};
-  Option<std::string> precision{*this, "precision",
-                                llvm::cl::desc("int8 | fp16 | bf16 | fp32 | mixed"),
-                                llvm::cl::init("int8")};
-  Option<double> budget{*this, "budget", llvm::cl::desc("mixed: top-1 points allowed"),
-                        llvm::cl::init(0.1)};
-  Option<std::string> activations{*this, "activations", llvm::cl::desc("u8 | i8"),
-                                  llvm::cl::init("u8")};
-  Option<bool> biasCorrection{*this, "bias-correction",
-                              llvm::cl::desc("run qopt-correct-bias on the i8 layers"),
-                              llvm::cl::init(false)};
-};
-} // namespace
+// qopt-compile records the printed text of these stages in a model's provenance, and that text
+// lists every option a pass was given: keep the set of assigned options stable, or compiled
+// models stop being byte-identical to earlier ones.
+
+void mlir::qopt::buildRaiseStage(OpPassManager &funcPm) {
+  funcPm.addPass(createRaiseDecomposedOpsPass());
+}
+
+void mlir::qopt::buildPrepareStage(OpPassManager &funcPm, const QuantizePipelineOptions &) {
+  funcPm.addPass(createFoldBatchNormPass());
+  funcPm.addPass(createFusePass());
+  funcPm.addPass(createCanonicalizerPass());
+}
+
+void mlir::qopt::buildCalibrateStage(OpPassManager &funcPm, const QuantizePipelineOptions &o) {
+  if (o.data.empty())
+    return;
+  CalibratePassOptions c;
+  c.data = o.data;
+  c.method = o.method;
+  c.batchSize = o.batchSize;
+  funcPm.addPass(createCalibratePass(c));
+}
+
+void mlir::qopt::buildLowerPrecisionStage(OpPassManager &funcPm,
+                                          const QuantizePipelineOptions &o) {
+  AssignPrecisionPassOptions a;
+  a.mode = o.precision;
+  a.budget = o.budget;
+  a.data = o.data;
+  a.evalData = o.evalData;
+  a.evalLabels = o.evalLabels;
+  a.overrides = ArrayRef<std::string>(o.overrides);
+  a.target = o.target;
+  a.activations = o.activations;
+  a.batchSize = o.batchSize;
+  a.allowOverBudget = o.allowOverBudget;
+  funcPm.addPass(createAssignPrecisionPass(a));
+  if (o.biasCorrection) {
+    CorrectBiasPassOptions cb;
+    cb.dataPath = o.data;
+    cb.batchSize = o.batchSize;
+    funcPm.addPass(createCorrectBiasPass(cb));
+  }
+  QuantizePassOptions q;
+  q.activations = o.activations;
+  q.mode = o.quantization;
+  funcPm.addPass(createQuantizePass(q));
+  funcPm.addPass(createFoldQuantDequantPass());
+  funcPm.addPass(createFusePass());
+  funcPm.addPass(createCanonicalizerPass());
+}
+
+void mlir::qopt::buildQuantizePipeline(OpPassManager &pm, const QuantizePipelineOptions &o) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  buildRaiseStage(funcPm);
+  buildPrepareStage(funcPm, o);
+  buildCalibrateStage(funcPm, o);
+  buildLowerPrecisionStage(funcPm, o);
+}
 
 void mlir::qopt::registerQOptPipelines() {
   PassPipelineRegistration<QuantizePipelineOptions>(
       "qopt-quantize-pipeline",
-      "The quantization middle-end as qopt-compile runs it: fold-batch-norm, fuse, calibrate, "
-      "assign-precision, correct-bias (optional), quantize, fold-quant-dequant, fuse, canonicalize",
-      [](OpPassManager &pm, const QuantizePipelineOptions &o) {
-        OpPassManager &f = pm.nest<func::FuncOp>();
-        f.addPass(createFoldBatchNormPass());
-        f.addPass(createFusePass());
-        f.addPass(createCanonicalizerPass());
-        if (!o.data.empty()) {
-          CalibratePassOptions c;
-          c.data = o.data;
-          c.method = o.method;
-          f.addPass(createCalibratePass(c));
-        }
-        AssignPrecisionPassOptions a;
-        a.mode = o.precision;
-        a.budget = o.budget;
-        a.data = o.data;
-        a.activations = o.activations;
-        f.addPass(createAssignPrecisionPass(a));
-        if (o.biasCorrection) {
-          CorrectBiasPassOptions cb;
-          cb.dataPath = o.data;
-          f.addPass(createCorrectBiasPass(cb));
-        }
-        QuantizePassOptions q;
-        q.activations = o.activations;
-        f.addPass(createQuantizePass(q));
-        f.addPass(createFoldQuantDequantPass());
-        f.addPass(createFusePass());
-        f.addPass(createCanonicalizerPass());
-      });
+      "The quantization middle-end qopt-compile runs: raise-decomposed-ops, fold-batch-norm, fuse, "
+      "canonicalize, calibrate (with data), assign-precision, correct-bias (optional), quantize, "
+      "fold-quant-dequant, fuse, canonicalize",
+      buildQuantizePipeline);
 }

@@ -23,15 +23,6 @@ using namespace mlir::qopt;
 
 namespace {
 
-/// The calibrated range of a value: its producer's or the function argument's attribute.
-DictionaryAttr calibrationOf(Value v) {
-  if (Operation *def = v.getDefiningOp())
-    return def->getAttrOfType<DictionaryAttr>("qopt.calibration");
-  auto arg = cast<BlockArgument>(v);
-  auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  return func.getArgAttrOfType<DictionaryAttr>(arg.getArgNumber(), "qopt.calibration");
-}
-
 /// The name to show for a value in a message: its producer's layer name, or the input's.
 std::string describe(Value v) {
   if (Operation *def = v.getDefiningOp()) {
@@ -82,21 +73,19 @@ private:
     OpBuilder::InsertionGuard guard(b);
     setAfterDefinition(b, v);
     if (options.dynamic) {
-      Value r = b.create<FakeQuantDynamicOp>(v.getLoc(), v.getType(), v,
-                                             options.signedActivations ? "i8" : "u8");
+      Value r = b.create<FakeQuantDynamicOp>(
+          v.getLoc(), v.getType(), v,
+          options.signedActivations ? ActivationStorage::i8 : ActivationStorage::u8);
       return converted[key] = r;
     }
-    DictionaryAttr calib = calibrationOf(v);
-    auto lo = calib ? calib.getAs<FloatAttr>("lo") : FloatAttr();
-    auto hi = calib ? calib.getAs<FloatAttr>("hi") : FloatAttr();
-    if (!lo || !hi)
+    CalibrationAttr calib = calibrationOf(v);
+    if (!calib)
       return user->emitError("no calibration range for ")
              << describe(v) << ", an input of this op: run qopt-calibrate first";
     bool isSigned = options.signedActivations;
-    auto params = isSigned
-                      ? quant_math::symmetricI8(std::max(std::fabs((float)lo.getValueAsDouble()),
-                                                         std::fabs((float)hi.getValueAsDouble())))
-                      : quant_math::asymmetricU8(lo.getValueAsDouble(), hi.getValueAsDouble());
+    auto params = isSigned ? quant_math::symmetricI8(
+                                 std::max(std::fabs(calib.getLoF32()), std::fabs(calib.getHiF32())))
+                           : quant_math::asymmetricU8(calib.getLoF32(), calib.getHiF32());
     auto type = cast<RankedTensorType>(v.getType());
     auto q = quant::UniformQuantizedType::get(isSigned ? quant::QuantizationFlags::Signed : 0,
                                               b.getI8Type(), type.getElementType(), params.scale,
@@ -211,17 +200,9 @@ struct QuantizePass : qopt::impl::QuantizePassBase<QuantizePass> {
   using QuantizePassBase::QuantizePassBase;
 
   void runOnOperation() override {
-    if (activations != "u8" && activations != "i8") {
-      getOperation().emitError("activations must be u8 or i8, got '") << activations << "'";
-      return signalPassFailure();
-    }
-    if (mode != "static" && mode != "dynamic") {
-      getOperation().emitError("mode must be static or dynamic, got '") << mode << "'";
-      return signalPassFailure();
-    }
     QuantizeOptions options;
-    options.signedActivations = activations == "i8";
-    options.dynamic = mode == "dynamic";
+    options.signedActivations = activations == ActivationStorage::i8;
+    options.dynamic = mode == QuantizationMode::Dynamic;
     if (failed(applyPrecisions(getOperation(), options)))
       signalPassFailure();
   }
@@ -238,22 +219,18 @@ LogicalResult mlir::qopt::applyPrecisions(func::FuncOp func, const QuantizeOptio
     anyAssigned |= op->hasAttr(kPrecisionAttr);
   });
   Quantizer quantizer(func.getContext(), options);
-  Builder b(func.getContext());
   for (Operation *op : targets) {
     Precision p = Precision::i8;
     if (anyAssigned) {
-      auto attr = op->getAttrOfType<StringAttr>(kPrecisionAttr);
+      // The dialect verifier has rejected a qopt.precision that is not a #qopt.precision.
+      auto attr = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr);
       if (!attr)
         continue; // not assigned: stays f32
-      std::optional<Precision> parsed = parsePrecision(attr.getValue());
-      if (!parsed)
-        return op->emitError("unknown precision '")
-               << attr.getValue() << "', expected f32, f16, bf16 or i8";
-      p = *parsed;
+      p = attr.getValue();
     }
     if (failed(quantizer.apply(op, p)))
       return failure();
-    op->setAttr(kPrecisionAttr, b.getStringAttr(precisionName(p)));
+    op->setAttr(kPrecisionAttr, PrecisionAttr::get(func.getContext(), p));
   }
   return success();
 }

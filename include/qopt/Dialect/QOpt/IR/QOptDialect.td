@@ -17,6 +17,10 @@ def QOpt_Dialect : Dialect {
   let dependentDialects = ["::mlir::quant::QuantizationDialect"];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  // The discardable attributes the passes record (qopt.precision, qopt.calibration) must hold
+  // their typed attribute, on ops and on function arguments.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
 }
 
 class QOpt_Attr<string name, string attrMnemonic, list<Trait> traits = []>

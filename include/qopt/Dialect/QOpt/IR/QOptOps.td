@@ -24,6 +24,11 @@ def QOpt_QuantTypesVerified : NativeOpTrait<"QuantTypesVerified"> {
   let cppNamespace = "::mlir::qopt";
 }
 
+// Float operands and results share one float type (quantized ones are left to their own rules).
+def QOpt_SameFloatType : NativeOpTrait<"SameFloatType"> {
+  let cppNamespace = "::mlir::qopt";
+}
+
 class QOpt_Op<string mnemonic, list<Trait> traits = []>
     : Op<QOpt_Dialect, mnemonic, !listconcat(traits, [QOpt_QuantTypesVerified, Pure])>;
 
@@ -123,9 +128,12 @@ def QOpt_PowOp : QOpt_BinaryOp<"pow", "**">;
 // Activations
 //===----------------------------------------------------------------------===//
 
+// Shapes and float types are checked by traits; an op adds a verifier only for its attributes.
 class QOpt_UnaryOp<string mnemonic, list<Trait> traits = []>
-    : QOpt_FunctionalOp<mnemonic, !listconcat(traits, [SameOperandsAndResultShape])> {
+    : QOpt_FunctionalOp<mnemonic,
+                        !listconcat(traits, [SameOperandsAndResultShape, QOpt_SameFloatType])> {
   let results = (outs QOpt_Tensor:$output);
+  let hasVerifier = 0;
 }
 
 def QOpt_ReluOp : QOpt_UnaryOp<"relu"> {
@@ -136,6 +144,7 @@ def QOpt_ReluOp : QOpt_UnaryOp<"relu"> {
 def QOpt_ClampOp : QOpt_UnaryOp<"clamp"> {
   let summary = "min(max(x, min), max)";
   let arguments = (ins QOpt_Tensor:$input, F32Attr:$min, F32Attr:$max);
+  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -162,11 +171,13 @@ def QOpt_GeluOp : QOpt_UnaryOp<"gelu"> {
 def QOpt_SoftmaxOp : QOpt_UnaryOp<"softmax"> {
   let summary = "exp(x) / sum(exp(x)) along `axis`";
   let arguments = (ins QOpt_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let hasVerifier = 1;
 }
 
 def QOpt_LogSoftmaxOp : QOpt_UnaryOp<"log_softmax"> {
   let summary = "x - log(sum(exp(x))) along `axis`";
   let arguments = (ins QOpt_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -357,9 +368,12 @@ def QOpt_FakeQuantDynamicOp : QOpt_FunctionalOp<"fake_quant_dynamic", [AllTypesM
     i8: scale = max |x| / 127, zp = 0, q in [-127, 127];
     y = (q - zp) * scale. A tensor of zeros (scale 0) passes unchanged.
   }];
-  let arguments = (ins QOpt_FloatTensor:$input, DefaultValuedAttr<StrAttr, "\"u8\"">:$storage);
+  let arguments = (ins QOpt_FloatTensor:$input,
+                   DefaultValuedAttr<QOpt_ActivationStorageAttr,
+                                     "::mlir::qopt::ActivationStorage::u8">:$storage);
   let results = (outs QOpt_FloatTensor:$output);
-  let hasVerifier = 1;
+  // The storage attribute only holds u8 or i8, and AllTypesMatch covers the types.
+  let hasVerifier = 0;
 }
 
 def QOpt_CastOp : QOpt_FunctionalOp<"cast", [SameOperandsAndResultShape]> {

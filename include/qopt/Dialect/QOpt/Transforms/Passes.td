@@ -77,11 +77,11 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
     passes: min/max first, then a 2048-bin histogram of |x| over [0, absmax]. Both only add counts
     and take extremes, so the result does not depend on the sample order or the batch size.
 
-    Every op with a float result, and the input, gets a `qopt.calibration` dictionary:
+    Every op with a float result, and the input, gets a `qopt.calibration` record:
 
     ```mlir
-    %0 = qopt.relu %arg0 {qopt.calibration = {hi = 2.9 : f32, lo = 0.0 : f32, max = 3.0 : f32,
-                          method = "percentile", min = 0.0 : f32, samples = 512 : i64}} : ...
+    %0 = qopt.relu %arg0 {qopt.calibration = #qopt.calibration<lo = 0.0, hi = 2.9, min = 0.0,
+                          max = 3.0, method = "percentile", samples = 512>} : ...
     ```
 
     `lo`/`hi` is the range the method chose (minmax | percentile[=P] | entropy | mse); `min`/`max`
@@ -119,12 +119,19 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
     ```
     After (mode=int8, a hidden layer):
     ```mlir
-    %y = qopt.fully_connected %x, %w, %b {qopt.precision = "i8", qopt.precision_reason = "uniform int8"} : ...
+    %y = qopt.fully_connected %x, %w, %b {qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8"} : ...
     ```
   }];
   let options = [
-    Option<"mode", "mode", "std::string", /*default=*/"\"int8\"",
-           "int8 | fp16 | bf16 | fp32 | mixed">,
+    Option<"mode", "mode", "::mlir::qopt::PrecisionMode",
+           /*default=*/"::mlir::qopt::PrecisionMode::int8", "int8 | fp16 | bf16 | fp32 | mixed",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::qopt::PrecisionMode::int8, "int8", "i8 everywhere"),
+             clEnumValN(::mlir::qopt::PrecisionMode::fp16, "fp16", "f16 where the ranges fit"),
+             clEnumValN(::mlir::qopt::PrecisionMode::bf16, "bf16", "bf16 everywhere"),
+             clEnumValN(::mlir::qopt::PrecisionMode::fp32, "fp32", "f32 everywhere"),
+             clEnumValN(::mlir::qopt::PrecisionMode::mixed, "mixed",
+                        "the cheapest assignment within the budget"))}]>,
     Option<"budget", "budget", "double", /*default=*/"0.1",
            "mixed: the accuracy loss allowed, in top-1 points">,
     Option<"data", "data", "std::string", /*default=*/"\"\"",
@@ -135,10 +142,19 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
            "mixed: labels (.npy) for eval-data; without them the budget is on agreement with fp32">,
     ListOption<"overrides", "override", "std::string",
                "NAME=f32|f16|bf16|i8: pin the layer with this ONNX node name">,
-    Option<"target", "target", "std::string", /*default=*/"\"avx512vnni\"",
-           "cost model: avx512vnni | avx512bf16 | avx2">,
-    Option<"activations", "activations", "std::string", /*default=*/"\"u8\"",
-           "mixed: activation scheme of the trial quantization (u8 | i8)">,
+    Option<"target", "target", "::mlir::qopt::CostTarget",
+           /*default=*/"::mlir::qopt::CostTarget::avx512vnni",
+           "cost model: avx512vnni | avx512bf16 | avx2",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::qopt::CostTarget::avx512vnni, "avx512vnni", "AVX-512 VNNI"),
+             clEnumValN(::mlir::qopt::CostTarget::avx512bf16, "avx512bf16", "AVX-512 BF16"),
+             clEnumValN(::mlir::qopt::CostTarget::avx2, "avx2", "AVX2"))}]>,
+    Option<"activations", "activations", "::mlir::qopt::ActivationStorage",
+           /*default=*/"::mlir::qopt::ActivationStorage::u8",
+           "mixed: activation scheme of the trial quantization (u8 | i8)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::qopt::ActivationStorage::u8, "u8", "asymmetric u8"),
+             clEnumValN(::mlir::qopt::ActivationStorage::i8, "i8", "symmetric i8"))}]>,
     Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
            "mixed: samples per run when the batch dimension is dynamic">,
     Option<"allowOverBudget", "allow-over-budget", "bool", /*default=*/"false",
@@ -150,19 +166,20 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
 def CorrectBiasPass : Pass<"qopt-correct-bias", "func::FuncOp"> {
   let summary = "Remove the mean output shift that int8 weights cause, using calibration data";
   let description = [{
-    For every fully_connected / conv2d assigned `qopt.precision = "i8"` with constant f32 weights
-    (run it after qopt-assign-precision, before qopt-quantize), the weights are quantized exactly
-    as qopt-quantize will (per output channel, symmetric, [-127, 127]) and the bias becomes
+    For every fully_connected / conv2d assigned `qopt.precision = #qopt.precision<i8>` with
+    constant f32 weights (run it after qopt-assign-precision, before qopt-quantize), the weights
+    are quantized exactly as qopt-quantize will (per output channel, symmetric, [-127, 127]) and
+    the bias becomes
       b'[o] = b[o] - sum_k (W_q[o, k] - W[o, k]) * E[x_k]
     with E[x] the per-channel mean of the op's input on the calibration data (conv2d: the mean over
     batch and space of each input channel; padding is ignored). The largest |shift| is recorded as
     `qopt.bias_correction`. Before:
     ```mlir
-    %y = qopt.fully_connected %x, %w {qopt.precision = "i8"} : ...
+    %y = qopt.fully_connected %x, %w {qopt.precision = #qopt.precision<i8>} : ...
     ```
     After:
     ```mlir
-    %y = qopt.fully_connected %x, %w, %b {qopt.bias_correction = 1.5e-03 : f64, qopt.precision = "i8"} : ...
+    %y = qopt.fully_connected %x, %w, %b {qopt.bias_correction = 1.5e-03 : f64, qopt.precision = #qopt.precision<i8>} : ...
     ```
   }];
   let options = [
@@ -199,15 +216,24 @@ def QuantizePass : Pass<"qopt-quantize", "func::FuncOp"> {
     %xd = qopt.dequantize %xq : ... -> tensor<?x4xf32>
     %wq = qopt.constant dense<...> : tensor<3x4xi8> -> tensor<3x4x!quant.uniform<i8<-127:127>:f32:0, {...}>>
     %wd = qopt.dequantize %wq : ... -> tensor<3x4xf32>
-    %y = qopt.fully_connected %xd, %wd, %b {qopt.precision = "i8"} : ...
+    %y = qopt.fully_connected %xd, %wd, %b {qopt.precision = #qopt.precision<i8>} : ...
     ```
   }];
   let options = [
-    Option<"activations", "activations", "std::string", /*default=*/"\"u8\"",
-           "activation scheme: u8 (asymmetric) or i8 (symmetric)">,
-    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
+    Option<"activations", "activations", "::mlir::qopt::ActivationStorage",
+           /*default=*/"::mlir::qopt::ActivationStorage::u8",
+           "activation scheme: u8 (asymmetric) or i8 (symmetric)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::qopt::ActivationStorage::u8, "u8", "asymmetric u8"),
+             clEnumValN(::mlir::qopt::ActivationStorage::i8, "i8", "symmetric i8"))}]>,
+    Option<"mode", "mode", "::mlir::qopt::QuantizationMode",
+           /*default=*/"::mlir::qopt::QuantizationMode::Static",
            "static (calibrated scales, per-channel weights) or dynamic (per-tensor weights, "
-           "activation scales from the live tensor: the naive scheme, for comparison)">,
+           "activation scales from the live tensor: the naive scheme, for comparison)",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::qopt::QuantizationMode::Static, "static", "calibrated scales"),
+             clEnumValN(::mlir::qopt::QuantizationMode::Dynamic, "dynamic",
+                        "scales from the live tensor"))}]>,
   ];
   let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
 }

@@ -3,7 +3,10 @@
 #ifndef QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
 #define QOPT_DIALECT_QOPT_TRANSFORMS_PRECISION_H
 
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <optional>
@@ -11,13 +14,13 @@
 
 namespace mlir::qopt {
 
-/// The attribute holding an op's precision ("f32" | "f16" | "bf16" | "i8"), and why.
-inline constexpr llvm::StringLiteral kPrecisionAttr = "qopt.precision";
-inline constexpr llvm::StringLiteral kPrecisionReasonAttr = "qopt.precision_reason";
-
-enum class Precision { i8, bf16, f16, f32 };
-llvm::StringRef precisionName(Precision p);
+/// A precision as a user writes it (an override's NAME=PREC): the attribute's names (f32, f16,
+/// bf16, i8, see stringifyPrecision) and the mode spellings fp32, fp16, int8.
 std::optional<Precision> parsePrecision(llvm::StringRef s);
+
+/// The calibration record of a value: on its producer, or on the function argument. Null when
+/// qopt-calibrate has not run.
+CalibrationAttr calibrationOf(Value v);
 
 /// The ops that get a precision of their own: fully_connected, conv2d and matmul with f32
 /// operands. Everything else computes in f32 around them.
@@ -46,6 +49,13 @@ LogicalResult applyPrecisions(func::FuncOp func, const QuantizeOptions &options)
 
 /// The rewrites of qopt-fold-quant-dequant, for running on a copy of a function.
 void populateFoldQuantDequantPatterns(RewritePatternSet &patterns);
+
+/// A copy of `func` with its i-th precision target (in walk order) at `precisions[i]` (targets
+/// past the end keep their attribute), applied and folded to integer ops as qopt-quantize and
+/// qopt-fold-quant-dequant would: what an assignment computes, for measuring it before choosing.
+FailureOr<OwningOpRef<func::FuncOp>> buildPrecisionCandidate(func::FuncOp func,
+                                                             ArrayRef<Precision> precisions,
+                                                             const QuantizeOptions &options);
 
 } // namespace mlir::qopt
 

@@ -4,7 +4,7 @@
 // so the order of the calls in checkModel matters: e.g. the operator checks may read the shape of
 // an input tensor because the tensor section and the index checks ran first. The first problem
 // found is reported; one precise message is more useful than a cascade of follow-on errors.
-#include "qopt/Target/FlatBuffer/ModelCheck.h"
+#include "qopt/Runtime/ModelCheck.h"
 
 #include <algorithm>
 #include <cmath>
@@ -300,12 +300,27 @@ std::pair<int64_t, int64_t> storageLimits(DType t) {
   }
 }
 
+/// The most one tensor may hold (dynamic dimensions count as one sample): a shape past it could
+/// never be allocated, and one whose size overflows int64 would poison every size computed from it.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+
 bool checkShape(Context &ctx, uint32_t i, const Tensor &t) {
   const Vector<int64_t> &shape = *t.shape();
   for (uint32_t d = 0; d < shape.size(); ++d)
     if (shape.Get(d) < -1)
       return ctx.fail(ctx.tensorRef(i) + ": dimension " + std::to_string(d) + " is " +
                       std::to_string(shape.Get(d)));
+  int64_t bytes = static_cast<int64_t>(dtypeSize(t.dtype()));
+  for (uint32_t d = 0; d < shape.size(); ++d) {
+    if (shape.Get(d) == -1)
+      continue;
+    if (__builtin_mul_overflow(bytes, shape.Get(d), &bytes))
+      return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) +
+                      " has too many elements: its size in bytes overflows int64");
+  }
+  if (bytes > kMaxTensorBytes)
+    return ctx.fail(ctx.tensorRef(i) + ": shape " + shapeString(shape) + " needs " +
+                    std::to_string(bytes) + " bytes, more than the 1 TiB a tensor may hold");
   return true;
 }
 
@@ -438,74 +453,46 @@ bool checkTensors(Context &ctx) {
 //===------------------------------------------------------------------------------------------===//
 
 enum class OptionsRule : uint8_t { None, Optional, Required };
+enum class ResultData : uint8_t { Computed, Constant };
 
 /// What an opcode accepts. Inputs are positional; at most one of them (the bias) is optional.
 struct OpSignature {
+  OpCode code;
   uint8_t minInputs;
   uint8_t maxInputs;    // kAnyCount: unbounded
   int8_t optionalInput; // the position that may be -1 (absent), or -1 if none may
   OpOptions options;
   OptionsRule rule;
+  uint8_t results;
+  ResultData data;
 };
 
 constexpr uint8_t kAnyCount = std::numeric_limits<uint8_t>::max();
 
-constexpr OpSignature noOptions(uint8_t inputs) {
-  return {inputs, inputs, -1, OpOptions::NONE, OptionsRule::None};
-}
-constexpr OpSignature withOptions(uint8_t minIn, uint8_t maxIn, OpOptions o, OptionsRule rule,
-                                  int8_t optionalInput = -1) {
-  return {minIn, maxIn, optionalInput, o, rule};
-}
-
-/// Indexed by OpCode value.
+/// Indexed by OpCode value: one entry per row of the op table.
 constexpr OpSignature kSignatures[] = {
-    /*CONSTANT*/ noOptions(0),
-    /*FULLY_CONNECTED*/
-    withOptions(2, 3, OpOptions::FullyConnectedOptions, OptionsRule::Optional, 2),
-    /*MATMUL*/ noOptions(2),
-    /*CONV2D*/ withOptions(2, 3, OpOptions::Conv2DOptions, OptionsRule::Required, 2),
-    /*ADD*/ noOptions(2),
-    /*SUB*/ noOptions(2),
-    /*MUL*/ noOptions(2),
-    /*DIV*/ noOptions(2),
-    /*RELU*/ noOptions(1),
-    /*CLAMP*/ withOptions(1, 1, OpOptions::ClampOptions, OptionsRule::Required),
-    /*LEAKY_RELU*/ withOptions(1, 1, OpOptions::LeakyReluOptions, OptionsRule::Required),
-    /*SIGMOID*/ noOptions(1),
-    /*TANH*/ noOptions(1),
-    /*GELU*/ withOptions(1, 1, OpOptions::GeluOptions, OptionsRule::Optional),
-    /*SOFTMAX*/ withOptions(1, 1, OpOptions::AxisOptions, OptionsRule::Required),
-    /*LOG_SOFTMAX*/ withOptions(1, 1, OpOptions::AxisOptions, OptionsRule::Required),
-    /*LAYER_NORM*/ withOptions(2, 3, OpOptions::LayerNormOptions, OptionsRule::Required, 2),
-    /*BATCH_NORM*/ withOptions(5, 5, OpOptions::BatchNormOptions, OptionsRule::Required),
-    /*MAX_POOL2D*/ withOptions(1, 1, OpOptions::Pool2DOptions, OptionsRule::Required),
-    /*AVG_POOL2D*/ withOptions(1, 1, OpOptions::Pool2DOptions, OptionsRule::Required),
-    /*GLOBAL_AVG_POOL*/ noOptions(1),
-    /*RESHAPE*/ noOptions(1),
-    /*FLATTEN*/ withOptions(1, 1, OpOptions::AxisOptions, OptionsRule::Required),
-    /*TRANSPOSE*/ withOptions(1, 1, OpOptions::TransposeOptions, OptionsRule::Required),
-    /*CONCAT*/ withOptions(1, kAnyCount, OpOptions::AxisOptions, OptionsRule::Required),
-    /*QUANTIZE*/ noOptions(1),
-    /*DEQUANTIZE*/ noOptions(1),
-    /*REQUANTIZE*/ noOptions(1),
-    /*EXP*/ noOptions(1),
-    /*SQRT*/ noOptions(1),
-    /*NEG*/ noOptions(1),
-    /*ERF*/ noOptions(1),
-    /*POW*/ noOptions(2),
-    /*REDUCE_MEAN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
-    /*REDUCE_SUM*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
-    /*REDUCE_MAX*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
-    /*REDUCE_MIN*/ withOptions(1, 1, OpOptions::ReduceOptions, OptionsRule::Required),
-    /*CAST*/ noOptions(1),
-    /*FAKE_QUANT_DYNAMIC*/
-    withOptions(1, 1, OpOptions::FakeQuantDynamicOptions, OptionsRule::Optional),
-    /*SLICE*/ withOptions(1, 1, OpOptions::SliceOptions, OptionsRule::Required),
-    /*GATHER*/ withOptions(1, 1, OpOptions::GatherOptions, OptionsRule::Required),
+#define QOPT_OP(Class, OPCODE, MinIn, MaxIn, OptionalIn, OPTIONS, Rule, Results, Data, Kind,      \
+                Kernel)                                                                            \
+  {OpCode::OPCODE,                                                                                 \
+   MinIn,                                                                                          \
+   (MaxIn) < 0 ? kAnyCount : static_cast<uint8_t>(MaxIn),                                          \
+   OptionalIn,                                                                                     \
+   OpOptions::OPTIONS,                                                                             \
+   OptionsRule::Rule,                                                                              \
+   Results,                                                                                        \
+   ResultData::Data},
+#include "qopt/Runtime/OpTable.def"
 };
+
+constexpr bool inOpcodeOrder() {
+  for (size_t i = 0; i < std::size(kSignatures); ++i)
+    if (static_cast<size_t>(kSignatures[i].code) != i)
+      return false;
+  return true;
+}
 static_assert(std::size(kSignatures) == static_cast<size_t>(OpCode::MAX) + 1,
-              "every opcode needs a signature; keep kSignatures in schema order");
+              "every opcode needs a row in qopt/Runtime/OpTable.def");
+static_assert(inOpcodeOrder(), "keep the rows of qopt/Runtime/OpTable.def in opcode order");
 
 /// "1 input", "2..3 inputs", "at least 1 input".
 std::string inputCountText(const OpSignature &sig) {
@@ -539,17 +526,18 @@ bool checkOperandCounts(Context &ctx, uint32_t i, const Operator &op, const OpSi
     if (op.inputs()->Get(k) == -1 && static_cast<int32_t>(k) != sig.optionalInput)
       return ctx.fail(ctx.operatorRef(i) + ": input #" + std::to_string(k) +
                       " is -1 (absent), but only an optional operand may be absent");
-  if (op.outputs()->size() != 1)
-    return ctx.fail(ctx.operatorRef(i) + ": expects exactly 1 output, found " +
+  if (op.outputs()->size() != sig.results)
+    return ctx.fail(ctx.operatorRef(i) + ": expects exactly " + std::to_string(sig.results) +
+                    (sig.results == 1 ? " output" : " outputs") + ", found " +
                     std::to_string(op.outputs()->size()));
   return true;
 }
 
 /// Only CONSTANT outputs carry data: a reader must not have to choose between the data and the op.
-bool checkOutputData(Context &ctx, uint32_t i, const Operator &op) {
+bool checkOutputData(Context &ctx, uint32_t i, const Operator &op, const OpSignature &sig) {
   uint32_t out = static_cast<uint32_t>(op.outputs()->Get(0));
   uint32_t buffer = ctx.tensors.Get(out)->buffer();
-  bool constant = op.opcode() == OpCode::CONSTANT;
+  bool constant = sig.data == ResultData::Constant;
   if (constant && buffer == 0)
     return ctx.fail(ctx.operatorRef(i) + ": output " + ctx.tensorRef(out) +
                     " has no constant data (buffer 0)");
@@ -715,7 +703,7 @@ bool checkOperator(Context &ctx, uint32_t i) {
                     std::to_string(static_cast<unsigned>(op.opcode())));
   const OpSignature &sig = kSignatures[static_cast<size_t>(op.opcode())];
   return checkOperandIndices(ctx, i, op) && checkOperandCounts(ctx, i, op, sig) &&
-         checkOutputData(ctx, i, op) && checkOptions(ctx, i, op, sig);
+         checkOutputData(ctx, i, op, sig) && checkOptions(ctx, i, op, sig);
 }
 
 bool checkOperators(Context &ctx) {

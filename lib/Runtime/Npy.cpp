@@ -5,7 +5,7 @@
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
 // padded with spaces and a newline so that the data starts on a 64-byte boundary, then the data.
 // 3.0 only differs in allowing UTF-8 in the header, which the parser below passes through.
-#include "qopt/Support/Npy.h"
+#include "qopt/Runtime/Npy.h"
 
 #include <cerrno>
 #include <cstdio>

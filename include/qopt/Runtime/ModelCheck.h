@@ -5,9 +5,10 @@
 // counts, option/opcode agreement, def-before-use order), so that code reading a model it returned
 // may index tensors, buffers and operands without checking again.
 //
-// Plain C++ on purpose: the runtime links this too, without LLVM or MLIR.
-#ifndef QOPT_TARGET_FLATBUFFER_MODELCHECK_H
-#define QOPT_TARGET_FLATBUFFER_MODELCHECK_H
+// Plain C++ on purpose: it is part of the runtime core (QOptRuntimeCore), which links no LLVM or
+// MLIR library.
+#ifndef QOPT_RUNTIME_MODELCHECK_H
+#define QOPT_RUNTIME_MODELCHECK_H
 
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,97 @@
+// The execution-engine seam: everything that runs a model (qopt-run, evaluation, calibration)
+// runs it through an Engine, so the reference executor and, next, the native code of a compiled
+// model are interchangeable behind one interface.
+//
+//   reference  the reference executor over a func.func of qopt ops (the oracle)
+//   native     a compiled model's native code run by the MLIR-free runtime (not built yet)
+#ifndef QOPT_ENGINE_ENGINE_H
+#define QOPT_ENGINE_ENGINE_H
+
+#include "qopt/Reference/Executor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::qopt::engine {
+
+enum class Kind { reference, native };
+
+/// "reference" or "native"; nullopt for anything else.
+std::optional<Kind> parseKind(StringRef name);
+StringRef kindName(Kind kind);
+
+/// An input or output of the model: its name (the `qopt.name` attribute, else input_<i> /
+/// output_<i>) and type.
+struct Port {
+  std::string name;
+  RankedTensorType type;
+};
+
+struct RunOptions {
+  /// Rows of the leading dimension per run when every input's leading dimension is dynamic and
+  /// of the same size; 0 runs everything at once. Outputs are concatenated along that dimension.
+  int64_t batchSize = 0;
+  /// Called with (rows done, total rows) after each batch when the inputs are split into batches.
+  std::function<void(int64_t, int64_t)> progress;
+  /// Called after each op with its result. Only engines that execute op by op (the reference)
+  /// can (canObserve); `run` fails on the others when it is set.
+  std::function<void(Operation *op, const ref::Tensor &result)> observe;
+};
+
+class Engine {
+public:
+  virtual ~Engine();
+  Engine(const Engine &) = delete;
+  Engine &operator=(const Engine &) = delete;
+
+  virtual Kind kind() const = 0;
+  /// For messages: "the reference executor".
+  virtual StringRef description() const = 0;
+  /// Whether RunOptions::observe works: only for engines that execute op by op.
+  virtual bool canObserve() const { return false; }
+
+  const std::vector<Port> &inputs() const { return inputPorts; }
+  const std::vector<Port> &outputs() const { return outputPorts; }
+
+  /// Runs the model on `inputs` (in the order of inputs()), in batches of
+  /// `options.batchSize` rows where the inputs allow it. On failure sets `error` to one message.
+  FailureOr<std::vector<ref::Tensor>> run(ArrayRef<ref::Tensor> inputs, const RunOptions &options,
+                                          std::string &error);
+
+  /// The same with inputs and outputs by name. Every input must be given, and no other name.
+  FailureOr<std::map<std::string, ref::Tensor>>
+  runNamed(const std::map<std::string, ref::Tensor> &inputs, const RunOptions &options,
+           std::string &error);
+
+protected:
+  Engine(std::vector<Port> inputs, std::vector<Port> outputs)
+      : inputPorts(std::move(inputs)), outputPorts(std::move(outputs)) {}
+  /// Runs one batch.
+  virtual FailureOr<SmallVector<ref::Tensor>> runBatch(ArrayRef<ref::Tensor> inputs,
+                                                       const RunOptions &options,
+                                                       std::string &error) = 0;
+
+private:
+  std::vector<Port> inputPorts, outputPorts;
+};
+
+/// The name of input or output `i` of `func`: its `qopt.name`, else input_<i> / output_<i>.
+std::string portName(func::FuncOp func, bool input, unsigned i);
+
+/// The reference executor over `func`, which must outlive the engine.
+std::unique_ptr<Engine> createReferenceEngine(func::FuncOp func);
+
+/// The engine of `kind` for `module`, a loaded model with one function. Fails with a message when
+/// the model cannot run on it (for native: the model has no native code).
+FailureOr<std::unique_ptr<Engine>> createEngine(Kind kind, ModuleOp module, std::string &error);
+
+} // namespace mlir::qopt::engine
+
+#endif

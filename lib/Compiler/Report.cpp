@@ -1,0 +1,251 @@
+#include "Report.h"
+
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Dialect/QOpt/Transforms/Precision.h"
+
+#include "mlir/Dialect/Quant/QuantTypes.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qopt;
+
+namespace {
+
+constexpr const char *kVersion = "0.1.0";
+
+/// The precision an op computes in, from its attribute or its result type.
+std::string precisionOf(Operation *op) {
+  if (auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr))
+    return stringifyPrecision(p.getValue()).str();
+  Type elt = getElementTypeOrSelf(op->getResult(0).getType());
+  if (isa<quant::QuantizedType>(elt))
+    return "i8";
+  if (elt.isF16())
+    return "f16";
+  if (elt.isBF16())
+    return "bf16";
+  return "f32";
+}
+
+/// max / median of the per-output-channel weight ranges: large means a few channels would set a
+/// per-tensor scale for all.
+double channelSpread(Operation *refOp) {
+  if (refOp->getNumOperands() < 2)
+    return 1;
+  auto c = refOp->getOperand(1).getDefiningOp<ConstantOp>();
+  auto values = c ? readF32Constant(c.getValue()) : std::nullopt;
+  if (!values || values->empty())
+    return 1;
+  int64_t channels = cast<ShapedType>(c.getType()).getDimSize(0);
+  size_t per = values->size() / channels;
+  std::vector<double> ranges;
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    double m = 0;
+    for (size_t k = 0; k < per; ++k)
+      m = std::max(m, (double)std::fabs((*values)[ch * per + k]));
+    ranges.push_back(m);
+  }
+  std::vector<double> sorted = ranges;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  double median = sorted[sorted.size() / 2];
+  return median > 0 ? *std::max_element(ranges.begin(), ranges.end()) / median : 1;
+}
+
+std::string causeOf(const eval::LayerError &l, Operation *refOp, bool perTensorWeights) {
+  if (l.noise == 0 && l.nonFinite == 0)
+    return "exact";
+  if (l.nonFinite > 0)
+    return "saturation";
+  if (l.clippedNoise > 0.5 * l.noise)
+    return "clipping";
+  if (perTensorWeights && refOp && channelSpread(refOp) > 10)
+    return "outlier channels";
+  return "rounding";
+}
+
+double finiteOr(double v, double cap) { return std::isfinite(v) ? v : cap; }
+
+/// The named layers of `func`, by name (the first op of a name wins).
+std::map<std::string, Operation *> layersByName(func::FuncOp func) {
+  std::map<std::string, Operation *> ops;
+  func.walk([&](Operation *op) {
+    if (eval::isLayer(op) && !locationName(op).empty())
+      ops.emplace(locationName(op), op);
+  });
+  return ops;
+}
+
+} // namespace
+
+std::string mlir::qopt::locationName(Operation *op) {
+  if (auto n = op->getLoc()->findInstanceOf<NameLoc>())
+    return n.getName().str();
+  return "";
+}
+
+int64_t mlir::qopt::modelBytes(func::FuncOp func) {
+  int64_t bytes = 0;
+  func.walk([&](ConstantOp c) {
+    auto t = cast<ShapedType>(c.getType());
+    Type elt = t.getElementType();
+    if (auto q = dyn_cast<quant::QuantizedType>(elt))
+      elt = q.getStorageType();
+    bytes += t.getNumElements() * ((elt.getIntOrFloatBitWidth() + 7) / 8);
+  });
+  return bytes;
+}
+
+void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
+  const QuantizePipelineOptions &o = in.options;
+  const eval::Comparison &cmp = in.measurement.comparison;
+  const std::map<std::string, double> &local = in.measurement.localSqnrDb;
+  const eval::Dataset *data = in.measurement.data;
+  std::map<std::string, Operation *> refOps = layersByName(in.reference);
+  std::map<std::string, Operation *> outOps = layersByName(in.compiled);
+  bool perTensorWeights = o.quantization == QuantizationMode::Dynamic;
+  int64_t refBytes = in.referenceBytes;
+  int64_t outBytes = modelBytes(in.compiled);
+
+  std::string json;
+  llvm::raw_string_ostream js(json);
+  llvm::json::OStream j(js, 2);
+  std::string table;
+  llvm::raw_string_ostream t(table);
+  const char *header[] = {"layer", "op", "prec", "local dB", "SQNR dB", "max |err|", "cause", "why"};
+  t << llvm::format("%-28s %-16s %-5s %10s %9s %11s  %-16s %s\n", header[0], header[1],
+                    header[2], header[3], header[4], header[5], header[6], header[7]);
+  j.object([&] {
+    j.attribute("producer", "qopt-compile");
+    j.attribute("producer_version", kVersion);
+    j.attribute("model", in.modelPath);
+    j.attribute("target", stringifyCostTarget(o.target));
+    j.attribute("precision", stringifyPrecisionMode(o.precision));
+    j.attribute("quantization", stringifyQuantizationMode(o.quantization));
+    if (!o.data.empty())
+      j.attributeObject("calibration", [&] {
+        j.attribute("data", o.data);
+        j.attribute("method", o.method);
+        if (CalibrationAttr c = calibrationOf(func::FuncOp(in.reference).getArgument(0))) {
+          if (c.getSamples())
+            j.attribute("samples", c.getSamples());
+          if (!c.getDataHash().empty())
+            j.attribute("data_hash", c.getDataHash().str());
+        }
+      });
+    if (auto s = in.compiled->getAttrOfType<DictionaryAttr>("qopt.precision_search"))
+      j.attributeObject("search", [&] {
+        for (NamedAttribute a : s) {
+          if (auto f = dyn_cast<FloatAttr>(a.getValue()))
+            j.attribute(a.getName().strref(), f.getValueAsDouble());
+          else if (auto i = dyn_cast<IntegerAttr>(a.getValue()))
+            j.attribute(a.getName().strref(), i.getInt());
+          else if (auto str = dyn_cast<StringAttr>(a.getValue()))
+            j.attribute(a.getName().strref(), str.str());
+        }
+      });
+    j.attributeObject("model_size_bytes", [&] {
+      j.attribute("fp32", refBytes);
+      j.attribute("compiled", outBytes);
+    });
+    if (data) {
+      j.attributeObject("evaluation", [&] {
+        j.attribute("data", data->path);
+        j.attribute("samples", cmp.samples);
+        j.attribute("top1_agreement_pct", cmp.agreementPct());
+        j.attribute("output_sqnr_db", finiteOr(cmp.outputSqnrDb(), 999));
+        if (cmp.hasLabels) {
+          j.attribute("accuracy_fp32_pct", cmp.referenceAccuracyPct());
+          j.attribute("accuracy_pct", cmp.accuracyPct());
+        }
+        j.attribute("loss_points", cmp.lossPoints());
+        j.attribute("loss_measure", cmp.hasLabels ? "top-1 accuracy points lost"
+                                                  : "top-1 disagreement with fp32, percent");
+      });
+    }
+    j.attributeArray("layers", [&] {
+      for (const eval::LayerError &l : cmp.layers) {
+        auto out = outOps.find(l.name);
+        if (out == outOps.end())
+          continue; // fused into another layer
+        Operation *op = out->second;
+        std::string precision = precisionOf(op);
+        auto reason = op->getAttrOfType<StringAttr>(kPrecisionReasonAttr);
+        std::string why = reason ? reason.str() : "follows its input";
+        std::string cause = causeOf(l, refOps.count(l.name) ? refOps[l.name] : nullptr,
+                                    perTensorWeights);
+        auto it = local.find(l.name);
+        j.object([&] {
+          j.attribute("name", l.name);
+          j.attribute("op", op->getName().getStringRef().drop_front(5).str());
+          j.attribute("precision", precision);
+          j.attribute("reason", why);
+          if (it != local.end())
+            j.attribute("local_sqnr_db", finiteOr(it->second, 999));
+          j.attribute("sqnr_db", finiteOr(l.sqnrDb(), 999));
+          j.attribute("max_abs_error", l.maxAbs);
+          j.attribute("cause", cause);
+        });
+        std::string shown = l.name.size() > 28 ? "..." + l.name.substr(l.name.size() - 25) : l.name;
+        std::string localText =
+            it != local.end() ? llvm::formatv("{0:F1}", finiteOr(it->second, 999)).str() : "-";
+        t << llvm::format("%-28s %-16s %-5s %10s %9.1f %11.3g  %-16s %s\n", shown.c_str(),
+                          op->getName().getStringRef().drop_front(5).str().c_str(),
+                          precision.c_str(), localText.c_str(), finiteOr(l.sqnrDb(), 999),
+                          l.maxAbs, cause.c_str(), why.c_str());
+      }
+    });
+  });
+  if (data) {
+    t << llvm::format("top-1 agreement with fp32: %.2f%% on %s (%lld samples)",
+                      cmp.agreementPct(), data->path.c_str(), (long long)cmp.samples);
+    if (cmp.hasLabels)
+      t << llvm::format("; accuracy fp32 %.2f%% -> %.2f%% (%+.2f points)",
+                        cmp.referenceAccuracyPct(), cmp.accuracyPct(),
+                        cmp.accuracyPct() - cmp.referenceAccuracyPct());
+    t << "\n";
+  } else {
+    t << "not measured: give --calibration-data or --eval-data to compare with fp32\n";
+  }
+  t << llvm::format("weights: %lld bytes fp32 -> %lld bytes (%.2fx smaller)\n",
+                    (long long)refBytes, (long long)outBytes,
+                    outBytes ? (double)refBytes / outBytes : 0.0);
+  report.json = json;
+  report.table = table;
+  report.lossPoints = cmp.lossPoints();
+}
+
+void mlir::qopt::recordReport(ModuleOp module, const ReportInput &in, const CompileReport &report,
+                              StringRef pipelineText) {
+  Builder b(module.getContext());
+  std::map<std::string, Operation *> outOps = layersByName(in.compiled);
+  for (const eval::LayerError &l : in.measurement.comparison.layers) {
+    auto out = outOps.find(l.name);
+    if (out == outOps.end())
+      continue;
+    out->second->setAttr(
+        "qopt.error",
+        b.getDictionaryAttr({b.getNamedAttr("sqnr_db", b.getF64FloatAttr(finiteOr(l.sqnrDb(), 999))),
+                             b.getNamedAttr("max_abs_error", b.getF64FloatAttr(l.maxAbs))}));
+  }
+
+  NamedAttrList prov;
+  prov.set("producer", b.getStringAttr("qopt-compile"));
+  prov.set("producer_version", b.getStringAttr(kVersion));
+  prov.set("pass_pipeline", b.getStringAttr(pipelineText));
+  prov.set("report_json", b.getStringAttr(report.json));
+  if (CalibrationAttr c = calibrationOf(func::FuncOp(in.reference).getArgument(0))) {
+    prov.set("calibration_method", b.getStringAttr(in.options.method));
+    if (c.getSamples())
+      prov.set("calibration_samples", b.getI64IntegerAttr(c.getSamples()));
+    if (!c.getDataHash().empty())
+      prov.set("calibration_data_hash", b.getStringAttr(c.getDataHash()));
+  }
+  module->setAttr("qopt.provenance", prov.getDictionary(module.getContext()));
+}
