@@ -34,16 +34,25 @@ void RangeStats::merge(const RangeStats &o) {
 
 float RangeStats::absMax() const { return empty ? 0.0f : std::max(std::fabs(min), std::fabs(max)); }
 
+/// The bin of |x| for bins of width 1/scale: shared by Histogram and SignedHistogram, so that a
+/// signed histogram folds into exactly the |x| histogram of the same values.
+static size_t binOf(float a, double scale, size_t numBins) {
+  return std::min(numBins - 1, (size_t)(a * scale));
+}
+
+static double binScale(const Histogram &h) {
+  return h.limit > 0 ? h.bins.size() / (double)h.limit : 0;
+}
+
 void Histogram::add(const float *values, size_t count) {
   if (bins.empty())
     return;
-  double scale = limit > 0 ? bins.size() / (double)limit : 0;
+  double scale = binScale(*this);
   for (size_t i = 0; i < count; ++i) {
     float a = std::fabs(values[i]);
     if (std::isnan(a))
       continue;
-    size_t b = std::min(bins.size() - 1, (size_t)(a * scale));
-    ++bins[b];
+    ++bins[binOf(a, scale, bins.size())];
   }
 }
 
@@ -57,6 +66,37 @@ uint64_t Histogram::total() const {
   for (uint64_t b : bins)
     t += b;
   return t;
+}
+
+void SignedHistogram::add(const float *values, size_t count) {
+  if (positive.bins.empty())
+    return;
+  double scale = binScale(positive);
+  for (size_t i = 0; i < count; ++i) {
+    float a = std::fabs(values[i]);
+    if (std::isnan(a))
+      continue;
+    if (a == 0) {
+      ++zeros;
+      continue;
+    }
+    Histogram &side = values[i] < 0 ? negative : positive;
+    ++side.bins[binOf(a, scale, side.bins.size())];
+  }
+}
+
+void SignedHistogram::merge(const SignedHistogram &o) {
+  negative.merge(o.negative);
+  positive.merge(o.positive);
+  zeros += o.zeros;
+}
+
+Histogram SignedHistogram::folded() const {
+  Histogram h = positive;
+  h.merge(negative);
+  if (!h.bins.empty())
+    h.bins[0] += zeros;
+  return h;
 }
 
 bool parseMethod(const std::string &text, Method &method, double &percentile,
@@ -135,35 +175,91 @@ static double klDivergence(const std::vector<double> &p, const std::vector<doubl
   return kl;
 }
 
+namespace {
+
+/// The divergence of one window [a, b) of a row of bins, with scratch space kept across the many
+/// windows a search tries.
+class WindowDivergence {
+public:
+  explicit WindowDivergence(const std::vector<uint64_t> &row)
+      : bins(row), prefix(row.size() + 1, 0) {
+    for (size_t k = 0; k < row.size(); ++k)
+      prefix[k + 1] = prefix[k] + row[k];
+  }
+
+  double operator()(size_t a, size_t b, size_t levels) {
+    size_t i = b - a;
+    // Reference: the window's bins, with everything outside clipped into its edge bins.
+    p.assign(bins.begin() + a, bins.begin() + b);
+    p[0] += (double)prefix[a];
+    p[i - 1] += (double)(prefix.back() - prefix[b]);
+    // Candidate: the window's bins merged into `levels` groups, each group's mass spread evenly
+    // over the group's non-empty bins (empty bins stay empty, as quantization keeps zeros).
+    q.assign(i, 0.0);
+    for (size_t g = 0; g < levels; ++g) {
+      size_t begin = a + g * i / levels, end = a + (g + 1) * i / levels;
+      double mass = 0;
+      size_t nonEmpty = 0;
+      for (size_t k = begin; k < end; ++k) {
+        mass += bins[k];
+        nonEmpty += bins[k] != 0;
+      }
+      for (size_t k = begin; k < end && nonEmpty; ++k)
+        if (bins[k] != 0)
+          q[k - a] = mass / nonEmpty;
+    }
+    return klDivergence(p, q);
+  }
+
+private:
+  const std::vector<uint64_t> &bins;
+  std::vector<uint64_t> prefix;
+  std::vector<double> p, q;
+};
+
+/// A signed histogram as one row of bins from -limit to +limit; edge j lies at (j - zero) * width.
+/// [first, last] are the edges enclosing the non-empty bins, widened to contain zero.
+struct SignedRow {
+  std::vector<uint64_t> bins;
+  size_t zero = 0, first = 0, last = 0;
+  double width = 0;
+  uint64_t total = 0;
+
+  explicit SignedRow(const SignedHistogram &h) : zero(h.positive.bins.size()) {
+    if (h.negative.bins.size() != zero)
+      return;
+    width = h.positive.binWidth();
+    bins.assign(h.negative.bins.rbegin(), h.negative.bins.rend());
+    bins.insert(bins.end(), h.positive.bins.begin(), h.positive.bins.end());
+    first = last = zero;
+    for (size_t k = 0; k < bins.size(); ++k) {
+      if (!bins[k])
+        continue;
+      total += bins[k];
+      first = std::min(first, k);
+      last = std::max(last, k + 1);
+    }
+  }
+  bool empty() const { return total == 0; }
+  Range range(size_t a, size_t b) const {
+    auto edge = [&](size_t j) { return (float)(((double)j - (double)zero) * width); };
+    return {edge(a), edge(b)};
+  }
+};
+
+} // namespace
+
 double entropyThreshold(const Histogram &h, size_t levels) {
   size_t n = h.bins.size();
   if (n == 0 || h.total() == 0)
     return 0;
   if (n <= levels)
     return h.limit;
+  WindowDivergence divergence(h.bins);
   double best = std::numeric_limits<double>::infinity();
   size_t bestI = n;
   for (size_t i = levels; i <= n; ++i) {
-    // Reference: the first i bins, with everything beyond clipped into the last of them.
-    std::vector<double> p(h.bins.begin(), h.bins.begin() + i);
-    for (size_t k = i; k < n; ++k)
-      p[i - 1] += h.bins[k];
-    // Candidate: the first i bins merged into `levels` groups, each group's mass spread evenly
-    // over the group's non-empty bins (empty bins stay empty, as quantization keeps zeros).
-    std::vector<double> q(i, 0.0);
-    for (size_t g = 0; g < levels; ++g) {
-      size_t begin = g * i / levels, end = (g + 1) * i / levels;
-      double mass = 0;
-      size_t nonEmpty = 0;
-      for (size_t k = begin; k < end; ++k) {
-        mass += h.bins[k];
-        nonEmpty += h.bins[k] != 0;
-      }
-      for (size_t k = begin; k < end && nonEmpty; ++k)
-        if (h.bins[k] != 0)
-          q[k] = mass / nonEmpty;
-    }
-    double kl = klDivergence(p, q);
+    double kl = divergence(0, i, levels);
     // Ties go to the smaller threshold: finer steps for the same information loss.
     if (kl < best) {
       best = kl;
@@ -171,6 +267,44 @@ double entropyThreshold(const Histogram &h, size_t levels) {
     }
   }
   return bestI * h.binWidth();
+}
+
+Range signedEntropyRange(const SignedHistogram &h, size_t levels) {
+  SignedRow row(h);
+  if (row.empty())
+    return {0, 0};
+  size_t lo = row.first, hi = row.last;
+  if (hi - lo <= levels)
+    return row.range(lo, hi); // no window with a bin per level clips anything
+  WindowDivergence divergence(row.bins);
+  double best = divergence(lo, hi, levels);
+  // Each search keeps the current end unless a candidate is strictly better, so the divergence
+  // falls with every move and the loop ends; the bound only caps the cost. Candidates run from
+  // the narrowest, so ties go to finer steps.
+  for (int round = 0; round < 32; ++round) {
+    size_t oldLo = lo, oldHi = hi;
+    size_t b0 = hi;
+    for (size_t b = std::max(row.zero, lo + levels); b <= row.last; ++b) {
+      double kl = divergence(lo, b, levels);
+      if (kl < best) {
+        best = kl;
+        b0 = b;
+      }
+    }
+    hi = b0;
+    size_t a0 = lo;
+    for (size_t a = std::min(row.zero, hi - levels) + 1; a-- > row.first;) {
+      double kl = divergence(a, hi, levels);
+      if (kl < best) {
+        best = kl;
+        a0 = a;
+      }
+    }
+    lo = a0;
+    if (lo == oldLo && hi == oldHi)
+      break;
+  }
+  return row.range(lo, hi);
 }
 
 double mseThreshold(const Histogram &h, size_t levels) {
@@ -196,19 +330,62 @@ double mseThreshold(const Histogram &h, size_t levels) {
   return bestT;
 }
 
-Range chooseRange(Method method, const RangeStats &stats, const Histogram &h, double percentile) {
+Range signedMseRange(const SignedHistogram &h, size_t steps) {
+  SignedRow row(h);
+  if (row.empty())
+    return {0, 0};
+  const std::vector<uint64_t> &bins = row.bins;
+  double w = row.width;
+  // Clipping error of everything below edge a (a <= zero) and above edge b (b >= zero), from the
+  // bin centers; and the count between edges.
+  std::vector<double> below(row.zero + 1, 0.0), above(bins.size() + 1, 0.0);
+  for (size_t a = row.first; a <= row.zero; ++a)
+    for (size_t k = row.first; k < a; ++k)
+      if (bins[k])
+        below[a] += bins[k] * ((a - k - 0.5) * w) * ((a - k - 0.5) * w);
+  for (size_t b = row.zero; b <= row.last; ++b)
+    for (size_t k = b; k < row.last; ++k)
+      if (bins[k])
+        above[b] += bins[k] * ((k + 0.5 - b) * w) * ((k + 0.5 - b) * w);
+  std::vector<uint64_t> prefix(bins.size() + 1, 0);
+  for (size_t k = 0; k < bins.size(); ++k)
+    prefix[k + 1] = prefix[k] + bins[k];
+  double best = std::numeric_limits<double>::infinity();
+  size_t bestA = row.first, bestB = row.last;
+  // From the narrowest ends outwards, so ties go to finer steps.
+  for (size_t a = row.zero + 1; a-- > row.first;) {
+    for (size_t b = std::max(row.zero, a + 1); b <= row.last; ++b) {
+      double step = (b - a) * w / steps;
+      double error = step * step / 12.0 * (double)(prefix[b] - prefix[a]) + below[a] + above[b];
+      if (error < best) {
+        best = error;
+        bestA = a;
+        bestB = b;
+      }
+    }
+  }
+  return row.range(bestA, bestB);
+}
+
+Range chooseRange(Method method, const RangeStats &stats, const SignedHistogram &h,
+                  double percentile) {
   if (stats.empty)
     return {0, 0};
   if (method == Method::MinMax)
     return {stats.min, stats.max};
   // A tensor that is never negative (a ReLU output) gets asymmetric u8 with zero point 0: all 255
-  // steps lie on [0, T], twice the resolution the symmetric search assumes.
+  // steps lie on [0, T]. Percentile is a symmetric |x| threshold whatever the signs.
   bool oneSided = stats.min >= 0;
-  double t = method == Method::Percentile ? percentileThreshold(h, percentile)
-             : method == Method::Entropy  ? entropyThreshold(h, oneSided ? 256 : 128)
-                                          : mseThreshold(h, oneSided ? 255 : 127);
-  float tf = (float)t;
-  return {std::max(stats.min, -tf), std::min(stats.max, tf)};
+  if (oneSided || method == Method::Percentile) {
+    double t = method == Method::Percentile ? percentileThreshold(h.folded(), percentile)
+               : method == Method::Entropy  ? entropyThreshold(h.positive, 256)
+                                            : mseThreshold(h.positive, 255);
+    float tf = (float)t;
+    return {std::max(stats.min, -tf), std::min(stats.max, tf)};
+  }
+  // Both signs: lo and hi for the 255 u8 steps spanning them.
+  Range r = method == Method::Entropy ? signedEntropyRange(h, 256) : signedMseRange(h, 255);
+  return {std::max(stats.min, r.lo), std::min(stats.max, r.hi)};
 }
 
 } // namespace mlir::qopt::calib

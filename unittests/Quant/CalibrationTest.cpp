@@ -46,6 +46,84 @@ TEST(Calibration, MSEMatchesHandComputedThreshold) {
   EXPECT_DOUBLE_EQ(mseThreshold(smallHistogram(), 1), 2.0);
 }
 
+TEST(Calibration, SignedHistogramFoldsIntoTheAbsoluteOne) {
+  std::vector<float> v = {-3.5f, -0.25f, -0.0f, 0, 0.75f, 1.5f, 3.9f, -1.5f, 4.0f};
+  Histogram absolute(4.0f, 4);
+  absolute.add(v.data(), v.size());
+  SignedHistogram signedH(4.0f, 4);
+  signedH.add(v.data(), v.size());
+  // 0 and -0.0 are counted apart; 4.0 lands in the last bin.
+  EXPECT_EQ(signedH.negative.bins, (std::vector<uint64_t>{1, 1, 0, 1}));
+  EXPECT_EQ(signedH.positive.bins, (std::vector<uint64_t>{1, 1, 0, 2}));
+  EXPECT_EQ(signedH.zeros, 2u);
+  EXPECT_EQ(signedH.folded().bins, absolute.bins);
+  EXPECT_EQ(signedH.folded().limit, absolute.limit);
+}
+
+TEST(Calibration, SignedMSEMatchesHandComputedRange) {
+  // Unit bins on [-4, 4]: 2 values in [-1, 0); 4 in [0, 1), 2 in [1, 2), 1 in [3, 4). Four steps
+  // span [lo, hi]: step = (hi - lo) / 4; inside error step^2/12 per value, outside the squared
+  // distance of the bin center to the edge.
+  //  lo=0 (clips the 2 negatives: 2 * .5^2 = .5):
+  //    hi=1: 4/192 + .5 + (2 * 1.5^2 + 3.5^2 = 6.75)                    = 7.27
+  //    hi=2: 6 * 4/192 + .5 + 1.5^2 = 2.875;   hi=3: 6 * 9/192 + .5 + .5^2 = 1.031
+  //    hi=4: 7 * 16/192 + .5 = 1.083
+  //  lo=-1:
+  //    hi=0: 2/192 + (4 * .5^2 + 2 * 1.5^2 + 3.5^2 = 17.75)           = 17.76
+  //    hi=1: 6 * 4/192 + 6.75 = 6.875;          hi=2: 8 * 9/192 + 2.25 = 2.625
+  //    hi=3: 8 * 16/192 + .25 = 0.917;          hi=4: 9 * 25/192 = 1.172
+  // The least error keeps the negatives and clips the lone value above 3: [-1, 3].
+  SignedHistogram h(4.0f, 4);
+  h.negative.bins = {2, 0, 0, 0};
+  h.positive.bins = {4, 2, 0, 1};
+  Range r = signedMseRange(h, 4);
+  EXPECT_EQ(r.lo, -1.0f);
+  EXPECT_EQ(r.hi, 3.0f);
+}
+
+TEST(Calibration, SignedEntropyMatchesHandComputedRange) {
+  // Unit bins on [-3, 3]: 2 values in [-1, 0); 4 in [0, 1), 2 in [1, 2), 2 in [2, 3); 2 levels.
+  // The search starts from all of it, [-1, 3]: P = [2, 4, 2, 2], Q = [3, 3 | 2, 2]
+  //   KL = .2 ln(.2/.3) + .4 ln(.4/.3) = 0.03398
+  // hi with lo = -1 (at least 2 bins):
+  //   hi=1: P = [2, 4+4],   Q = [2 | 4]         KL = .2 ln(.2/.333) + .8 ln(.8/.667) = 0.04369
+  //   hi=2: P = [2, 4, 2+2], Q = [2 | 3, 3]     KL = .2 ln(.2/.25) + .8 ln(.4/.375)  = 0.00700
+  // lo with hi = 2:
+  //   lo=0: P = [2+4, 2+2], Q = [4 | 2]         KL = .6 ln(.6/.667) + .4 ln(.4/.333) = 0.00971
+  // Neither end moves again: [-1, 2]. (On |x| the same data, [6, 2, 2], keeps all of [0, 3].)
+  SignedHistogram h(3.0f, 3);
+  h.negative.bins = {2, 0, 0};
+  h.positive.bins = {4, 2, 2};
+  Range r = signedEntropyRange(h, 2);
+  EXPECT_EQ(r.lo, -1.0f);
+  EXPECT_EQ(r.hi, 2.0f);
+  EXPECT_DOUBLE_EQ(entropyThreshold(h.folded(), 2), 3.0);
+}
+
+TEST(Calibration, ASpikeOnOneSideDoesNotClipTheOther) {
+  // The normalized image input: half the pixels are background at -0.81, the rest spread up to
+  // +2.02. On |x| the spike dominates and entropy clipped the bright pixels near 0.81; searched
+  // per end, every method except percentile's own |x| tail keeps them.
+  std::vector<float> v;
+  for (int k = 0; k <= 255; ++k) {
+    float x = (k / 255.0f - 0.286f) / 0.353f;
+    int copies = k == 0 ? 20000 : k < 200 ? 40 : 80;
+    v.insert(v.end(), copies, x);
+  }
+  RangeStats s;
+  s.add(v.data(), v.size());
+  SignedHistogram h(s.absMax(), 2048);
+  h.add(v.data(), v.size());
+  EXPECT_LT(entropyThreshold(h.folded(), 128), 1.2); // the old, folded search
+  for (Method m : {Method::Entropy, Method::MSE}) {
+    Range r = chooseRange(m, s, h, 0);
+    // (MSE may cut the spike's bin at its inner edge: half a bin from its center costs less than
+    // a step's rounding error.)
+    EXPECT_NEAR(r.lo, s.min, h.positive.binWidth()) << methodName(m);
+    EXPECT_GT(r.hi, 0.95f * s.max) << methodName(m);
+  }
+}
+
 TEST(Calibration, ParseMethod) {
   Method m;
   double p;
@@ -65,7 +143,7 @@ TEST(Calibration, NonNegativeDataKeepsZeroAsLowerBound) {
   std::vector<float> v = {0, 0.5f, 1, 2, 8};
   RangeStats s;
   s.add(v.data(), v.size());
-  Histogram h(s.absMax(), 64);
+  SignedHistogram h(s.absMax(), 64);
   h.add(v.data(), v.size());
   Range r = chooseRange(Method::Percentile, s, h, 50);
   EXPECT_EQ(r.lo, 0.0f);
@@ -86,9 +164,9 @@ std::vector<Range> calibrate(const std::vector<float> &data, size_t batch) {
   RangeStats total;
   for (const RangeStats &s : partial)
     total.merge(s);
-  Histogram h(total.absMax(), 2048);
+  SignedHistogram h(total.absMax(), 2048);
   for (size_t i = 0; i < data.size(); i += batch) {
-    Histogram part(total.absMax(), 2048);
+    SignedHistogram part(total.absMax(), 2048);
     part.add(data.data() + i, std::min(batch, data.size() - i));
     h.merge(part);
   }

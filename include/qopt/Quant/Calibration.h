@@ -1,9 +1,16 @@
 // Calibration: from observed activation values to a quantization range.
 //
 // Statistics are gathered in two passes over the calibration data: the first finds each tensor's
-// min and max, the second fills a histogram of |x| over the fixed range [0, absmax]. Both passes
-// only add counts and take extremes, which are commutative, so the result cannot depend on the
-// order of the samples or on how they were split into batches.
+// min and max, the second fills a histogram of |x| over the fixed range [0, absmax], kept apart by
+// sign. Both passes only add counts and take extremes, which are commutative, so the result cannot
+// depend on the order of the samples or on how they were split into batches.
+//
+// Why by sign: an activation is stored as asymmetric u8, whose 256 levels span [lo, hi]. A tensor
+// with both signs (the normalized image input: a spike of background pixels at -0.81, bright
+// pixels up to +2.02) has two tails of different lengths, and a threshold searched on |x| lets the
+// one tail decide where the other is clipped. The entropy and MSE methods therefore search lo and
+// hi on the signed histogram against the u8 grid they will get; percentile keeps its |x| threshold
+// (the folded halves are exactly the |x| histogram), and non-negative tensors are unchanged.
 //
 // No MLIR types here: the calibrate pass and the tests feed plain float spans.
 #ifndef QOPT_QUANT_CALIBRATION_H
@@ -37,6 +44,21 @@ struct Histogram {
   uint64_t total() const;
 };
 
+/// Pass 2 with the sign kept: `negative` counts |x| of the values below zero, `positive` of those
+/// above, both in Histogram's bins over [0, limit]; exact zeros are counted apart, because u8's
+/// zero point stores them exactly (a ReLU output's spike at zero loses nothing to quantization).
+/// `folded()` adds everything back together: exactly the |x| histogram of the same values.
+struct SignedHistogram {
+  Histogram negative, positive;
+  uint64_t zeros = 0;
+  SignedHistogram() = default;
+  SignedHistogram(float limit, size_t numBins)
+      : negative(limit, numBins), positive(limit, numBins) {}
+  void add(const float *values, size_t count);
+  void merge(const SignedHistogram &other);
+  Histogram folded() const;
+};
+
 enum class Method { MinMax, Percentile, Entropy, MSE };
 
 /// Parses "minmax", "percentile", "percentile=99.9", "entropy", "mse".
@@ -60,9 +82,26 @@ double entropyThreshold(const Histogram &h, size_t levels = 128);
 /// `levels` steps on each side of zero: rounding error step^2/12 inside, clipping error outside.
 double mseThreshold(const Histogram &h, size_t levels = 127);
 
-/// The range a method picks. `minmax` is [min, max]; the others clip |x| to their threshold and
-/// keep the sign structure of the data (a non-negative tensor keeps lo = 0).
-Range chooseRange(Method method, const RangeStats &stats, const Histogram &h, double percentile);
+/// Entropy calibration of a two-sided tensor for a grid of `levels` levels spanning [lo, hi]: the
+/// range, on the signed histogram's bin edges and containing zero, whose clipped distribution has
+/// the least KL divergence from its `levels`-level quantization. A joint search over both ends
+/// costs a third power of the bins, so it alternates exhaustive searches of hi (lo fixed) and lo
+/// (hi fixed) from [min, max] until neither moves; each step can only lower the divergence.
+Range signedEntropyRange(const SignedHistogram &h, size_t levels = 256);
+
+/// MSE calibration of a two-sided tensor for a grid of `steps` steps spanning [lo, hi]: every pair
+/// of bin edges around zero is tried, with rounding error step^2/12 inside and clipping error
+/// outside, step = (hi - lo) / steps.
+Range signedMseRange(const SignedHistogram &h, size_t steps = 255);
+
+/// The range a method picks. `minmax` is [min, max]; `percentile` clips |x| to its threshold. For
+/// a non-negative tensor (lo = 0, the u8 zero point 0) entropy and MSE search a threshold for 256
+/// levels on [0, T]; for one with both signs they search lo and hi on the signed histogram. Both
+/// leave out the exact zeros, which every candidate range represents without error (counted in,
+/// a ReLU output's zeros made entropy keep a fifth of the range, as if they were rounded).
+/// The result never extends past [min, max].
+Range chooseRange(Method method, const RangeStats &stats, const SignedHistogram &h,
+                  double percentile);
 
 } // namespace mlir::qopt::calib
 

@@ -45,7 +45,7 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
 
     // The input is keyed by a null op; every op result by its op.
     llvm::DenseMap<Operation *, calib::RangeStats> ranges;
-    llvm::DenseMap<Operation *, calib::Histogram> histograms;
+    llvm::DenseMap<Operation *, calib::SignedHistogram> histograms;
     std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
     auto run = [&](function_ref<void(Operation *, const std::vector<float> &)> record) {
       engine::RunOptions options;
@@ -66,7 +66,7 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
         failed(run([&](Operation *op, const std::vector<float> &v) {
           auto it = histograms.find(op);
           if (it == histograms.end())
-            it = histograms.insert({op, calib::Histogram(ranges[op].absMax(), 2048)}).first;
+            it = histograms.insert({op, calib::SignedHistogram(ranges[op].absMax(), 2048)}).first;
           it->second.add(v.data(), v.size());
         }))) {
       func.emitError("calibration run failed: ") << error;
