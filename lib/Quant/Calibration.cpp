@@ -36,8 +36,11 @@ float RangeStats::absMax() const { return empty ? 0.0f : std::max(std::fabs(min)
 
 /// The bin of |x| for bins of width 1/scale: shared by Histogram and SignedHistogram, so that a
 /// signed histogram folds into exactly the |x| histogram of the same values.
+/// Values past the last bin (+inf from an overflowing layer, or inf * 0 = NaN when the range is
+/// empty) land in the last bin instead of being converted out of size_t's range.
 static size_t binOf(float a, double scale, size_t numBins) {
-  return std::min(numBins - 1, (size_t)(a * scale));
+  double v = a * scale;
+  return v < static_cast<double>(numBins - 1) ? static_cast<size_t>(v) : numBins - 1;
 }
 
 static double binScale(const Histogram &h) {

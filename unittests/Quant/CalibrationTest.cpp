@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
+#include <vector>
 
 using namespace mlir::qopt::calib;
 
@@ -15,6 +17,24 @@ Histogram smallHistogram() {
   Histogram h(4.0f, 4);
   h.bins = {8, 4, 2, 2};
   return h;
+}
+
+// A layer can overflow to +-inf, and a tensor that was all zeros in pass 1 has an empty range
+// (bin scale 0, so inf * 0 = NaN): both land in the last bin, NaN is skipped (found by
+// qopt-fuzz-calibration).
+TEST(Calibration, InfinitiesLandInTheLastBin) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float values[] = {inf, -inf, std::numeric_limits<float>::quiet_NaN(), 0.5f};
+  Histogram h(4.0f, 4);
+  h.add(values, 4);
+  EXPECT_EQ(h.bins, (std::vector<uint64_t>{1, 0, 0, 2}));
+  Histogram empty(0.0f, 4);
+  empty.add(values, 4);
+  EXPECT_EQ(empty.bins, (std::vector<uint64_t>{1, 0, 0, 2}));
+  SignedHistogram s(0.0f, 4);
+  s.add(values, 4);
+  EXPECT_EQ(s.positive.bins, (std::vector<uint64_t>{1, 0, 0, 1}));
+  EXPECT_EQ(s.negative.bins, (std::vector<uint64_t>{0, 0, 0, 1}));
 }
 
 TEST(Calibration, EntropyMatchesHandComputedThreshold) {
