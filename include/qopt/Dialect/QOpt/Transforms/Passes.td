@@ -74,8 +74,9 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
   let description = [{
     Runs the function on the reference executor over a NumPy file of calibration samples (the
     first dimension counts samples; the rest must match the function's single input), in two
-    passes: min/max first, then 2048-bin histograms of |x| over [0, absmax] for each sign. Both only add counts
-    and take extremes, so the result does not depend on the sample order or the batch size.
+    passes: min/max first, then 2048-bin histograms of |x| over [0, absmax] for each sign. Both
+    only add counts and take extremes, so the result does not depend on the sample order or the
+    batch size.
 
     Every op with a float result, and the input, gets a `qopt.calibration` record:
 
