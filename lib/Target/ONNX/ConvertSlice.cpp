@@ -143,14 +143,19 @@ static LogicalResult convertSplit(NodeContext &ctx) {
   int64_t parts = ctx.node.output_size();
   if (sizes.empty()) {
     parts = ctx.intAttr("num_outputs", parts);
-    int64_t each = (dim + parts - 1) / parts;
+    if (parts < 1 || parts != ctx.node.output_size())
+      return ctx.fail("num_outputs " + Twine(parts) + " does not match the node's " +
+                      Twine(ctx.node.output_size()) + " outputs");
+    int64_t each = dim / parts + (dim % parts != 0);
     for (int64_t p = 0, left = dim; p < parts; ++p, left -= each)
       sizes.push_back(std::max<int64_t>(0, std::min(each, left)));
   }
+  // Sizes come from the file: negative ones, or ones whose sum overflows, divide nothing.
   int64_t total = 0;
+  bool valid = true;
   for (int64_t s : sizes)
-    total += s;
-  if ((int64_t)sizes.size() != ctx.node.output_size() || total != dim)
+    valid = valid && s >= 0 && !__builtin_add_overflow(total, s, &total);
+  if (!valid || (int64_t)sizes.size() != ctx.node.output_size() || total != dim)
     return ctx.fail("split sizes " + shape::str(sizes) + " do not divide dimension " +
                     Twine(*axis) + " of size " + Twine(dim) + " into " +
                     Twine(ctx.node.output_size()) + " outputs");

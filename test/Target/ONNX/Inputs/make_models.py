@@ -151,6 +151,11 @@ def main():
          [helper.make_node("Sqrt", ["x"], [], name="sqrt1"),
           helper.make_node("Relu", ["x"], ["y"], name="relu1")],
          [vi("x", [2])], [vi("y", [2])])
+    # Found by qopt-fuzz-onnx: split sizes whose sum overflows int64 (and wraps to the dimension).
+    save("split_overflow",
+         [helper.make_node("Split", ["x"], ["a", "b", "c"], name="split1", axis=0,
+                           split=[2**63 - 1, 2**63 - 1, 6])],
+         [vi("x", [4])], [vi("a", [1]), vi("b", [1]), vi("c", [2])], opset=11)
     # Declared shapes no buffer can hold: an element count past int64, and 4 PiB of float32.
     save("shape_overflow", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
          [vi("x", [2**40, 2**30, 16])], [vi("y", [2**40, 2**30, 16])])
