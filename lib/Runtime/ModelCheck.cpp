@@ -232,9 +232,10 @@ const Model *checkEnvelope(const uint8_t *data, size_t size, std::string &error)
 
 bool checkVersion(Context &ctx) {
   uint32_t v = ctx.model.version();
-  if (v != kSchemaVersion)
-    return ctx.fail("unsupported schema version " + std::to_string(v) +
-                    " (this qopt reads version " + std::to_string(kSchemaVersion) + ")");
+  if (v < kOldestSchemaVersion || v > kSchemaVersion)
+    return ctx.fail("unsupported schema version " + std::to_string(v) + " (this qopt reads versions " +
+                    std::to_string(kOldestSchemaVersion) + " to " + std::to_string(kSchemaVersion) +
+                    ")");
   return true;
 }
 

@@ -18,8 +18,10 @@
 
 namespace qopt::fb {
 
-/// The schema version this build reads and writes (Model.version).
-inline constexpr uint32_t kSchemaVersion = 1;
+/// The schema version this build writes (Model.version). It reads every version from
+/// kOldestSchemaVersion on: version 2 only added fields (native code) and raised buffer alignment.
+inline constexpr uint32_t kSchemaVersion = 2;
+inline constexpr uint32_t kOldestSchemaVersion = 1;
 
 /// Returns the verified root of the model in `data`, or nullptr. On failure `error` holds one
 /// message naming the problem and where it is, e.g.
