@@ -4,6 +4,7 @@
 #ifndef QOPT_INITALL_H
 #define QOPT_INITALL_H
 
+#include "qopt/Conversion/QOptToLLVM/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
 #include "qopt/Target/ModelIO.h"
@@ -23,6 +24,8 @@ inline void registerAllPasses() {
   registerSymbolDCEPass();
   registerQOptTransformsPasses();
   registerQOptPipelines();
+  registerQOptToLLVMPasses();
+  registerLowerToLLVMPipeline();
 }
 
 /// Model import and export: --import-onnx, --import-flatbuffer, --export-flatbuffer.

@@ -455,3 +455,29 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
 
 #define GET_OP_CLASSES
 #include "qopt/Dialect/QOpt/IR/QOptOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// kernel_call
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelCallOp::verify() {
+  if (!getCallee().starts_with("qopt_"))
+    return emitOpError("callee '") << getCallee() << "' is not a qopt kernel (qopt_*)";
+  if ((int64_t)getScratchPerSample() < 0 || (int64_t)getScratchFixed() < 0)
+    return emitOpError("scratch sizes must be non-negative");
+  // The kernel's operand list is the result, then the inputs with nulls inserted: every null
+  // position must fall inside that list, in increasing order, and never on the result.
+  int64_t slots = 1 + (int64_t)getInputs().size() + (int64_t)getNullOperands().size();
+  int64_t prev = 0;
+  for (int64_t pos : getNullOperands()) {
+    if (pos <= prev || pos >= slots)
+      return emitOpError("null operand positions must increase within [1, ")
+             << slots << "), got " << pos;
+    prev = pos;
+  }
+  auto type = cast<RankedTensorType>(getOutput().getType());
+  for (int64_t d = 1; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      return emitOpError("only the leading (batch) dimension may be dynamic, got ") << type;
+  return success();
+}

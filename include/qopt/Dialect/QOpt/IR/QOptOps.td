@@ -390,4 +390,36 @@ def QOpt_CastOp : QOpt_FunctionalOp<"cast", [SameOperandsAndResultShape]> {
   let hasFolder = 1;
 }
 
+
+//===----------------------------------------------------------------------===//
+// Native backend
+//===----------------------------------------------------------------------===//
+
+def QOpt_KernelCallOp : QOpt_Op<"kernel_call"> {
+  let summary = "a call of a native kernel with compile-time params (the lowering's middle form)";
+  let description = [{
+    What qopt-pack-weights and qopt-lower-to-kernels turn every compute op into, and what
+    qopt-convert-kernels-to-llvm turns into calls in the model's entry function. `callee` is a
+    kernel of OpKernels.h / LinearKernels.h with the signature
+    `void callee(const Params *params, void *const *operands, int64_t batch, void *scratch)`;
+    `params` holds the bytes of its params struct, filled at compile time; the kernel's operands
+    are the result followed by `inputs`, with a null pointer inserted at every position listed in
+    `null_operands` (an absent optional input). `scratch_per_sample` and `scratch_fixed` size the
+    kernel's scratch space in the arena (`per_sample * batch + fixed` bytes). The result is
+    batched when its leading dimension is dynamic.
+
+    ```mlir
+    %y = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: ...>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, StrAttr:$callee,
+                   DenseI8ArrayAttr:$params,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$null_operands,
+                   DefaultValuedAttr<I64Attr, "0">:$scratch_per_sample,
+                   DefaultValuedAttr<I64Attr, "0">:$scratch_fixed);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$callee `(` $inputs `)` attr-dict `:` functional-type($inputs, results)";
+  let hasVerifier = 1;
+}
+
 #endif // QOPT_OPS_TD

@@ -1,0 +1,91 @@
+/* The linear-op kernels of the native backend: fully_connected, conv2d and matmul, built on the
+ * GEMM microkernels of UKernels.h. Same calling convention as OpKernels.h (qopt_k_fn): params,
+ * operands (result first), batch, scratch.
+ *
+ * Every symbol exists in every target's bitcode with that target's implementation (vpdpbusd or
+ * exact vpmaddwd for int8, zmm or ymm FMA for float, vdpbf16ps only in avx512bf16), so the
+ * lowering names one kernel per op and the target only decides how qopt-pack-weights lays out the
+ * weights (`layout`, checked by the kernel against its own).
+ */
+#ifndef QOPT_CONVERSION_QOPTTOLLVM_KERNELS_LINEARKERNELS_H
+#define QOPT_CONVERSION_QOPTTOLLVM_KERNELS_LINEARKERNELS_H
+
+#include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
+#include "qopt/Conversion/QOptToLLVM/Kernels/UKernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The GEMM of one linear op: out[m][n] for m < rows * batch (fully_connected) or per image
+ * (conv2d), n < n, over k.
+ * Quantized (x_type U8 / I8): operands after x are packed weights (layout), folded i32 bias
+ * (np entries), acc scales f32 (np), and a float bias f32 (np) or null; the epilogue is
+ * qopt_uk_epilogue's with out_kind U8 / I8 / I32 / F32.
+ * Float (x_type F32 / F16 / BF16): packed weights, then the bias as f32 (np) or null; out_kind
+ * F32 / BF16 / QOPT_K_OUT_F16. Activations of another float type than the weights' are converted
+ * to f32 in scratch first. */
+enum { QOPT_K_OUT_F16 = 16 };
+
+typedef struct qopt_k_gemm_params {
+  int64_t rows; /* rows per sample (fully_connected: the product of the input's middle dims) */
+  int64_t n, k, np;
+  int32_t layout;   /* qopt_uk_layout of the packed weights */
+  int32_t x_type;   /* qopt_k_dtype */
+  int32_t out_kind; /* qopt_uk_out_kind, or QOPT_K_OUT_F16 */
+  int32_t has_act;
+  float act_lo, act_hi;
+  float out_scale;
+  int32_t out_zp, qmin, qmax;
+  int32_t has_float_bias;
+  int32_t reserved;
+} qopt_k_gemm_params;
+
+/* fully_connected. Scratch (per sample): i8 activations shifted to u8 (rows * k bytes), or
+ * float activations converted to f32 (rows * k * 4), and an f32 result for 16-bit outputs
+ * (rows * np * 4), each part rounded up to 64 bytes. */
+void qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
+                            void *scratch);
+
+/* conv2d (NCHW in, OIHW weights) as implicit GEMM per image and group: an im2col buffer
+ * [out_h * out_w][k] (quantized: padded with the input zero point, i8 shifted by +128), the GEMM
+ * of gemm (rows = out_h * out_w, n = channels per group), then the [pixel][channel] result
+ * written to NCHW. The packed weights, bias and scales of group g start at g * group_packed_bytes
+ * and g * gemm.np. Scratch (fixed): im2col (rows * k elements, f32 for float) + result (rows * np
+ * * 4), each rounded up to 64 bytes. */
+typedef struct qopt_k_conv2d_params {
+  qopt_k_gemm_params gemm;
+  int64_t channels, in_h, in_w, out_h, out_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+  int64_t groups, out_channels;
+  int64_t group_packed_bytes;
+  int32_t x_zp; /* quantized: the stored value of real 0 (padding) */
+  int32_t reserved;
+} qopt_k_conv2d_params;
+void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
+                   void *scratch);
+
+/* matmul of float tensors with broadcast batch dimensions, per sample: lhs [lhs_batch..., m, k],
+ * rhs [rhs_batch..., k, n] -> [out_batch..., m, n]; the batch dims are given as out_batch (count
+ * `batch_count`, flattened) with lhs/rhs matrix strides per flattened index (0 for a broadcast
+ * operand). rhs is packed at run time into scratch (f32 layout of the target). lhs_sample_stride /
+ * rhs_sample_stride: elements between samples of the model's batch, 0 when unbatched.
+ * Scratch (fixed): packed rhs (roundup(n, 48) * k * 4) + f32 lhs (m * k * 4) + f32 result
+ * (m * roundup(n, 48) * 4), each rounded up to 64 bytes. */
+typedef struct qopt_k_matmul_params {
+  int64_t m, n, k;
+  int64_t batch_count;
+  int64_t lhs_index_stride[QOPT_K_MAX_RANK], rhs_index_stride[QOPT_K_MAX_RANK];
+  int64_t out_batch_dims[QOPT_K_MAX_RANK];
+  int32_t batch_rank;
+  int32_t lhs_type, rhs_type, out_type;
+  int64_t lhs_sample_stride, rhs_sample_stride;
+} qopt_k_matmul_params;
+void qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch,
+                   void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,363 @@
+// qopt-convert-kernels-to-llvm: the function of constants, kernel calls and buffer renames
+// becomes the model's entry point of NativeAbi.h, in the LLVM dialect.
+//
+// Every value gets a home: a graph input or output (from the args struct), a constant (from the
+// args' constant table, in the order recorded in the module's qopt.native attribute), or a place
+// in the arena. The arena has three parts, all 64-byte aligned:
+//   [0, A * batch)               batched intermediates, A bytes per sample, shared by liveness
+//   [A * batch, + B)             unbatched intermediates (computed once per call)
+//   [A * batch + B, + S*batch+F) the scratch of the kernel being called (one at a time)
+// so arena_bytes_per_sample = A + S and arena_bytes_fixed = B + F.
+#include "ArenaPlan.h"
+#include "KernelCall.h"
+
+#include "qopt/Conversion/QOptToLLVM/Passes.h"
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+
+namespace mlir::qopt {
+#define GEN_PASS_DEF_CONVERTKERNELSTOLLVMPASS
+#include "qopt/Conversion/QOptToLLVM/Passes.h.inc"
+} // namespace mlir::qopt
+
+namespace mlir::qopt::lowering {
+namespace {
+
+// NativeAbi.h's qopt_native_args, by byte offset.
+constexpr int64_t kArgBatch = 0, kArgInputs = 8, kArgOutputs = 16, kArgConstants = 24,
+                  kArgArena = 32;
+
+/// Where a buffer lives.
+struct Home {
+  enum Kind { input, output, constant, batched, fixed } kind = input;
+  int64_t index = 0; // input / output position, constant slot, or arena item
+};
+
+int64_t valueBytes(Value v) { return sampleElements(v.getType()) * storageBytes(v.getType()); }
+
+class Lowering {
+public:
+  Lowering(ModuleOp module, func::FuncOp func) : module(module), func(func) {}
+  LogicalResult run();
+
+private:
+  Value root(Value v) const {
+    auto it = aliasOf.find(v);
+    return it == aliasOf.end() ? v : it->second;
+  }
+  LogicalResult plan();
+  LogicalResult emit();
+  Value pointerOf(OpBuilder &b, Value v);
+  Value i64(OpBuilder &b, int64_t v) {
+    return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
+  }
+  Value bytePtr(OpBuilder &b, Value base, Value offset) {
+    return b.create<LLVM::GEPOp>(loc, ptrType, b.getI8Type(), base, ValueRange{offset});
+  }
+  Value loadPtrAt(OpBuilder &b, Value table, int64_t index) {
+    Value slot = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, table,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)index});
+    return b.create<LLVM::LoadOp>(loc, ptrType, slot);
+  }
+
+  ModuleOp module;
+  func::FuncOp func;
+  Location loc = UnknownLoc::get(module.getContext());
+  Type ptrType;
+
+  SmallVector<Operation *> ops;            // the body, in order
+  DenseMap<Value, Value> aliasOf;          // reshape / flatten result -> the buffer it renames
+  DenseMap<Value, Home> homes;             // per root
+  SmallVector<Value> constants;            // constant slot -> value
+  std::vector<ArenaItem> batchedItems, fixedItems;
+  int64_t batchedBytes = 0, fixedBytes = 0, scratchPerSample = 0, scratchFixed = 0;
+  bool dynamicBatch = false, batchParallel = true;
+
+  // Emission state.
+  Value args, batch, inputs, outputs, constantTable, arena, scratch;
+  DenseMap<Value, Value> pointers;
+};
+
+LogicalResult Lowering::plan() {
+  Block &body = func.getBody().front();
+  for (Operation &op : body)
+    ops.push_back(&op);
+  for (BlockArgument arg : func.getArguments())
+    dynamicBatch |= isBatched(arg);
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    if (!isa<RankedTensorType>(arg.getType()) || storageBytes(arg.getType()) == 0)
+      return func.emitError("native code cannot take the input type ") << arg.getType();
+    homes[arg] = Home{Home::input, (int64_t)i};
+  }
+
+  // Homes of roots, and the liveness of the arena ones.
+  DenseMap<Value, int64_t> firstUse, lastUse;
+  auto touch = [&](Value v, int64_t pos) {
+    Value r = root(v);
+    lastUse[r] = std::max(lastUse.lookup(r), pos);
+  };
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [pos, op] : llvm::enumerate(ops)) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (isa<ReshapeOp, FlattenOp>(op)) {
+      aliasOf[op->getResult(0)] = root(op->getOperand(0));
+      if (valueBytes(op->getResult(0)) != valueBytes(op->getOperand(0)) ||
+          isBatched(op->getResult(0)) != isBatched(op->getOperand(0)))
+        return op->emitError("native code renames buffers only when a reshape keeps the batch "
+                             "dimension and the size of a sample");
+      continue;
+    }
+    if (auto c = dyn_cast<ConstantOp>(op))
+      continue; // a slot once something reads it
+    auto call = dyn_cast<KernelCallOp>(op);
+    if (!call)
+      return op->emitError("'") << op->getName()
+                                << "' was not lowered to a kernel call (run qopt-pack-weights "
+                                   "and qopt-lower-to-kernels first)";
+    for (Value in : call.getInputs())
+      touch(in, pos);
+    Value out = call.getResult();
+    if (isBatched(out) && !dynamicBatch)
+      return call.emitError("a batched result in a model whose inputs have no batch dimension");
+    if (call.getCallee() == "qopt_k_fake_quant_dynamic")
+      batchParallel = false; // its range is taken over the whole batch
+    firstUse[out] = pos;
+    lastUse[out] = pos;
+    scratchPerSample = std::max<int64_t>(scratchPerSample, call.getScratchPerSample());
+    scratchFixed = std::max<int64_t>(scratchFixed, call.getScratchFixed());
+  }
+  for (Value v : ret.getOperands())
+    touch(v, ops.size());
+
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Value r = root(v);
+    if (!homes.count(r) && r.getDefiningOp<KernelCallOp>())
+      homes[r] = Home{Home::output, (int64_t)i};
+  }
+  // Constants in slot order of first use; everything else computed goes to the arena.
+  for (Operation *op : ops) {
+    SmallVector<Value> used;
+    if (auto call = dyn_cast<KernelCallOp>(op))
+      used.append(call.getInputs().begin(), call.getInputs().end());
+    else if (auto r = dyn_cast<func::ReturnOp>(op))
+      used.append(r.getOperands().begin(), r.getOperands().end());
+    for (Value v : used) {
+      Value r = root(v);
+      if (homes.count(r) || !r.getDefiningOp<ConstantOp>())
+        continue;
+      homes[r] = Home{Home::constant, (int64_t)constants.size()};
+      constants.push_back(r);
+    }
+    if (auto call = dyn_cast<KernelCallOp>(op)) {
+      Value out = call.getResult();
+      if (homes.count(out))
+        continue;
+      ArenaItem item{valueBytes(out), firstUse.lookup(out), lastUse.lookup(out)};
+      if (isBatched(out)) {
+        homes[out] = Home{Home::batched, (int64_t)batchedItems.size()};
+        batchedItems.push_back(item);
+      } else {
+        homes[out] = Home{Home::fixed, (int64_t)fixedItems.size()};
+        fixedItems.push_back(item);
+      }
+    }
+  }
+  batchedBytes = planArena(batchedItems);
+  fixedBytes = planArena(fixedItems);
+  scratchPerSample = (scratchPerSample + 63) / 64 * 64;
+  scratchFixed = (scratchFixed + 63) / 64 * 64;
+  return success();
+}
+
+Value Lowering::pointerOf(OpBuilder &b, Value v) {
+  Value r = root(v);
+  if (Value p = pointers.lookup(r))
+    return p;
+  Home home = homes.lookup(r);
+  Value p;
+  switch (home.kind) {
+  case Home::input:
+    p = loadPtrAt(b, inputs, home.index);
+    break;
+  case Home::output:
+    p = loadPtrAt(b, outputs, home.index);
+    break;
+  case Home::constant:
+    p = loadPtrAt(b, constantTable, home.index);
+    break;
+  case Home::batched: {
+    Value off = b.create<LLVM::MulOp>(loc, i64(b, batchedItems[home.index].offset), batch);
+    p = bytePtr(b, arena, off);
+    break;
+  }
+  case Home::fixed: {
+    Value base = b.create<LLVM::MulOp>(loc, i64(b, batchedBytes), batch);
+    Value off = b.create<LLVM::AddOp>(loc, base, i64(b, fixedItems[home.index].offset));
+    p = bytePtr(b, arena, off);
+    break;
+  }
+  }
+  pointers[r] = p;
+  return p;
+}
+
+LogicalResult Lowering::emit() {
+  MLIRContext *ctx = module.getContext();
+  ptrType = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  auto i32 = b.getI32Type(), i64Type = b.getI64Type();
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto entry = b.create<LLVM::LLVMFuncOp>(loc, "qopt_model_entry",
+                                          LLVM::LLVMFunctionType::get(i32, {ptrType}));
+  Block *entryBlock = entry.addEntryBlock(b);
+  Block *bad = new Block(), *body = new Block();
+  entry.getBody().push_back(bad);
+  entry.getBody().push_back(body);
+  args = entryBlock->getArgument(0);
+
+  b.setInsertionPointToStart(entryBlock);
+  auto field = [&](int64_t offset, Type type) -> Value {
+    Value p = bytePtr(b, args, i64(b, offset));
+    return b.create<LLVM::LoadOp>(loc, type, p);
+  };
+  batch = field(kArgBatch, i64Type);
+  inputs = field(kArgInputs, ptrType);
+  outputs = field(kArgOutputs, ptrType);
+  constantTable = field(kArgConstants, ptrType);
+  arena = field(kArgArena, ptrType);
+  // A static model runs exactly one sample; a dynamic one at least one.
+  Value badBatch = dynamicBatch
+                       ? b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, batch, i64(b, 1))
+                       : b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, batch, i64(b, 1));
+  b.create<LLVM::CondBrOp>(loc, badBatch, bad, body);
+  b.setInsertionPointToStart(bad);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{b.create<LLVM::ConstantOp>(
+                                    loc, i32, b.getI32IntegerAttr(1))}); // QOPT_NATIVE_ERR_BATCH
+
+  b.setInsertionPointToStart(body);
+  Value one = i64(b, 1);
+  {
+    Value base = b.create<LLVM::MulOp>(loc, i64(b, batchedBytes), batch);
+    scratch = bytePtr(b, arena, b.create<LLVM::AddOp>(loc, base, i64(b, fixedBytes)));
+  }
+  Value null = b.create<LLVM::ZeroOp>(loc, ptrType);
+
+  llvm::StringMap<LLVM::LLVMFuncOp> callees;
+  auto kernelType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType});
+  int64_t paramsId = 0;
+  for (Operation *op : ops) {
+    auto call = dyn_cast<KernelCallOp>(op);
+    if (!call)
+      continue;
+    loc = call.getLoc();
+    LLVM::LLVMFuncOp &callee = callees[call.getCallee()];
+    if (!callee) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(entry);
+      callee = b.create<LLVM::LLVMFuncOp>(loc, call.getCallee(), kernelType);
+    }
+    // The params as an internal constant, so that the inlined kernel's loads of them fold.
+    ArrayRef<int8_t> params = call.getParams();
+    LLVM::GlobalOp global;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(entry);
+      auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), params.size());
+      global = b.create<LLVM::GlobalOp>(
+          loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+          "qopt_params_" + std::to_string(paramsId++),
+          b.getStringAttr(StringRef(reinterpret_cast<const char *>(params.data()), params.size())),
+          /*alignment=*/16);
+    }
+    Value paramsPtr = b.create<LLVM::AddressOfOp>(loc, global);
+    // The operand table: result, then the inputs with nulls at the recorded positions.
+    SmallVector<Value> operands{pointerOf(b, call.getResult())};
+    ArrayRef<int64_t> nulls = call.getNullOperands();
+    size_t nextInput = 0;
+    int64_t slots = 1 + (int64_t)call.getInputs().size() + (int64_t)nulls.size();
+    for (int64_t pos = 1; pos < slots; ++pos) {
+      if (llvm::is_contained(nulls, pos))
+        operands.push_back(null);
+      else
+        operands.push_back(pointerOf(b, call.getInputs()[nextInput++]));
+    }
+    Value table;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entryBlock);
+      table = b.create<LLVM::AllocaOp>(loc, ptrType, ptrType, i64(b, operands.size()), 8);
+    }
+    for (auto [i, p] : llvm::enumerate(operands)) {
+      Value slot = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, table,
+                                         ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      b.create<LLVM::StoreOp>(loc, p, slot);
+    }
+    Value n = isBatched(call.getResult()) ? batch : one;
+    bool hasScratch = call.getScratchPerSample() > 0 || call.getScratchFixed() > 0;
+    b.create<LLVM::CallOp>(loc, callee, ValueRange{paramsPtr, table, n, hasScratch ? scratch : null});
+  }
+
+  // Outputs whose buffer is not already theirs: a graph input or constant returned as it is, or
+  // one value returned twice.
+  loc = func.getLoc();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Home home = homes.lookup(root(v));
+    if (home.kind == Home::output && home.index == (int64_t)i)
+      continue;
+    Value bytes = i64(b, valueBytes(v));
+    if (isBatched(v))
+      bytes = b.create<LLVM::MulOp>(loc, bytes, batch);
+    b.create<LLVM::MemcpyOp>(loc, loadPtrAt(b, outputs, i), pointerOf(b, v), bytes,
+                             /*isVolatile=*/false);
+  }
+  b.create<LLVM::ReturnOp>(loc, ValueRange{b.create<LLVM::ConstantOp>(
+                                    loc, i32, b.getI32IntegerAttr(0))});
+  return success();
+}
+
+LogicalResult Lowering::run() {
+  if (failed(plan()) || failed(emit()))
+    return failure();
+  // What the model file must record about this code (read by the exporter).
+  MLIRContext *ctx = module.getContext();
+  Builder b(ctx);
+  SmallVector<Attribute> values;
+  for (Value c : constants)
+    values.push_back(c.getDefiningOp<ConstantOp>().getValue());
+  module->setAttr("qopt.native",
+                  b.getDictionaryAttr({
+                      b.getNamedAttr("arena_bytes_per_sample",
+                                     b.getI64IntegerAttr(batchedBytes + scratchPerSample)),
+                      b.getNamedAttr("arena_bytes_fixed",
+                                     b.getI64IntegerAttr(fixedBytes + scratchFixed)),
+                      b.getNamedAttr("batch_parallel", b.getBoolAttr(dynamicBatch && batchParallel)),
+                      b.getNamedAttr("constants", b.getArrayAttr(values)),
+                  }));
+  func.erase();
+  return success();
+}
+
+struct ConvertKernelsToLLVMPass
+    : impl::ConvertKernelsToLLVMPassBase<ConvertKernelsToLLVMPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
+    if (funcs.size() != 1 || !funcs.front().getBody().hasOneBlock()) {
+      module.emitError("native code is built from a module with exactly one function of one "
+                       "block, found ")
+          << funcs.size() << " functions";
+      return signalPassFailure();
+    }
+    Lowering lowering(module, funcs.front());
+    if (failed(lowering.run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace mlir::qopt::lowering

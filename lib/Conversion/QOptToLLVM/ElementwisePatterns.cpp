@@ -1,0 +1,181 @@
+// Lowering of the elementwise family: unary ops and activations (qopt_k_unary), the binary
+// arithmetic ops with numpy broadcasting (qopt_k_binary) and cast (qopt_k_cast).
+#include "Patterns.h"
+
+#include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
+
+namespace mlir::qopt::lowering {
+namespace {
+
+/// The float dtype of `t`, or failure with a reason: these kernels take f32, f16 and bf16.
+FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
+                              LoweringFailures &failures) {
+  std::optional<int32_t> d = kernelDType(t);
+  if (!d || (*d != QOPT_K_F32 && *d != QOPT_K_F16 && *d != QOPT_K_BF16))
+    return failures.fail(rewriter, op, "the native kernel takes f32, f16 or bf16 tensors");
+  return *d;
+}
+
+template <typename Op>
+struct UnaryToKernel : OpRewritePattern<Op> {
+  UnaryToKernel(MLIRContext *ctx, LoweringFailures &failures)
+      : OpRewritePattern<Op>(ctx), failures(failures) {}
+
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+    if (failed(requireStaticExceptBatch(op, rewriter, failures)))
+      return failure();
+    auto p = zeroParams<qopt_k_unary_params>();
+    FailureOr<int32_t> in = floatDType(op, op.getInput().getType(), rewriter, failures);
+    FailureOr<int32_t> out = floatDType(op, op.getOutput().getType(), rewriter, failures);
+    if (failed(in) || failed(out))
+      return failure();
+    if (isBatched(op.getInput()) != isBatched(op.getOutput()))
+      return failures.fail(rewriter, op, "input and result disagree on the batch dimension");
+    p.in_type = *in;
+    p.out_type = *out;
+    p.n = sampleElements(op.getOutput().getType());
+    setFunction(op, p);
+    replaceWithKernel(rewriter, op, "qopt_k_unary", p, ValueRange{op.getInput()});
+    return success();
+  }
+
+  static void setFunction(ReluOp, qopt_k_unary_params &p) { p.fn = QOPT_K_RELU; }
+  static void setFunction(ClampOp op, qopt_k_unary_params &p) {
+    p.fn = QOPT_K_CLAMP;
+    p.a = op.getMin().convertToFloat();
+    p.b = op.getMax().convertToFloat();
+  }
+  static void setFunction(LeakyReluOp op, qopt_k_unary_params &p) {
+    p.fn = QOPT_K_LEAKY_RELU;
+    p.a = op.getAlpha().convertToFloat();
+  }
+  static void setFunction(SigmoidOp, qopt_k_unary_params &p) { p.fn = QOPT_K_SIGMOID; }
+  static void setFunction(TanhOp, qopt_k_unary_params &p) { p.fn = QOPT_K_TANH; }
+  static void setFunction(GeluOp op, qopt_k_unary_params &p) {
+    p.fn = op.getApproximateTanh() ? QOPT_K_GELU_TANH : QOPT_K_GELU_ERF;
+  }
+  static void setFunction(ExpOp, qopt_k_unary_params &p) { p.fn = QOPT_K_EXP; }
+  static void setFunction(SqrtOp, qopt_k_unary_params &p) { p.fn = QOPT_K_SQRT; }
+  static void setFunction(NegOp, qopt_k_unary_params &p) { p.fn = QOPT_K_NEG; }
+  static void setFunction(ErfOp, qopt_k_unary_params &p) { p.fn = QOPT_K_ERF; }
+
+  LoweringFailures &failures;
+};
+
+template <typename Op>
+struct BinaryToKernel : OpRewritePattern<Op> {
+  BinaryToKernel(MLIRContext *ctx, LoweringFailures &failures)
+      : OpRewritePattern<Op>(ctx), failures(failures) {}
+
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+    if (failed(requireStaticExceptBatch(op, rewriter, failures)))
+      return failure();
+    Value lhs = op.getLhs(), rhs = op.getRhs(), res = op.getOutput();
+    FailureOr<int32_t> a = floatDType(op, lhs.getType(), rewriter, failures);
+    FailureOr<int32_t> b = floatDType(op, rhs.getType(), rewriter, failures);
+    FailureOr<int32_t> out = floatDType(op, res.getType(), rewriter, failures);
+    if (failed(a) || failed(b) || failed(out))
+      return failure();
+    bool batched = isBatched(res);
+    SmallVector<int64_t> outShape = sampleShape(res.getType());
+    if (outShape.size() > QOPT_K_MAX_RANK)
+      return failures.fail(rewriter, op, "rank above the kernel's maximum of 8");
+    auto p = zeroParams<qopt_k_binary_params>();
+    p.a_type = *a;
+    p.b_type = *b;
+    p.out_type = *out;
+    p.fn = function();
+    p.rank = (int32_t)outShape.size();
+    for (size_t d = 0; d < outShape.size(); ++d)
+      p.out_dims[d] = outShape[d];
+    // Strides of each operand over the per-sample result dims: right-aligned numpy broadcasting,
+    // stride 0 on a dimension the operand lacks or has as 1.
+    auto strides = [&](Value v, int64_t *out, int64_t &sampleStride) -> LogicalResult {
+      auto type = cast<RankedTensorType>(v.getType());
+      ArrayRef<int64_t> shape = type.getShape();
+      if (batched && type.getRank() == (int64_t)outShape.size() + 1) {
+        // Same rank as the batched result: its leading dim is the batch, or 1 (broadcast).
+        if (!isBatched(v) && shape[0] != 1)
+          return failure();
+        shape = shape.drop_front();
+      } else if (isBatched(v)) {
+        return failure();
+      }
+      if (shape.size() > outShape.size())
+        return failure();
+      int64_t stride = 1;
+      size_t off = outShape.size() - shape.size();
+      for (size_t d = outShape.size(); d-- > 0;) {
+        out[d] = 0;
+        if (d < off)
+          continue;
+        int64_t dim = shape[d - off];
+        if (dim != 1 && dim != outShape[d])
+          return failure();
+        out[d] = dim == 1 ? 0 : stride;
+        stride *= dim;
+      }
+      sampleStride = isBatched(v) ? stride : 0;
+      return success();
+    };
+    if (failed(strides(lhs, p.a_strides, p.a_sample_stride)) ||
+        failed(strides(rhs, p.b_strides, p.b_sample_stride)))
+      return failures.fail(rewriter, op,
+                           "operand shapes do not broadcast to the result under the batch "
+                           "convention (a batched result, operands batched or shared by all "
+                           "samples)");
+    replaceWithKernel(rewriter, op, "qopt_k_binary", p, ValueRange{lhs, rhs});
+    return success();
+  }
+
+  static int32_t function() {
+    if constexpr (std::is_same_v<Op, AddOp>)
+      return QOPT_K_ADD;
+    else if constexpr (std::is_same_v<Op, SubOp>)
+      return QOPT_K_SUB;
+    else if constexpr (std::is_same_v<Op, MulOp>)
+      return QOPT_K_MUL;
+    else if constexpr (std::is_same_v<Op, DivOp>)
+      return QOPT_K_DIV;
+    else
+      return QOPT_K_POW;
+  }
+
+  LoweringFailures &failures;
+};
+
+struct CastToKernel : OpRewritePattern<CastOp> {
+  CastToKernel(MLIRContext *ctx, LoweringFailures &failures)
+      : OpRewritePattern<CastOp>(ctx), failures(failures) {}
+
+  LogicalResult matchAndRewrite(CastOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStaticExceptBatch(op, rewriter, failures)))
+      return failure();
+    FailureOr<int32_t> in = floatDType(op, op.getInput().getType(), rewriter, failures);
+    FailureOr<int32_t> out = floatDType(op, op.getOutput().getType(), rewriter, failures);
+    if (failed(in) || failed(out))
+      return failure();
+    auto p = zeroParams<qopt_k_cast_params>();
+    p.n = sampleElements(op.getOutput().getType());
+    p.in_type = *in;
+    p.out_type = *out;
+    replaceWithKernel(rewriter, op, "qopt_k_cast", p, ValueRange{op.getInput()});
+    return success();
+  }
+
+  LoweringFailures &failures;
+};
+
+} // namespace
+
+void populateElementwiseKernelPatterns(RewritePatternSet &patterns, LoweringFailures &failures) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<UnaryToKernel<ReluOp>, UnaryToKernel<ClampOp>, UnaryToKernel<LeakyReluOp>,
+               UnaryToKernel<SigmoidOp>, UnaryToKernel<TanhOp>, UnaryToKernel<GeluOp>,
+               UnaryToKernel<ExpOp>, UnaryToKernel<SqrtOp>, UnaryToKernel<NegOp>,
+               UnaryToKernel<ErfOp>, BinaryToKernel<AddOp>, BinaryToKernel<SubOp>,
+               BinaryToKernel<MulOp>, BinaryToKernel<DivOp>, BinaryToKernel<PowOp>,
+               CastToKernel>(ctx, failures);
+}
+
+} // namespace mlir::qopt::lowering
