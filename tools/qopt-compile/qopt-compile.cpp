@@ -6,11 +6,16 @@
 // The passes are qopt-quantize-pipeline's stages (Pipelines.h), run one by one; --emit=mlir writes
 // the IR they produce, the same as `qopt-opt --qopt-quantize-pipeline` with the same options.
 //
-// Until the native backend lands, the output holds the quantized graph (integer ops, 16-bit
-// weights) that `qopt-run --reference` executes with exact integer semantics.
+// Then the backend lowers the graph for each --target and the model file gets the graph (which
+// `qopt-run --reference` executes with exact integer semantics, and from which the code can be
+// rebuilt for another target) plus native code for every target.
 #include "qopt/Compiler/Compiler.h"
+#include "qopt/Compiler/NativeCompile.h"
 #include "qopt/InitAll.h"
+#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 #include "qopt/Target/ModelIO.h"
+
+#include "mlir/Dialect/Quant/QuantTypes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -27,7 +32,7 @@ using namespace mlir::qopt;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { Model, MLIR };
+enum class Emit { Model, Graph, MLIR };
 } // namespace
 
 /// Writes `text` to `path` only when all of it was written (no partial file on failure).
@@ -49,6 +54,45 @@ static bool writeText(StringRef path, StringRef text) {
   return true;
 }
 
+/// Writes `bytes` to `path` (or stdout for "-") only when all of it was written.
+static bool writeBytes(StringRef path, StringRef bytes) {
+  if (path == "-") {
+    llvm::outs() << bytes;
+    return true;
+  }
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    llvm::errs() << path << ": error: cannot write: " << ec.message() << "\n";
+    return false;
+  }
+  out.os() << bytes;
+  out.os().flush();
+  if (out.os().has_error()) {
+    llvm::errs() << path << ": error: write failed\n";
+    out.os().clear_error();
+    return false;
+  }
+  out.keep();
+  return true;
+}
+
+/// True when the graph is already compiled: quantized, in 16-bit floats, or with recorded
+/// per-layer precisions.
+static bool isCompiledGraph(ModuleOp module) {
+  bool compiled = false;
+  module.walk([&](Operation *op) {
+    if (op->hasAttr("qopt.precision"))
+      compiled = true;
+    for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+      if (auto s = dyn_cast<ShapedType>(t))
+        if (isa<quant::QuantizedType>(s.getElementType()) || s.getElementType().isF16() ||
+            s.getElementType().isBF16())
+          compiled = true;
+  });
+  return compiled;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::OptionCategory category("qopt-compile options");
@@ -57,10 +101,17 @@ int main(int argc, char **argv) {
   cl::opt<std::string> output("o", cl::Required, cl::value_desc("file"),
                               cl::desc("The compiled model: .fb (qopt FlatBuffers) or .mlir"),
                               cl::cat(category));
-  cl::opt<std::string> target("target", cl::init("avx512vnni"),
-                              cl::desc("CPU target of the cost model: avx512vnni, avx512bf16 or "
-                                       "avx2"),
-                              cl::cat(category));
+  cl::opt<std::string> target(
+      "target", cl::init("host"),
+      cl::desc("Native code for: avx512vnni (zmm vpdpbusd), avx512bf16 (plus vdpbf16ps), avx2 "
+               "(Haswell: no 512-bit, exact int8 via vpmaddwd) or host (the best this CPU runs); "
+               "a comma-separated list puts code for each in the model, and the runtime picks. "
+               "The first is also the precision search's cost model"),
+      cl::cat(category));
+  cl::opt<bool> requireInteger(
+      "require-integer",
+      cl::desc("Fail, naming every layer, unless every layer computes on integers"),
+      cl::cat(category));
   cl::opt<std::string> precision(
       "precision", cl::init("int8"),
       cl::desc("fp32 | fp16 | bf16 | int8 | mixed. mixed picks the cheapest per-layer assignment "
@@ -115,8 +166,11 @@ int main(int argc, char **argv) {
   cl::opt<Emit> emit(
       "emit", cl::init(Emit::Model), cl::desc("What -o receives:"),
       cl::values(clEnumValN(Emit::Model, "model",
-                            "the compiled model (.fb or .mlir by -o's extension) with its error "
-                            "report and provenance"),
+                            "the compiled model with native code for --target, its error report "
+                            "and provenance (.fb; an .mlir file holds the graph only)"),
+                 clEnumValN(Emit::Graph, "graph",
+                            "the same model without native code (runs on the reference "
+                            "executor; qopt-compile on it adds code later, without data)"),
                  clEnumValN(Emit::MLIR, "mlir",
                             "the quantized IR alone, as MLIR text: what `qopt-opt "
                             "--qopt-quantize-pipeline` prints for the same options")),
@@ -153,9 +207,13 @@ int main(int argc, char **argv) {
     emitError(fileLoc) << msg;
     return 1;
   };
-  std::optional<CostTarget> targetValue = symbolizeCostTarget(target);
+  std::string targetError;
+  FailureOr<std::string> primary = primaryTargetName(target, targetError);
+  if (failed(primary))
+    return badFlag("--target: " + targetError);
+  std::optional<CostTarget> targetValue = symbolizeCostTarget(*primary);
   if (!targetValue)
-    return badFlag("--target must be avx512vnni, avx512bf16 or avx2, got '" + target + "'");
+    return badFlag("--target: no cost model for '" + *primary + "'");
   std::optional<PrecisionMode> precisionValue = symbolizePrecisionMode(precision);
   if (!precisionValue)
     return badFlag("--precision must be fp32, fp16, bf16, int8 or mixed, got '" + precision +
@@ -179,11 +237,19 @@ int main(int argc, char **argv) {
   p.allowOverBudget = allowOverBudget.getValue();
   p.biasCorrection = biasCorrection.getValue();
   p.batchSize = batchSize.getValue();
-  options.recordReport = emit == Emit::Model;
+  options.recordReport = emit != Emit::MLIR;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
   CompileReport report;
-  if (failed(compileModule(*module, options, input, report)))
+  // A model that is already compiled (its graph is quantized or lowered in precision) keeps its
+  // graph: only its native code is built again, for --target, and no data is needed.
+  bool compiled = isCompiledGraph(*module);
+  if (compiled && (!calibrationData.empty() || precision.getNumOccurrences()))
+    return badFlag("this model is already compiled: qopt-compile only rebuilds its native code "
+                   "(for --target), so --calibration-data and --precision do not apply");
+  if (!compiled && failed(compileModule(*module, options, input, report)))
+    return 1;
+  if (requireInteger && failed(requireIntegerLayers(*module)))
     return 1;
   if (!reportPath.empty()) {
     StringRef base = StringRef(reportPath).ends_with(".json")
@@ -192,10 +258,26 @@ int main(int argc, char **argv) {
     if (!writeText(reportPath, report.json) || !writeText((base + ".txt").str(), report.table))
       return 1;
   }
-  if (failed(saveModel(*module, output,
-                      emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
-    return 1;
-  if (!quiet)
+  bool native = emit == Emit::Model && formatOf(output) == ModelFormat::FlatBuffer;
+  if (!native) {
+    if (failed(saveModel(*module, output,
+                         emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
+      return 1;
+  } else {
+    FailureOr<std::vector<NativeSection>> sections =
+        compileNativeCode(*module, target, options.progress);
+    if (failed(sections))
+      return 1;
+    FailureOr<std::string> graph = exportFlatBuffer(*module);
+    std::string bytes, error;
+    if (failed(graph))
+      return 1;
+    if (!attachNativeCode(*graph, *sections, bytes, error))
+      return badFlag("attaching native code: " + error);
+    if (!writeBytes(output, bytes))
+      return 1;
+  }
+  if (!quiet && !compiled)
     llvm::outs() << report.table;
   return 0;
 }

@@ -121,6 +121,60 @@ std::optional<ElementsAttr> constantValue(Value v) {
   return std::nullopt;
 }
 
+std::optional<std::vector<uint8_t>> rawConstantBytes(ElementsAttr value) {
+  ShapedType type = value.getShapedType();
+  int64_t eb = storageBytes(type.getElementType());
+  if (eb == 0 || !type.hasStaticShape())
+    return std::nullopt;
+  size_t count = type.getNumElements();
+  ArrayRef<char> raw;
+  bool splat = false;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    raw = dense.getRawData();
+    splat = dense.isSplat();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    raw = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  if (splat && raw.size() == (size_t)eb) {
+    std::vector<uint8_t> out(count * eb);
+    for (size_t i = 0; i < count; ++i)
+      std::memcpy(out.data() + i * eb, raw.data(), eb);
+    return out;
+  }
+  if (raw.size() != count * eb)
+    return std::nullopt;
+  return std::vector<uint8_t>(raw.begin(), raw.end());
+}
+
+std::optional<std::vector<float>> floatConstantValues(ElementsAttr value) {
+  Type e = value.getShapedType().getElementType();
+  std::optional<std::vector<uint8_t>> bytes = rawConstantBytes(value);
+  if (!bytes || !(e.isF32() || e.isF16() || e.isBF16()))
+    return std::nullopt;
+  std::vector<float> out;
+  if (e.isF32()) {
+    out.resize(bytes->size() / 4);
+    std::memcpy(out.data(), bytes->data(), out.size() * 4);
+    return out;
+  }
+  const llvm::fltSemantics &sem =
+      e.isF16() ? llvm::APFloat::IEEEhalf() : llvm::APFloat::BFloat();
+  out.resize(bytes->size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint16_t bits = (uint16_t)((*bytes)[2 * i] | ((*bytes)[2 * i + 1] << 8));
+    llvm::APFloat f(sem, llvm::APInt(16, bits));
+    bool lost = false;
+    f.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    out[i] = f.convertToFloat();
+  }
+  return out;
+}
+
 KernelCallOp createKernelCall(PatternRewriter &rewriter, Operation *op, Type resultType,
                               const KernelSpec &spec, ValueRange inputs) {
   auto call = rewriter.create<KernelCallOp>(op->getLoc(), resultType, inputs, spec.callee,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace mlir::qopt::lowering {
 
@@ -68,6 +69,13 @@ int64_t storageBytes(Type tensorOrElementType);
 
 /// `v`'s constant data when it is defined by qopt.constant.
 std::optional<ElementsAttr> constantValue(Value v);
+
+/// The little-endian bytes of a constant's storage, a splat expanded to every element (the
+/// kernels read whole arrays), or nullopt for data qopt cannot lay out (i1, elided blobs).
+std::optional<std::vector<uint8_t>> rawConstantBytes(ElementsAttr value);
+
+/// A float constant (f32, f16 or bf16 storage) as f32 values.
+std::optional<std::vector<float>> floatConstantValues(ElementsAttr value);
 
 //===----------------------------------------------------------------------===//
 // Building kernel calls

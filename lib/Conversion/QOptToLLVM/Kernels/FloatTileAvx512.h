@@ -20,13 +20,17 @@ QOPT_UK_INLINE __mmask16 floatLaneMask(int64_t lanes) {
   return lanes >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (lanes < 0 ? 0 : lanes)) - 1u);
 }
 
-/// Ops: static constexpr int kPerStep (k per 4-byte broadcast); madd(acc, a, w);
+/// Ops: static constexpr int kPerStep (k per 4-byte broadcast); bool kSplitSums; madd(acc, a, w);
 /// tailBroadcast(p, rem) for the last rem < kPerStep elements; storeBf16(ptr, mask, v).
 template <typename Ops, int MR_, int NV>
 QOPT_UK_INLINE void floatTile(const uint8_t *x, int64_t ldaBytes, const uint8_t *w, int64_t K,
                               const qopt_uk_float_epilogue *ep, int64_t col0, int64_t cols,
                               void *out, int64_t ldc, int64_t row0) {
-  constexpr int S = MR_ >= 4 ? 1 : (MR_ == 1 ? 4 : 2); // see GemmU8S8Avx512Vnni.cpp
+  // Split partial sums hide the FMA latency of short tiles (see GemmU8S8Avx512Vnni.cpp) but change
+  // the order of a float sum with the tile's height; kernels that promise one summation order for
+  // every batch size and target (f32: the same model on avx512 and avx2 gives the same bits) set
+  // Ops::kSplitSums = false.
+  constexpr int S = !Ops::kSplitSums || MR_ >= 4 ? 1 : (MR_ == 1 ? 4 : 2);
   __m512 acc[S][MR_][NV];
 #pragma clang loop unroll(full)
   for (int s = 0; s < S; ++s)

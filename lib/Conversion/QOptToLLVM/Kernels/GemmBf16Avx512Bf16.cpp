@@ -7,6 +7,7 @@ namespace {
 
 struct Bf16Ops {
   static constexpr int kPerStep = 2;
+  static constexpr bool kSplitSums = true;
   static QOPT_UK_INLINE __m512 madd(__m512 acc, __m512 a, __m512 w) {
     return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)w);
   }

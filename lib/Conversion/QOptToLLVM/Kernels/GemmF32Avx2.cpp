@@ -2,8 +2,10 @@
 // QOPT_UK_LAYOUT_F32_AVX2. Freestanding.
 //
 // Register tile: 6 rows x 16 columns = 12 ymm accumulators kept over the whole K loop, 2 ymm of
-// weights and one broadcast: 15 of the 16 ymm. Tiles of fewer than 4 rows keep 2 partial sums
-// over alternating k to hide the FMA latency (4 cycles x 2 pipes needs 8 independent chains).
+// weights and one broadcast: 15 of the 16 ymm. Every output is one FMA chain over k in order, in
+// every tile: the same sums as the avx512 kernel, so a model gives the same bits on both targets
+// and at every batch size (short tiles are latency-bound for it; split-K with a fixed order is the
+// way to speed them up without losing that).
 #include "qopt/Conversion/QOptToLLVM/Kernels/UKernels.h"
 
 #include "KernelSupport.h"
@@ -23,7 +25,7 @@ template <int MR_, int NV>
 QOPT_UK_INLINE void tile(const float *x, int64_t lda, const float *w, int64_t K,
                          const qopt_uk_float_epilogue *ep, int64_t col0, int64_t cols, float *out,
                          int64_t ldc, int64_t row0) {
-  constexpr int S = MR_ >= 4 ? 1 : 2;
+  constexpr int S = 1;
   __m256 acc[S][MR_][NV];
 #pragma clang loop unroll(full)
   for (int s = 0; s < S; ++s)

@@ -7,6 +7,7 @@ namespace {
 
 struct F32Ops {
   static constexpr int kPerStep = 1;
+  static constexpr bool kSplitSums = false; // one summation order, as GemmF32Avx2.cpp
   static QOPT_UK_INLINE __m512 madd(__m512 acc, __m512 a, __m512 w) {
     return _mm512_fmadd_ps(a, w, acc);
   }

@@ -1,0 +1,34 @@
+// Adding native code sections to a qopt model file.
+//
+// qopt-compile writes the graph first (exportFlatBuffer) and then attaches the code of each
+// target, so that a re-targeted model (`qopt-compile model.int8.fb --target=avx2`) carries the
+// same graph with new code: reading a model ignores its code, and attaching replaces it.
+#ifndef QOPT_TARGET_FLATBUFFER_NATIVESECTION_H
+#define QOPT_TARGET_FLATBUFFER_NATIVESECTION_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::qopt {
+
+/// One target's code as the backend produced it (schemas/qopt_model.fbs, table NativeCode).
+struct NativeSection {
+  std::string target;
+  std::vector<std::string> cpuFeatures;
+  std::string entrySymbol;
+  std::vector<uint8_t> code; // the shared object
+  uint64_t arenaBytesPerSample = 0, arenaBytesFixed = 0;
+  bool batchParallel = false;
+  /// The code's constant table, in order: each becomes a buffer (identical bytes share one).
+  std::vector<std::vector<uint8_t>> constants;
+};
+
+/// Replaces the native code of the model in `model` (a qopt model file's bytes) by `sections`,
+/// hashing each code blob (SHA-256). On failure returns false with `error` set.
+bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
+                      std::string &out, std::string &error);
+
+} // namespace mlir::qopt
+
+#endif

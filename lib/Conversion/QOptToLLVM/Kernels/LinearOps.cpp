@@ -1,0 +1,321 @@
+// The linear-op kernels of LinearKernels.h: fully_connected, conv2d (implicit GEMM over an im2col
+// buffer) and matmul, on the GEMM microkernels of the target this file is compiled for (zmm
+// vpdpbusd / FMA / vdpbf16ps with avx512, exact vpmaddwd / ymm FMA with avx2). Freestanding.
+#include "qopt/Conversion/QOptToLLVM/Kernels/LinearKernels.h"
+
+#include "KernelSupport.h"
+
+#include <immintrin.h>
+
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int kLayoutF32 = QOPT_UK_LAYOUT_F32;
+constexpr int64_t kFloatNR = QOPT_UK_FLOAT_NR;
+#else
+constexpr int kLayoutF32 = QOPT_UK_LAYOUT_F32_AVX2;
+constexpr int64_t kFloatNR = QOPT_UK_AVX2_FLOAT_NR;
+#endif
+
+QOPT_UK_INLINE int64_t align64(int64_t v) { return (v + 63) / 64 * 64; }
+
+QOPT_UK_INLINE float halfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+QOPT_UK_INLINE uint16_t floatToHalf(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
+QOPT_UK_INLINE float bf16ToFloat(uint16_t b) {
+  uint32_t u = (uint32_t)b << 16;
+  float f;
+  __builtin_memcpy(&f, &u, 4);
+  return f;
+}
+QOPT_UK_INLINE uint16_t floatToBf16(float f) {
+  uint32_t u;
+  __builtin_memcpy(&u, &f, 4);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u)
+    return (uint16_t)((u >> 16) | 0x40); // quiet NaN
+  return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+/// Element i of a float tensor of qopt_k_dtype `type` as f32.
+QOPT_UK_INLINE float loadFloat(const void *p, int32_t type, int64_t i) {
+  if (type == QOPT_K_F16)
+    return halfToFloat(static_cast<const uint16_t *>(p)[i]);
+  if (type == QOPT_K_BF16)
+    return bf16ToFloat(static_cast<const uint16_t *>(p)[i]);
+  return static_cast<const float *>(p)[i];
+}
+
+QOPT_UK_INLINE void storeFloat(void *p, int32_t type, int64_t i, float v) {
+  if (type == QOPT_K_F16)
+    static_cast<uint16_t *>(p)[i] = floatToHalf(v);
+  else if (type == QOPT_K_BF16)
+    static_cast<uint16_t *>(p)[i] = floatToBf16(v);
+  else
+    static_cast<float *>(p)[i] = v;
+}
+
+/// The float dtype a float GEMM writes for out_kind.
+QOPT_UK_INLINE int32_t outFloatType(int32_t outKind) {
+  return outKind == QOPT_K_OUT_F16 ? QOPT_K_F16
+                                   : (outKind == QOPT_UK_OUT_BF16 ? QOPT_K_BF16 : QOPT_K_F32);
+}
+
+QOPT_UK_INLINE bool isQuantized(const qopt_k_gemm_params *p) {
+  return p->x_type == QOPT_K_U8 || p->x_type == QOPT_K_I8;
+}
+
+/// The int8 GEMM: u8 x (already shifted when the input was i8), out of ep->out_kind.
+QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_t lda,
+                           const void *w, const int32_t *bias, const float *scales,
+                           const float *floatBias, int64_t M, void *out, int64_t ldc) {
+  qopt_uk_epilogue ep;
+  ep.bias = bias;
+  ep.acc_scale = scales;
+  ep.float_bias = floatBias;
+  ep.act_lo = p->act_lo;
+  ep.act_hi = p->act_hi;
+  ep.has_act = p->has_act;
+  ep.out_scale = p->out_scale;
+  ep.out_zp = p->out_zp;
+  ep.qmin = p->qmin;
+  ep.qmax = p->qmax;
+  ep.out_kind = p->out_kind;
+#if defined(__AVX512F__)
+  qopt_uk_gemm_u8s8_avx512vnni(x, lda, static_cast<const int8_t *>(w), M, p->n, p->k, 0, p->n, &ep,
+                               out, ldc);
+#else
+  qopt_uk_gemm_u8s8_avx2(x, lda, static_cast<const int16_t *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+                         ldc);
+#endif
+}
+
+/// The float GEMM on f32 activations x [M][lda], f32 result [M][ldc].
+QOPT_UK_INLINE void gemmF32(const qopt_k_gemm_params *p, const float *x, int64_t lda, const void *w,
+                            const float *bias, int64_t M, float *out, int64_t ldc) {
+  qopt_uk_float_epilogue ep;
+  ep.bias = bias;
+  ep.act_lo = p->act_lo;
+  ep.act_hi = p->act_hi;
+  ep.has_act = p->has_act;
+  ep.out_kind = QOPT_UK_OUT_F32;
+#if defined(__AVX512F__)
+  qopt_uk_gemm_f32_avx512(x, lda, static_cast<const float *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+                          ldc);
+#else
+  qopt_uk_gemm_f32_avx2(x, lda, static_cast<const float *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+                        ldc);
+#endif
+}
+
+#if defined(__AVX512BF16__)
+QOPT_UK_INLINE void gemmBf16(const qopt_k_gemm_params *p, const uint16_t *x, int64_t lda,
+                             const void *w, const float *bias, int64_t M, void *out, int64_t ldc,
+                             int32_t outKind) {
+  qopt_uk_float_epilogue ep;
+  ep.bias = bias;
+  ep.act_lo = p->act_lo;
+  ep.act_hi = p->act_hi;
+  ep.has_act = p->has_act;
+  ep.out_kind = outKind;
+  qopt_uk_gemm_bf16_avx512bf16(x, lda, static_cast<const uint16_t *>(w), M, p->n, p->k, 0, p->n,
+                               &ep, out, ldc);
+}
+#endif
+
+/// A float GEMM of M rows of x (of p->x_type, row stride lda elements) into out (row stride ldc,
+/// of the out kind's float type), with the scratch it needs at `scratch`.
+QOPT_UK_INLINE void gemmFloat(const qopt_k_gemm_params *p, const void *x, int64_t lda,
+                              const void *w, const float *bias, int64_t M, void *out, int64_t ldc,
+                              uint8_t *scratch) {
+  const int64_t K = p->k;
+  const int32_t outType = outFloatType(p->out_kind);
+#if defined(__AVX512BF16__)
+  if (p->layout == QOPT_UK_LAYOUT_BF16 && p->x_type == QOPT_K_BF16 && outType != QOPT_K_F16) {
+    gemmBf16(p, static_cast<const uint16_t *>(x), lda, w, bias, M, out, ldc,
+             outType == QOPT_K_BF16 ? QOPT_UK_OUT_BF16 : QOPT_UK_OUT_F32);
+    return;
+  }
+#endif
+  const float *xf = static_cast<const float *>(x);
+  int64_t xld = lda;
+  if (p->x_type != QOPT_K_F32) {
+    float *conv = reinterpret_cast<float *>(scratch);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t kk = 0; kk < K; ++kk)
+        conv[m * K + kk] = loadFloat(x, p->x_type, m * lda + kk);
+    xf = conv;
+    xld = K;
+    scratch += align64(M * K * 4);
+  }
+  if (outType == QOPT_K_F32) {
+    gemmF32(p, xf, xld, w, bias, M, static_cast<float *>(out), ldc);
+    return;
+  }
+  float *y = reinterpret_cast<float *>(scratch);
+  gemmF32(p, xf, xld, w, bias, M, y, p->n);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < p->n; ++n)
+      storeFloat(out, outType, m * ldc + n, y[m * p->n + n]);
+}
+
+QOPT_UK_INLINE void shiftToU8(const int8_t *src, uint8_t *dst, int64_t n) {
+#if defined(__AVX512F__)
+  qopt_uk_shift_s8_to_u8_avx512(src, dst, n);
+#else
+  qopt_uk_shift_s8_to_u8_avx2(src, dst, n);
+#endif
+}
+
+QOPT_UK_INLINE int64_t outElemBytes(int32_t outKind) {
+  switch (outKind) {
+  case QOPT_UK_OUT_U8:
+  case QOPT_UK_OUT_I8:
+    return 1;
+  case QOPT_UK_OUT_BF16:
+  case QOPT_K_OUT_F16:
+    return 2;
+  default:
+    return 4;
+  }
+}
+
+} // namespace
+
+extern "C" __attribute__((always_inline)) void
+qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
+                       void *scratch) {
+  const int64_t M = p->rows * batch, K = p->k;
+  void *out = operands[0];
+  const void *x = operands[1], *w = operands[2];
+  uint8_t *s = static_cast<uint8_t *>(scratch);
+  if (isQuantized(p)) {
+    const uint8_t *xu = static_cast<const uint8_t *>(x);
+    if (p->x_type == QOPT_K_I8) {
+      shiftToU8(static_cast<const int8_t *>(x), s, M * K);
+      xu = s;
+    }
+    gemmU8(p, xu, K, w, static_cast<const int32_t *>(operands[3]),
+           static_cast<const float *>(operands[4]),
+           p->has_float_bias ? static_cast<const float *>(operands[5]) : nullptr, M, out, p->n);
+    return;
+  }
+  gemmFloat(p, x, K, w, static_cast<const float *>(operands[3]), M, out, p->n, s);
+}
+
+extern "C" __attribute__((always_inline)) void
+qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch) {
+  const qopt_k_gemm_params *p = &c->gemm;
+  const int64_t rows = c->out_h * c->out_w, K = p->k, N = p->n;
+  const int64_t cg = c->channels / c->groups;
+  const bool quant = isQuantized(p);
+  const int64_t xBytes = quant ? 1 : (p->x_type == QOPT_K_F32 ? 4 : 2);
+  uint8_t *col = static_cast<uint8_t *>(scratch);
+  uint8_t *res = col + align64(rows * K * (quant ? 1 : 4));
+  const int64_t inPlane = c->in_h * c->in_w, sampleIn = c->channels * inPlane;
+  const int64_t sampleOut = c->out_channels * rows;
+  const int32_t outType = outFloatType(p->out_kind);
+  // An i8 input is shifted to u8 as it is gathered (the packed bias compensates); padding is the
+  // stored value of real 0, shifted likewise.
+  const int32_t shift = p->x_type == QOPT_K_I8 ? 128 : 0;
+  const uint8_t pad = (uint8_t)(c->x_zp + shift);
+  for (int64_t b = 0; b < batch; ++b) {
+    const uint8_t *xs = static_cast<const uint8_t *>(operands[1]) + b * sampleIn * xBytes;
+    for (int64_t g = 0; g < c->groups; ++g) {
+      // im2col: row = output pixel, column = (channel, kh, kw) as in the OIHW weight rows.
+      for (int64_t oh = 0; oh < c->out_h; ++oh)
+        for (int64_t ow = 0; ow < c->out_w; ++ow) {
+          int64_t row = oh * c->out_w + ow, kk = 0;
+          for (int64_t ch = 0; ch < cg; ++ch) {
+            int64_t plane = (g * cg + ch) * inPlane;
+            for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+              int64_t ih = oh * c->stride_h - c->pad_top + kh * c->dilation_h;
+              for (int64_t kw = 0; kw < c->kernel_w; ++kw, ++kk) {
+                int64_t iw = ow * c->stride_w - c->pad_left + kw * c->dilation_w;
+                bool inside = ih >= 0 && ih < c->in_h && iw >= 0 && iw < c->in_w;
+                int64_t at = plane + ih * c->in_w + iw;
+                if (quant)
+                  col[row * K + kk] = inside ? (uint8_t)(xs[at] + shift) : pad;
+                else
+                  reinterpret_cast<float *>(col)[row * K + kk] =
+                      inside ? loadFloat(xs, p->x_type, at) : 0.0f;
+              }
+            }
+          }
+        }
+      const uint8_t *w = static_cast<const uint8_t *>(operands[2]) + g * c->group_packed_bytes;
+      if (quant) {
+        const int32_t *bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
+        const float *scales = static_cast<const float *>(operands[4]) + g * p->np;
+        const float *fb =
+            p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr;
+        gemmU8(p, col, K, w, bias, scales, fb, rows, res, N);
+      } else {
+        const float *bias =
+            operands[3] ? static_cast<const float *>(operands[3]) + g * p->np : nullptr;
+        qopt_k_gemm_params fp = *p;
+        fp.x_type = QOPT_K_F32; // im2col already converted the activations
+        fp.out_kind = QOPT_UK_OUT_F32;
+        gemmF32(&fp, reinterpret_cast<const float *>(col), K, w, bias, rows,
+                reinterpret_cast<float *>(res), N);
+      }
+      // [pixel][channel] -> NCHW.
+      uint8_t *outBase = static_cast<uint8_t *>(operands[0]);
+      const int64_t eb = quant ? outElemBytes(p->out_kind) : 4;
+      for (int64_t oc = 0; oc < N; ++oc) {
+        int64_t dst = b * sampleOut + (g * N + oc) * rows;
+        for (int64_t r = 0; r < rows; ++r) {
+          if (!quant) {
+            storeFloat(outBase, outType, dst + r, reinterpret_cast<const float *>(res)[r * N + oc]);
+          } else if (eb == 1) {
+            outBase[dst + r] = res[r * N + oc];
+          } else {
+            __builtin_memcpy(outBase + (dst + r) * 4, res + (r * N + oc) * 4, 4);
+          }
+        }
+      }
+    }
+  }
+}
+
+extern "C" __attribute__((always_inline)) void
+qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch, void *scratch) {
+  const int64_t M = p->m, N = p->n, K = p->k;
+  const int64_t np = (N + kFloatNR - 1) / kFloatNR * kFloatNR;
+  float *packed = static_cast<float *>(scratch);
+  float *a = reinterpret_cast<float *>(reinterpret_cast<uint8_t *>(packed) + align64(np * K * 4));
+  float *y = reinterpret_cast<float *>(reinterpret_cast<uint8_t *>(a) + align64(M * K * 4));
+  qopt_k_gemm_params gp;
+  __builtin_memset(&gp, 0, sizeof(gp));
+  gp.rows = M;
+  gp.n = N;
+  gp.k = K;
+  gp.np = np;
+  gp.layout = kLayoutF32;
+  gp.x_type = QOPT_K_F32;
+  gp.out_kind = QOPT_UK_OUT_F32;
+  const int64_t outSample = p->batch_count * M * N;
+  for (int64_t s = 0; s < batch; ++s)
+    for (int64_t bi = 0; bi < p->batch_count; ++bi) {
+      // The flattened batch index -> the operands' matrix offsets (broadcast dims stride 0).
+      int64_t lhsOff = s * p->lhs_sample_stride, rhsOff = s * p->rhs_sample_stride, rest = bi;
+      for (int32_t d = p->batch_rank - 1; d >= 0; --d) {
+        int64_t idx = rest % p->out_batch_dims[d];
+        rest /= p->out_batch_dims[d];
+        lhsOff += idx * p->lhs_index_stride[d];
+        rhsOff += idx * p->rhs_index_stride[d];
+      }
+      // Pack rhs [K][N] into the target's f32 layout: per column block, per k, kFloatNR columns.
+      for (int64_t blk = 0; blk < np / kFloatNR; ++blk)
+        for (int64_t kk = 0; kk < K; ++kk)
+          for (int64_t j = 0; j < kFloatNR; ++j) {
+            int64_t col = blk * kFloatNR + j;
+            packed[(blk * K + kk) * kFloatNR + j] =
+                col < N ? loadFloat(operands[2], p->rhs_type, rhsOff + kk * N + col) : 0.0f;
+          }
+      for (int64_t i = 0; i < M * K; ++i)
+        a[i] = loadFloat(operands[1], p->lhs_type, lhsOff + i);
+      gemmF32(&gp, a, K, packed, nullptr, M, y, N);
+      int64_t outOff = s * outSample + bi * M * N;
+      for (int64_t i = 0; i < M * N; ++i)
+        storeFloat(operands[0], p->out_type, outOff + i, y[i]);
+    }
+}

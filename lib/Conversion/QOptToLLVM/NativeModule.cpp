@@ -1,0 +1,34 @@
+#include "qopt/Conversion/QOptToLLVM/NativeModule.h"
+
+#include "KernelCall.h"
+
+namespace mlir::qopt {
+
+FailureOr<NativeModuleInfo> readNativeModuleInfo(ModuleOp module, std::string &error) {
+  auto native = module->getAttrOfType<DictionaryAttr>("qopt.native");
+  auto perSample = native ? native.getAs<IntegerAttr>("arena_bytes_per_sample") : IntegerAttr();
+  auto fixed = native ? native.getAs<IntegerAttr>("arena_bytes_fixed") : IntegerAttr();
+  auto parallel = native ? native.getAs<BoolAttr>("batch_parallel") : BoolAttr();
+  auto constants = native ? native.getAs<ArrayAttr>("constants") : ArrayAttr();
+  if (!perSample || !fixed || !parallel || !constants) {
+    error = "the module has no complete qopt.native attribute (run qopt-convert-kernels-to-llvm)";
+    return failure();
+  }
+  NativeModuleInfo info;
+  info.arenaBytesPerSample = perSample.getInt();
+  info.arenaBytesFixed = fixed.getInt();
+  info.batchParallel = parallel.getValue();
+  for (auto [i, a] : llvm::enumerate(constants)) {
+    auto value = dyn_cast<ElementsAttr>(a);
+    std::optional<std::vector<uint8_t>> bytes =
+        value ? lowering::rawConstantBytes(value) : std::nullopt;
+    if (!bytes) {
+      error = "constant #" + std::to_string(i) + " of the native code has no readable data";
+      return failure();
+    }
+    info.constants.push_back(std::move(*bytes));
+  }
+  return info;
+}
+
+} // namespace mlir::qopt

@@ -1,0 +1,56 @@
+#include "qopt/Target/FlatBuffer/NativeSection.h"
+
+#include "qopt/Target/FlatBuffer/Schema.h" // first: it silences the generated header's warnings
+
+#include "qopt/Runtime/ModelCheck.h"
+#include "qopt/Runtime/NativeAbi.h"
+#include "qopt/Runtime/Sha256.h"
+
+#include <map>
+
+namespace mlir::qopt {
+
+bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
+                      std::string &out, std::string &error) {
+  const fb::Model *root = fb::checkModel(reinterpret_cast<const uint8_t *>(model.data()),
+                                         model.size(), error);
+  if (!root)
+    return false;
+  fb::ModelT m;
+  root->UnPackTo(&m);
+  m.native_code.clear();
+  m.version = fb::kSchemaVersion;
+  // Constants share buffers when their bytes are equal (a weight the code reads unpacked is the
+  // graph's own buffer; two targets share what they lay out alike).
+  std::map<std::vector<uint8_t>, uint32_t> byBytes;
+  for (uint32_t i = 1; i < m.buffers.size(); ++i)
+    byBytes.emplace(m.buffers[i]->data, i);
+  for (const NativeSection &s : sections) {
+    auto code = std::make_unique<fb::NativeCodeT>();
+    code->target = s.target;
+    code->cpu_features = s.cpuFeatures;
+    code->entry_symbol = s.entrySymbol;
+    code->code = s.code;
+    code->code_sha256 = ::qopt::rt::sha256Hex(s.code.data(), s.code.size());
+    code->abi_version = QOPT_NATIVE_ABI_VERSION;
+    code->arena_bytes_per_sample = s.arenaBytesPerSample;
+    code->arena_bytes_fixed = s.arenaBytesFixed;
+    code->batch_parallel = s.batchParallel;
+    for (const std::vector<uint8_t> &c : s.constants) {
+      auto [it, added] = byBytes.emplace(c, (uint32_t)m.buffers.size());
+      if (added) {
+        auto buffer = std::make_unique<fb::BufferT>();
+        buffer->data = c;
+        m.buffers.push_back(std::move(buffer));
+      }
+      code->constants.push_back(it->second);
+    }
+    m.native_code.push_back(std::move(code));
+  }
+  flatbuffers::FlatBufferBuilder builder;
+  fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &m));
+  out.assign(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
+  return true;
+}
+
+} // namespace mlir::qopt
