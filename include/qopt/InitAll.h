@@ -4,6 +4,7 @@
 #ifndef QOPT_INITALL_H
 #define QOPT_INITALL_H
 
+#include "qopt/Conversion/QOptToLLVM/Backend.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
 #include "qopt/Target/ModelIO.h"
@@ -25,8 +26,12 @@ inline void registerAllPasses() {
   registerQOptPipelines();
 }
 
-/// Model import and export: --import-onnx, --import-flatbuffer, --export-flatbuffer.
-inline void registerAllTranslations() { registerModelTranslations(); }
+/// Model import and export: --import-onnx, --import-flatbuffer, --export-flatbuffer; and the
+/// native backend's --mlir-to-native-so (the caller links QOptNativeBackend).
+inline void registerAllTranslations() {
+  registerModelTranslations();
+  registerNativeTranslations();
+}
 
 } // namespace mlir::qopt
 
