@@ -58,7 +58,8 @@ FailureOr<llvm::SmallVector<const NativeTarget *>> parseNativeTargetList(llvm::S
 /// (no DT_NEEDED, no undefined dynamic symbol, the entry exported). The same input gives the same
 /// bytes. ld.lld is $QOPT_LLD if set, else /usr/lib/llvm-19/bin/ld.lld, ld.lld-19 or ld.lld on
 /// PATH. Registers the builtin and LLVM dialect translations in the module's context. On failure,
-/// `error` says what and where (diagnostics of the translation included).
+/// `error` says what went wrong, without a location prefix (report it at the caller's location);
+/// diagnostics of the MLIR -> LLVM IR translation are included with their own locations.
 FailureOr<std::vector<uint8_t>> buildSharedObject(ModuleOp llvmDialectModule,
                                                   const NativeTarget &target, std::string &error);
 

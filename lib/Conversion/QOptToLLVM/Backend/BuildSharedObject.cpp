@@ -88,10 +88,8 @@ struct LlvmDiagnostics {
 
 LogicalResult checkEntry(ModuleOp module, std::string &error) {
   auto entry = module.lookupSymbol<LLVM::LLVMFuncOp>(kNativeEntrySymbol);
-  std::string where;
-  llvm::raw_string_ostream(where) << module.getLoc();
   if (!entry) {
-    error = where + ": the module has no llvm.func @" + kNativeEntrySymbol.str();
+    error = "the module has no llvm.func @" + kNativeEntrySymbol.str();
     return failure();
   }
   LLVM::LLVMFunctionType type = entry.getFunctionType();
@@ -100,7 +98,7 @@ LogicalResult checkEntry(ModuleOp module, std::string &error) {
   if (!ok || entry.isExternal()) {
     std::string typeText;
     llvm::raw_string_ostream(typeText) << type;
-    error = where + ": @" + kNativeEntrySymbol.str() +
+    error = "@" + kNativeEntrySymbol.str() +
             (entry.isExternal() ? " is only declared, not defined"
                                 : " has type " + typeText + ", expected i32 (ptr)");
     return failure();
