@@ -503,6 +503,60 @@ TEST_F(NativeBackendTest, BuiltinsCopyMoveAndFill) {
   }
 }
 
+const char *const kBf16Module = R"mlir(
+module {
+  llvm.func @qopt_model_entry(%args: !llvm.ptr) -> i32 {
+    %inputsAddr = llvm.getelementptr %args[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
+    %outputsAddr = llvm.getelementptr %args[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
+    %inputs = llvm.load %inputsAddr : !llvm.ptr -> !llvm.ptr
+    %outputs = llvm.load %outputsAddr : !llvm.ptr -> !llvm.ptr
+    %x = llvm.load %inputs : !llvm.ptr -> !llvm.ptr
+    %y = llvm.load %outputs : !llvm.ptr -> !llvm.ptr
+    %v = llvm.load %x {alignment = 4 : i64} : !llvm.ptr -> vector<16xf32>
+    %b = llvm.fptrunc %v : vector<16xf32> to vector<16xbf16>
+    llvm.store %b, %y {alignment = 2 : i64} : vector<16xbf16>, !llvm.ptr
+    %ok = llvm.mlir.constant(0 : i32) : i32
+    llvm.return %ok : i32
+  }
+}
+)mlir";
+
+// Without avx512bf16, LLVM converts through the backend's __truncsfbf2, which must round like the
+// weight packer (to nearest even, NaN quiet).
+TEST_F(NativeBackendTest, Bf16ConversionBuiltin) {
+  HostCpu cpu = HostCpu::detect();
+  auto bits = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  std::vector<float> values = {0.0f,       -0.0f,       1.0f,        -1.5f,      INFINITY,
+                               -INFINITY,  NAN,         bits(0xFF800001u), bits(0x3F808000u),
+                               bits(0x3F818000u), bits(0x3F807FFFu), bits(0x7F7FFFFFu),
+                               bits(0x00000001u), bits(0x807FFFFFu), 3.14159f, 65504.0f};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 64; ++i)
+    values.push_back(bits(rng()));
+  for (const char *name : {"avx2", "avx512vnni"}) {
+    SCOPED_TRACE(name);
+    std::vector<uint8_t> code = compile(kBf16Module, target(name));
+    ASSERT_FALSE(code.empty());
+    if (llvm::StringRef(name) == "avx2" ? !(cpu.avx2 && cpu.fma) : !cpu.avx512vnni)
+      continue;
+    LoadedCode loaded(code);
+    ASSERT_TRUE(loaded.entry) << loaded.error;
+    for (size_t base = 0; base + 16 <= values.size(); base += 16) {
+      uint16_t out[16];
+      const void *inputs[] = {values.data() + base};
+      void *outputs[] = {out};
+      qopt_native_args args{1, inputs, outputs, nullptr, nullptr, nullptr};
+      ASSERT_EQ(loaded.entry(&args), 0);
+      for (int i = 0; i < 16; ++i)
+        EXPECT_EQ(out[i], floatToBf16(values[base + i])) << "value " << base + i;
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Errors
 //===----------------------------------------------------------------------===//

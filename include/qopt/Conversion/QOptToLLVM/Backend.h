@@ -63,14 +63,24 @@ FailureOr<llvm::SmallVector<const NativeTarget *>> parseNativeTargetList(llvm::S
 FailureOr<std::vector<uint8_t>> buildSharedObject(ModuleOp llvmDialectModule,
                                                   const NativeTarget &target, std::string &error);
 
+/// What emitNativeText gives, for inspecting and tuning generated code.
+enum class NativeText {
+  OptimizedIR, // the LLVM module after linking, internalization and O3
+  Assembly,    // the target's assembly of that module (before ld.lld)
+};
+
+/// The same pipeline as buildSharedObject up to the optimized module, printed instead of linked.
+FailureOr<std::string> emitNativeText(ModuleOp llvmDialectModule, const NativeTarget &target,
+                                      NativeText kind, std::string &error);
+
 /// The checks buildSharedObject makes on its result: an x86-64 ELF shared object without
 /// DT_NEEDED or DT_TEXTREL, without undefined dynamic symbols, exporting `entrySymbol` as a
 /// defined global function of default visibility.
 LogicalResult checkSharedObject(llvm::ArrayRef<uint8_t> code, llvm::StringRef entrySymbol,
                                 std::string &error);
 
-/// qopt-translate's `--mlir-to-native-so [--native-target=NAME]` (an LLVM-dialect module in, the
-/// shared object out), for tests.
+/// qopt-translate's `--mlir-to-native-so [--native-target=NAME] [--native-output=so|ll|s]` (an
+/// LLVM-dialect module in; the shared object, the optimized LLVM IR or the assembly out).
 void registerNativeTranslations();
 
 } // namespace mlir::qopt

@@ -48,7 +48,7 @@ QOPT_EMBEDDED(builtins_avx2)
 namespace {
 
 constexpr llvm::StringLiteral kTriple = "x86_64-unknown-linux-gnu";
-constexpr llvm::StringLiteral kBuiltins[] = {"memcpy", "memset", "memmove"};
+constexpr llvm::StringLiteral kBuiltins[] = {"memcpy", "memset", "memmove", "__truncsfbf2"};
 
 bool isBuiltin(llvm::StringRef name) { return llvm::is_contained(kBuiltins, name); }
 
@@ -213,9 +213,20 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
 
 } // namespace
 
-FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDialectModule,
-                                                              const NativeTarget &target,
-                                                              std::string &error) {
+namespace {
+
+/// A linked, internalized and optimized LLVM module with what it needs to emit code. The context
+/// is declared first so that it outlives the module.
+struct Prepared {
+  std::unique_ptr<llvm::LLVMContext> context = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<LlvmDiagnostics> diagnostics = std::make_unique<LlvmDiagnostics>();
+  std::unique_ptr<llvm::TargetMachine> tm;
+  std::unique_ptr<llvm::TargetLibraryInfoImpl> libraryInfo;
+  std::unique_ptr<llvm::Module> module;
+};
+
+LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, Prepared &p,
+                      std::string &error) {
   if (failed(checkEntry(llvmDialectModule, error)))
     return failure();
 
@@ -225,11 +236,9 @@ FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDiale
   registerLLVMDialectTranslation(registry);
   mlirContext->appendDialectRegistry(registry);
 
-  llvm::LLVMContext context;
-  LlvmDiagnostics llvmDiagnostics;
+  llvm::LLVMContext &context = *p.context;
+  LlvmDiagnostics &llvmDiagnostics = *p.diagnostics;
   context.setDiagnosticHandlerCallBack(LlvmDiagnostics::handle, &llvmDiagnostics);
-
-  std::unique_ptr<llvm::Module> module;
   {
     std::string diagnostics;
     ScopedDiagnosticHandler capture(mlirContext, [&](Diagnostic &diag) {
@@ -237,46 +246,46 @@ FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDiale
       os << (diagnostics.empty() ? "" : "\n") << diag.getLocation() << ": " << diag;
       return success();
     });
-    module = translateModuleToLLVMIR(llvmDialectModule, context, "qopt_model");
-    if (!module) {
+    p.module = translateModuleToLLVMIR(llvmDialectModule, context, "qopt_model");
+    if (!p.module) {
       error = "cannot translate the module to LLVM IR" +
               (diagnostics.empty() ? std::string() : ":\n" + diagnostics);
       return failure();
     }
   }
+  llvm::Module &module = *p.module;
 
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, error);
-  if (!tm)
+  p.tm = createTargetMachine(target, error);
+  if (!p.tm)
     return failure();
-  module->setSourceFileName("qopt_model");
-  module->setTargetTriple(kTriple);
-  module->setDataLayout(tm->createDataLayout());
-  module->setPICLevel(llvm::PICLevel::BigPIC);
+  module.setSourceFileName("qopt_model");
+  module.setTargetTriple(kTriple);
+  module.setDataLayout(p.tm->createDataLayout());
+  module.setPICLevel(llvm::PICLevel::BigPIC);
 
   // The kernels: only what the model calls (and what that calls). The builtins: all of them,
   // since code generation may still introduce calls to them; ld.lld drops the unused ones.
   Bitcode bitcode = embeddedBitcode(target);
   std::string kernelLibrary = target.name.str() + " kernel library";
-  std::unique_ptr<llvm::Module> kernels =
-      parseEmbedded(bitcode.kernels, "qopt_uk_" + target.name.str() + ".bc", context, *module,
-                    error);
-  if (!kernels || failed(checkDeclarations(*module, *kernels, kernelLibrary, error)))
+  std::unique_ptr<llvm::Module> kernels = parseEmbedded(
+      bitcode.kernels, "qopt_uk_" + target.name.str() + ".bc", context, module, error);
+  if (!kernels || failed(checkDeclarations(module, *kernels, kernelLibrary, error)))
     return failure();
-  if (llvm::Linker::linkModules(*module, std::move(kernels), llvm::Linker::LinkOnlyNeeded)) {
+  if (llvm::Linker::linkModules(module, std::move(kernels), llvm::Linker::LinkOnlyNeeded)) {
     error = "cannot link the " + kernelLibrary + ": " + llvmDiagnostics.errors;
     return failure();
   }
   std::unique_ptr<llvm::Module> builtins = parseEmbedded(
-      bitcode.builtins, "qopt_builtins_" + target.name.str() + ".bc", context, *module, error);
-  if (!builtins || failed(checkDeclarations(*module, *builtins, "builtins", error)))
+      bitcode.builtins, "qopt_builtins_" + target.name.str() + ".bc", context, module, error);
+  if (!builtins || failed(checkDeclarations(module, *builtins, "builtins", error)))
     return failure();
-  if (llvm::Linker::linkModules(*module, std::move(builtins))) {
+  if (llvm::Linker::linkModules(module, std::move(builtins))) {
     error = "cannot link the builtins: " + llvmDiagnostics.errors;
     return failure();
   }
 
   std::string undefined;
-  for (const llvm::GlobalValue &gv : module->global_values())
+  for (const llvm::GlobalValue &gv : module.global_values())
     if (gv.isDeclaration() && !(isa<llvm::Function>(gv) && cast<llvm::Function>(gv).isIntrinsic()))
       undefined += (undefined.empty() ? "'" : ", '") + gv.getName().str() + "'";
   if (!undefined.empty()) {
@@ -285,51 +294,84 @@ FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDiale
     return failure();
   }
 
-  stampFunctions(*module, target);
-  llvm::Function *entry = module->getFunction(kNativeEntrySymbol);
+  stampFunctions(module, target);
+  llvm::Function *entry = module.getFunction(kNativeEntrySymbol);
   entry->setLinkage(llvm::GlobalValue::ExternalLinkage);
   entry->setVisibility(llvm::GlobalValue::DefaultVisibility);
   for (llvm::StringRef name : kBuiltins)
-    if (llvm::Function *f = module->getFunction(name))
+    if (llvm::Function *f = module.getFunction(name))
       f->setVisibility(llvm::GlobalValue::HiddenVisibility);
   // Internal kernels inline into the entry and disappear; the builtins stay hidden but external,
   // because code generation may call them after the optimizer ran.
-  llvm::internalizeModule(*module, [](const llvm::GlobalValue &gv) {
+  llvm::internalizeModule(module, [](const llvm::GlobalValue &gv) {
     return gv.getName() == kNativeEntrySymbol || isBuiltin(gv.getName());
   });
 
   std::string verifyErrors;
   llvm::raw_string_ostream verifyOs(verifyErrors);
-  if (llvm::verifyModule(*module, &verifyOs)) {
+  if (llvm::verifyModule(module, &verifyOs)) {
     error = "the linked LLVM module is invalid: " + verifyErrors;
     return failure();
   }
 
   // Freestanding: the optimizer may form calls to the three builtins only.
-  llvm::TargetLibraryInfoImpl libraryInfo{llvm::Triple(kTriple)};
-  libraryInfo.disableAllFunctions();
+  p.libraryInfo = std::make_unique<llvm::TargetLibraryInfoImpl>(llvm::Triple(kTriple));
+  p.libraryInfo->disableAllFunctions();
   for (llvm::LibFunc f : {llvm::LibFunc_memcpy, llvm::LibFunc_memset, llvm::LibFunc_memmove})
-    libraryInfo.setAvailable(f);
-  optimize(*module, *tm, libraryInfo);
+    p.libraryInfo->setAvailable(f);
+  optimize(module, *p.tm, *p.libraryInfo);
+  return success();
+}
 
-  llvm::SmallVector<char, 0> object;
-  {
-    llvm::raw_svector_ostream os(object);
-    llvm::legacy::PassManager codegen;
-    codegen.add(new llvm::TargetLibraryInfoWrapperPass(libraryInfo));
-    if (tm->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-      error = "LLVM cannot emit an object file for " + target.name.str();
-      return failure();
-    }
-    codegen.run(*module);
-  }
-  if (!llvmDiagnostics.errors.empty()) {
-    error = "code generation failed: " + llvmDiagnostics.errors;
+LogicalResult emit(Prepared &p, llvm::CodeGenFileType kind, llvm::raw_pwrite_stream &os,
+                   const NativeTarget &target, std::string &error) {
+  llvm::legacy::PassManager codegen;
+  codegen.add(new llvm::TargetLibraryInfoWrapperPass(*p.libraryInfo));
+  if (p.tm->addPassesToEmitFile(codegen, os, nullptr, kind)) {
+    error = "LLVM cannot emit code for " + target.name.str();
     return failure();
   }
+  codegen.run(*p.module);
+  if (!p.diagnostics->errors.empty()) {
+    error = "code generation failed: " + p.diagnostics->errors;
+    return failure();
+  }
+  return success();
+}
 
+} // namespace
+
+FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDialectModule,
+                                                              const NativeTarget &target,
+                                                              std::string &error) {
+  Prepared p;
+  if (failed(prepare(llvmDialectModule, target, p, error)))
+    return failure();
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream os(object);
+  if (failed(emit(p, llvm::CodeGenFileType::ObjectFile, os, target, error)))
+    return failure();
   FailureOr<std::vector<uint8_t>> so = backend::linkSharedObject(object, error);
   if (failed(so) || failed(checkSharedObject(*so, kNativeEntrySymbol, error)))
     return failure();
   return so;
+}
+
+FailureOr<std::string> mlir::qopt::emitNativeText(ModuleOp llvmDialectModule,
+                                                  const NativeTarget &target, NativeText kind,
+                                                  std::string &error) {
+  Prepared p;
+  if (failed(prepare(llvmDialectModule, target, p, error)))
+    return failure();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (kind == NativeText::OptimizedIR) {
+    p.module->print(os, nullptr);
+    return text;
+  }
+  llvm::SmallVector<char, 0> assembly;
+  llvm::raw_svector_ostream asmOs(assembly);
+  if (failed(emit(p, llvm::CodeGenFileType::AssemblyFile, asmOs, target, error)))
+    return failure();
+  return std::string(assembly.begin(), assembly.end());
 }

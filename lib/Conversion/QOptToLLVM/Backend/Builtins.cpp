@@ -1,6 +1,6 @@
-// The libc functions LLVM itself may call from generated code: loop idiom recognition turns copy
-// and fill loops into memcpy / memset / memmove, and code generation lowers large llvm.mem*
-// intrinsics to calls. A model's shared object links against nothing, so the backend links these
+// The library functions LLVM itself may call from generated code: loop idiom recognition turns
+// copy and fill loops into memcpy / memset / memmove, code generation lowers large llvm.mem*
+// intrinsics to calls, and f32 -> bf16 without avx512bf16 to __truncsfbf2. A model's shared object links against nothing, so the backend links these
 // definitions into every module (hidden: never exported, and dropped by --gc-sections when
 // unused). Compiled to bitcode per target with -ffreestanding -fno-builtin, which marks the
 // functions "no-builtins" so that the same idiom recognition cannot turn their loops back into
@@ -63,4 +63,16 @@ QOPT_BUILTIN void *memmove(void *dst, const void *src, size_t n) {
       d[i - 1] = s[i - 1];
   }
   return dst;
+}
+
+// float -> bf16, what LLVM calls for fptrunc to bfloat on targets without avx512bf16 (once per
+// element, so the lowering should round with integer vector ops where speed matters). Round to
+// nearest even; NaN stays a quiet NaN of the same sign, as PackWeights' floatToBf16 and
+// compiler-rt do. Bit operations only, so nothing here is itself lowered to a call.
+QOPT_BUILTIN __bf16 __truncsfbf2(float f) {
+  uint32_t u = __builtin_bit_cast(uint32_t, f);
+  uint16_t b = (u & 0x7FFFFFFFu) > 0x7F800000u
+                   ? static_cast<uint16_t>((u >> 16) | 0x40)
+                   : static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+  return __builtin_bit_cast(__bf16, b);
 }

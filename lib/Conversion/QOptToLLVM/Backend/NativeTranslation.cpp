@@ -17,6 +17,11 @@ void mlir::qopt::registerNativeTranslations() {
         llvm::cl::desc("target of --mlir-to-native-so: avx512vnni (default), avx512bf16, avx2 or "
                        "host"),
         llvm::cl::init(defaultNativeTarget().name.str()));
+    static llvm::cl::opt<std::string> output(
+        "native-output",
+        llvm::cl::desc("what --mlir-to-native-so writes: so (the shared object, default), ll (the "
+                       "optimized LLVM IR) or s (its assembly)"),
+        llvm::cl::init("so"));
     TranslateFromMLIRRegistration(
         "mlir-to-native-so",
         "compile an LLVM-dialect module with @qopt_model_entry into a native shared object",
@@ -25,6 +30,18 @@ void mlir::qopt::registerNativeTranslations() {
           const NativeTarget *target = lookupNativeTarget(targetName, error);
           if (!target)
             return emitError(module.getLoc(), "--native-target: ") << error;
+          if (output == "ll" || output == "s") {
+            FailureOr<std::string> text = emitNativeText(
+                module, *target, output == "ll" ? NativeText::OptimizedIR : NativeText::Assembly,
+                error);
+            if (failed(text))
+              return emitError(module.getLoc(), error);
+            os << *text;
+            return success();
+          }
+          if (output != "so")
+            return emitError(module.getLoc(), "--native-output: '")
+                   << output.getValue() << "' is none of so, ll, s";
           FailureOr<std::vector<uint8_t>> so = buildSharedObject(module, *target, error);
           if (failed(so))
             return emitError(module.getLoc(), error);
