@@ -4,6 +4,7 @@
 #ifndef QOPT_INITALL_H
 #define QOPT_INITALL_H
 
+#include "qopt/Conversion/QOptToLLVM/Backend.h"
 #include "qopt/Conversion/QOptToLLVM/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
@@ -28,8 +29,12 @@ inline void registerAllPasses() {
   registerLowerToLLVMPipeline();
 }
 
-/// Model import and export: --import-onnx, --import-flatbuffer, --export-flatbuffer.
-inline void registerAllTranslations() { registerModelTranslations(); }
+/// Model import and export: --import-onnx, --import-flatbuffer, --export-flatbuffer; and the
+/// native backend's --mlir-to-native-so (the caller links QOptNativeBackend).
+inline void registerAllTranslations() {
+  registerModelTranslations();
+  registerNativeTranslations();
+}
 
 } // namespace mlir::qopt
 

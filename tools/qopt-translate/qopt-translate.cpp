@@ -3,6 +3,7 @@
 //   qopt-translate --import-onnx model.onnx [-o out.mlir | -o out.fb]
 //   qopt-translate --import-flatbuffer model.fb [-o out.mlir]
 //   qopt-translate --export-flatbuffer model.mlir -o model.fb
+//   qopt-translate --mlir-to-native-so [--native-target=avx2] llvm-dialect.mlir -o model.so
 #include "qopt/InitAll.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -18,7 +19,7 @@ namespace {
 
 /// The translations registerAllTranslations() adds.
 constexpr llvm::StringLiteral kTranslations[] = {"import-onnx", "import-flatbuffer",
-                                                 "export-flatbuffer"};
+                                                 "export-flatbuffer", "mlir-to-native-so"};
 
 /// Two checks mlirTranslateMain would make with other words, kept so the messages and exit
 /// statuses stay what qopt-translate always gave: no translation chosen (status 2), and an input
@@ -46,8 +47,8 @@ std::optional<int> checkArguments(int argc, char **argv) {
       ++i; // "-o FILE": the next argument is the output
   }
   if (!translation) {
-    llvm::errs() << "qopt-translate: choose a translation: --import-onnx, --import-flatbuffer or "
-                    "--export-flatbuffer (see --help)\n";
+    llvm::errs() << "qopt-translate: choose a translation: --import-onnx, --import-flatbuffer, "
+                    "--export-flatbuffer or --mlir-to-native-so (see --help)\n";
     return 2;
   }
   // A lone argument without an extension may be the value of an option ("-opt VALUE").

@@ -1,0 +1,3 @@
+module {
+  llvm.func @qopt_model_entry(!llvm.ptr) -> i32
+}
