@@ -21,11 +21,13 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
+# The runtime tests' hand-written native code, built by test/Runtime/CMakeLists.txt.
+config.substitutions.append(("%qopt_test_native_so", os.path.join(config.qopt_obj_root, "test", "Runtime", "native_affine_relu.so")))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
 config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
 tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-compile", "qopt-fb-mutate", "qopt-onnx-conformance",
-         "qopt-runtime-probe"]
+         "qopt-runtime-probe", "qopt-native-testmodel", "qopt-capi-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The sanitizer build (QOPT_ENABLE_SANITIZERS) skips the tests that run whole data sets.

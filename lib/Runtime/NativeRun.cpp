@@ -1,0 +1,251 @@
+// One run of a loaded model: bind the caller's tensors by name, check their shapes, allocate this
+// run's arena, and call the entry point, once or once per batch slice on the worker threads.
+// A run touches the model only to read it, so runs may proceed concurrently.
+#include "NativeModel.h"
+
+#include "qopt/Runtime/NativeAbi.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace qopt::rt {
+namespace {
+
+constexpr uint64_t kAlign = 64;
+
+uint64_t roundUp(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+std::string givenShape(int32_t rank, const int64_t *shape) {
+  std::vector<int64_t> dims(shape, shape + rank);
+  return shapeString(dims);
+}
+
+std::string portNames(const std::vector<Port> &ports) {
+  std::string s;
+  for (const Port &p : ports)
+    s += (s.empty() ? "'" : ", '") + p.name + "'";
+  return s.empty() ? "none" : s;
+}
+
+/// Binds entries with a name (or NULL: their position) to ports; slot[i] = entry for port i.
+template <typename Entry>
+Status bind(Entry *entries, size_t count, const std::vector<Port> &ports, const char *what,
+            std::vector<Entry *> &slot) {
+  slot.assign(ports.size(), nullptr);
+  for (size_t k = 0; k < count; ++k) {
+    size_t index = ports.size();
+    if (!entries[k].name) {
+      index = k;
+      if (index >= ports.size())
+        return makeError(QOPT_ERR_BINDING, std::string(what) + " #" + std::to_string(k) +
+                                               " has no name and the model has only " +
+                                               std::to_string(ports.size()) + " " + what + "s");
+    } else {
+      for (size_t i = 0; i < ports.size(); ++i)
+        if (ports[i].name == entries[k].name)
+          index = i;
+      if (index == ports.size())
+        return makeError(QOPT_ERR_BINDING, std::string("the model has no ") + what + " '" +
+                                               entries[k].name + "' (its " + what +
+                                               "s: " + portNames(ports) + ")");
+    }
+    if (slot[index])
+      return makeError(QOPT_ERR_BINDING,
+                       std::string(what) + " '" + ports[index].name + "' is given twice");
+    slot[index] = &entries[k];
+  }
+  return Status::success();
+}
+
+/// What a batch slice needs to call the entry point.
+struct Slice {
+  qopt_native_args args;
+  std::vector<const void *> inputs;
+  std::vector<void *> outputs;
+  int32_t result = 0;
+};
+
+struct SliceJob {
+  qopt_native_entry_fn entry;
+  Slice *slices;
+};
+
+void runSlices(void *closure, int64_t begin, int64_t end) {
+  auto *job = static_cast<SliceJob *>(closure);
+  for (int64_t i = begin; i < end; ++i)
+    job->slices[i].result = job->entry(&job->slices[i].args);
+}
+
+struct FreeDeleter {
+  void operator()(void *p) const { std::free(p); }
+};
+
+const char *nativeErrorName(int32_t code) {
+  return code == QOPT_NATIVE_ERR_BATCH ? "QOPT_NATIVE_ERR_BATCH" : "unknown error";
+}
+
+} // namespace
+
+Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output *outputs,
+                        size_t numOutputs) const {
+  if ((numInputs && !inputs) || (numOutputs && !outputs))
+    return makeError(QOPT_ERR_INVALID_ARGUMENT, "inputs or outputs array is NULL");
+  std::vector<const qopt_input *> in;
+  Status s = bind(inputs, numInputs, inputPorts, "input", in);
+  if (!s.ok())
+    return s;
+  std::vector<qopt_output *> out;
+  s = bind(outputs, numOutputs, outputPorts, "output", out);
+  if (!s.ok())
+    return s;
+
+  // The batch: the leading dimension every input shares (dynamic), or 1 (static shapes).
+  int64_t batch = 1;
+  std::string batchFrom;
+  for (size_t i = 0; i < inputPorts.size(); ++i) {
+    const Port &p = inputPorts[i];
+    const qopt_input *x = in[i];
+    std::string where = "input '" + p.name + "'";
+    if (!x)
+      return makeError(QOPT_ERR_BINDING, "missing " + where + " " + shapeString(p.shape));
+    if (x->rank < 0 || x->rank > QOPT_MAX_RANK || (x->rank && !x->shape))
+      return makeError(QOPT_ERR_INVALID_ARGUMENT, where + ": bad rank or NULL shape");
+    bool match = size_t(x->rank) == p.shape.size();
+    for (size_t k = 0; match && k < p.shape.size(); ++k)
+      match = p.shape[k] < 0 ? x->shape[k] >= 1 : x->shape[k] == p.shape[k];
+    if (!match) {
+      std::string msg = where + ": expected shape " + shapeString(p.shape) + ", got " +
+                        givenShape(x->rank, x->shape);
+      if (!dynamic && !p.shape.empty() && size_t(x->rank) == p.shape.size())
+        msg += " (the model's shapes are static: it runs exactly this shape, batch " +
+               std::to_string(p.shape[0]) + " only)";
+      else if (p.batched && size_t(x->rank) == p.shape.size() && x->shape[0] < 1)
+        msg += " (the batch must be at least 1)";
+      return makeError(QOPT_ERR_SHAPE, msg);
+    }
+    if (p.batched) {
+      if (batchFrom.empty()) {
+        batch = x->shape[0];
+        batchFrom = p.name;
+      } else if (x->shape[0] != batch) {
+        return makeError(QOPT_ERR_SHAPE, where + ": batch " + std::to_string(x->shape[0]) +
+                                             " differs from input '" + batchFrom + "''s batch " +
+                                             std::to_string(batch));
+      }
+    }
+  }
+  // Byte counts, with overflow checks: the batch comes from the caller.
+  for (size_t i = 0; i < inputPorts.size(); ++i) {
+    const Port &p = inputPorts[i];
+    uint64_t bytes;
+    if (__builtin_mul_overflow(uint64_t(p.unitBytes), uint64_t(p.batched ? batch : 1), &bytes))
+      return makeError(QOPT_ERR_SHAPE, "input '" + p.name + "': batch too large");
+    if (in[i]->size_bytes != bytes)
+      return makeError(QOPT_ERR_SHAPE, "input '" + p.name + "': shape " +
+                                           givenShape(in[i]->rank, in[i]->shape) + " " +
+                                           qopt_dtype_name(p.dtype) + " is " +
+                                           std::to_string(bytes) + " bytes, got " +
+                                           std::to_string(in[i]->size_bytes));
+    if (bytes && !in[i]->data)
+      return makeError(QOPT_ERR_INVALID_ARGUMENT, "input '" + p.name + "': data is NULL");
+  }
+
+  // One allocation per run: scratch for the outputs nobody asked for, then the arena, in one
+  // 64-byte aligned piece per batch slice.
+  int threads = numThreads();
+  bool allOutputsBatched = true;
+  for (const Port &p : outputPorts)
+    allOutputsBatched &= p.batched;
+  int64_t numSlices = batchParallel && dynamic && allOutputsBatched && threads > 1
+                          ? std::min<int64_t>(threads, batch)
+                          : 1;
+  uint64_t total = 0;
+  std::vector<uint64_t> scratchOffset(outputPorts.size(), UINT64_MAX);
+  for (size_t i = 0; i < outputPorts.size(); ++i) {
+    const Port &p = outputPorts[i];
+    uint64_t bytes;
+    if (__builtin_mul_overflow(uint64_t(p.unitBytes), uint64_t(p.batched ? batch : 1), &bytes))
+      return makeError(QOPT_ERR_SHAPE, "output '" + p.name + "': batch too large");
+    if (const qopt_output *o = out[i]) {
+      if (o->capacity_bytes < bytes)
+        return makeError(QOPT_ERR_SHAPE, "output '" + p.name + "' needs " +
+                                             std::to_string(bytes) + " bytes at batch " +
+                                             std::to_string(batch) + ", capacity is " +
+                                             std::to_string(o->capacity_bytes));
+      if (bytes && !o->data)
+        return makeError(QOPT_ERR_INVALID_ARGUMENT, "output '" + p.name + "': data is NULL");
+    } else {
+      scratchOffset[i] = total;
+      total += roundUp(bytes);
+    }
+  }
+  std::vector<uint64_t> arenaOffset(static_cast<size_t>(numSlices));
+  for (int64_t k = 0; k < numSlices; ++k) {
+    int64_t rows = batch / numSlices + (k < batch % numSlices);
+    uint64_t bytes;
+    if (__builtin_mul_overflow(arenaPerSample, uint64_t(rows), &bytes) ||
+        __builtin_add_overflow(bytes, arenaFixed, &bytes) || bytes > (uint64_t(1) << 52))
+      return makeError(QOPT_ERR_OUT_OF_MEMORY,
+                       "the arena for batch " + std::to_string(batch) + " is too large");
+    arenaOffset[size_t(k)] = total;
+    total += roundUp(bytes);
+  }
+  std::unique_ptr<void, FreeDeleter> memory(std::aligned_alloc(kAlign, std::max(total, kAlign)));
+  if (!memory)
+    return makeError(QOPT_ERR_OUT_OF_MEMORY,
+                     "cannot allocate " + std::to_string(total) + " bytes for this run");
+  auto *base = static_cast<uint8_t *>(memory.get());
+
+  std::vector<void *> outData(outputPorts.size());
+  for (size_t i = 0; i < outputPorts.size(); ++i)
+    outData[i] = out[i] ? out[i]->data : base + scratchOffset[i];
+
+  qopt_native_env env{&ThreadPool::envParallelFor, pool.get(), threads, 0};
+  // A slice's code runs on one thread: the slices already occupy them all.
+  qopt_native_env sliceEnv{&ThreadPool::envParallelFor, pool.get(), 1, 0};
+  std::vector<Slice> slices(static_cast<size_t>(numSlices));
+  int64_t row = 0;
+  for (int64_t k = 0; k < numSlices; ++k) {
+    Slice &sl = slices[size_t(k)];
+    int64_t rows = dynamic ? batch / numSlices + (k < batch % numSlices) : 1;
+    for (size_t i = 0; i < inputPorts.size(); ++i)
+      sl.inputs.push_back(static_cast<const uint8_t *>(in[i]->data) +
+                          (inputPorts[i].batched ? inputPorts[i].unitBytes * size_t(row) : 0));
+    for (size_t i = 0; i < outputPorts.size(); ++i)
+      sl.outputs.push_back(static_cast<uint8_t *>(outData[i]) +
+                           (outputPorts[i].batched ? outputPorts[i].unitBytes * size_t(row) : 0));
+    sl.args.batch = rows;
+    sl.args.inputs = sl.inputs.data();
+    sl.args.outputs = sl.outputs.data();
+    sl.args.constants = constants.data();
+    sl.args.arena = base + arenaOffset[size_t(k)];
+    sl.args.env = numSlices > 1 ? &sliceEnv : &env;
+    row += rows;
+  }
+  auto entry = reinterpret_cast<qopt_native_entry_fn>(code.entry());
+  if (numSlices == 1) {
+    slices[0].result = entry(&slices[0].args);
+  } else {
+    SliceJob job{entry, slices.data()};
+    pool->parallelFor(numSlices, 1, &runSlices, &job);
+  }
+  for (const Slice &sl : slices)
+    if (sl.result != QOPT_NATIVE_OK)
+      return makeError(QOPT_ERR_EXECUTION,
+                       "the native code (target '" + targetName + "') failed with code " +
+                           std::to_string(sl.result) + " (" + nativeErrorName(sl.result) +
+                           ") at batch " + std::to_string(sl.args.batch));
+
+  for (size_t i = 0; i < outputPorts.size(); ++i)
+    if (qopt_output *o = out[i]) {
+      const Port &p = outputPorts[i];
+      o->rank = int32_t(p.shape.size());
+      for (size_t k = 0; k < p.shape.size(); ++k)
+        o->shape[k] = p.batched && k == 0 ? batch : p.shape[k];
+    }
+  return Status::success();
+}
+
+} // namespace qopt::rt

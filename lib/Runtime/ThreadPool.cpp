@@ -1,0 +1,96 @@
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <sched.h>
+
+namespace qopt::rt {
+
+struct ThreadPool::Job {
+  Task fn;
+  void *closure;
+  int64_t n;
+  int64_t chunks;
+  int64_t nextChunk = 0; // guarded by the pool mutex
+  int64_t running = 0;   // claimed and not finished, guarded by the pool mutex
+  std::condition_variable finished;
+
+  /// Chunk i of `chunks` near-equal pieces: each has at least n / chunks >= grain items.
+  void range(int64_t i, int64_t &begin, int64_t &end) const {
+    begin = n * i / chunks;
+    end = n * (i + 1) / chunks;
+  }
+};
+
+ThreadPool::ThreadPool(int numThreads) {
+  for (int i = 1; i < numThreads; ++i)
+    workers.emplace_back([this] { workerLoop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+  }
+  workAvailable.notify_all();
+  for (std::thread &t : workers)
+    t.join();
+}
+
+int ThreadPool::hardwareThreads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void ThreadPool::runChunks(Job &job, std::unique_lock<std::mutex> &lock) {
+  while (job.nextChunk < job.chunks) {
+    int64_t i = job.nextChunk++;
+    if (job.nextChunk == job.chunks)
+      jobs.erase(std::find(jobs.begin(), jobs.end(), &job));
+    ++job.running;
+    lock.unlock();
+    int64_t begin, end;
+    job.range(i, begin, end);
+    job.fn(job.closure, begin, end);
+    lock.lock();
+    if (--job.running == 0 && job.nextChunk == job.chunks)
+      job.finished.notify_all();
+  }
+}
+
+void ThreadPool::workerLoop() {
+  std::unique_lock<std::mutex> lock(mutex);
+  for (;;) {
+    workAvailable.wait(lock, [&] { return stopping || !jobs.empty(); });
+    if (stopping)
+      return;
+    runChunks(*jobs.front(), lock);
+  }
+}
+
+void ThreadPool::parallelFor(int64_t n, int64_t grain, Task fn, void *closure, int maxThreads) {
+  if (n <= 0)
+    return;
+  grain = std::max<int64_t>(grain, 1);
+  int64_t threads = maxThreads > 0 ? std::min(maxThreads, numThreads()) : numThreads();
+  int64_t chunks = std::max<int64_t>(1, std::min(threads, n / grain));
+  if (chunks == 1) {
+    fn(closure, 0, n);
+    return;
+  }
+  Job job{fn, closure, n, chunks, 0, 0, {}};
+  std::unique_lock<std::mutex> lock(mutex);
+  jobs.push_back(&job);
+  lock.unlock();
+  workAvailable.notify_all();
+  lock.lock();
+  runChunks(job, lock);
+  job.finished.wait(lock, [&] { return job.running == 0; });
+}
+
+void ThreadPool::envParallelFor(void *runtime, int64_t n, int64_t grain, Task fn, void *closure) {
+  static_cast<ThreadPool *>(runtime)->parallelFor(n, grain, fn, closure);
+}
+
+} // namespace qopt::rt
