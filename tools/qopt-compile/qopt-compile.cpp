@@ -84,11 +84,13 @@ static bool isCompiledGraph(ModuleOp module) {
   module.walk([&](Operation *op) {
     if (op->hasAttr("qopt.precision"))
       compiled = true;
-    for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
-      if (auto s = dyn_cast<ShapedType>(t))
-        if (isa<quant::QuantizedType>(s.getElementType()) || s.getElementType().isF16() ||
-            s.getElementType().isBF16())
-          compiled = true;
+    auto lowered = [](Type t) {
+      auto s = dyn_cast<ShapedType>(t);
+      return s && (isa<quant::QuantizedType>(s.getElementType()) || s.getElementType().isF16() ||
+                   s.getElementType().isBF16());
+    };
+    compiled |= llvm::any_of(op->getOperandTypes(), lowered) ||
+                llvm::any_of(op->getResultTypes(), lowered);
   });
   return compiled;
 }
@@ -186,6 +188,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
+  // Diagnostics name the file, layer and op; a dump of the IR would bury them.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = loadModel(input, &context);
