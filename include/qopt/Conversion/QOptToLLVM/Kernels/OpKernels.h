@@ -217,13 +217,17 @@ void qopt_k_reduce(const qopt_k_reduce_params *p, void *const *operands, int64_t
  *===------------------------------------------------------------------------------------------===*/
 
 /* max_pool2d: float types, or U8 / I8 (exact; out has the input's type and quantization).
- * avg_pool2d: float types; count_include_pad as the reference. Padding never wins a max. */
+ * avg_pool2d: float types; count_include_pad as the reference, whose divisor is the window
+ * clipped to the padded input (hence pad_bottom / pad_right); avg_pool2d ignores the dilations
+ * (the reference pools avg with unit dilation). Padding never wins a max; a window entirely in
+ * the padding gives -inf (float) or the storage type's minimum (U8 / I8). */
 typedef struct qopt_k_pool2d_params {
   int64_t channels, in_h, in_w, out_h, out_w;
   int64_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
   int32_t in_type, out_type;
   int32_t count_include_pad;
   int32_t reserved;
+  int64_t pad_bottom, pad_right; /* appended: needed by avg_pool2d's count_include_pad divisor */
 } qopt_k_pool2d_params;
 void qopt_k_max_pool2d(const qopt_k_pool2d_params *p, void *const *operands, int64_t batch,
                        void *scratch);

@@ -1,0 +1,151 @@
+// softmax / log_softmax, layer_norm and batch_norm (OpKernels.h). Freestanding.
+//
+// Accuracy against the reference executor (which sums in double):
+//   softmax       relative 2^-20 + len * 2^-24 (f32 lane sums, expApprox, one division)
+//   log_softmax   absolute 2^-20 * (1 + |y|)   (logApprox of the f32 sum)
+//   layer_norm    absolute 2^-19 * (|normalised| + 1) * |scale| + ulp(bias): f32 mean and variance
+//   batch_norm    bit-exact (the reference's f32 formula, divisions included)
+// Sums use LaneSum.h's fixed order, so results are identical on every target.
+#include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
+
+#include "Float16.h"
+#include "LaneSum.h"
+#include "MathApprox.h"
+
+namespace mlir::qopt::opk {
+namespace {
+
+QOPT_UK_INLINE float maxIgnoringNaN(float acc, float v) { return acc < v ? v : acc; }
+
+/// One softmax row with contiguous elements (inner == 1).
+template <class I, class O>
+QOPT_UK_INLINE void softmaxContiguous(const typename I::T *x, typename O::T *y, int64_t len,
+                                      bool log) {
+  float max = laneFold(
+      len, -__builtin_inff(), [&](int64_t k) { return I::load(x, k); }, maxIgnoringNaN);
+  float sum = laneSum(len, [&](int64_t k) { return expApprox(I::load(x, k) - max); });
+  if (log) {
+    float logSum = logApprox(sum);
+    for (int64_t k = 0; k < len; ++k)
+      O::store(y, k, I::load(x, k) - max - logSum);
+  } else {
+    for (int64_t k = 0; k < len; ++k)
+      O::store(y, k, expApprox(I::load(x, k) - max) / sum);
+  }
+}
+
+/// Softmax along a strided axis: 16 neighbouring positions of `inner` at once, one lane each, so
+/// the loops run over contiguous memory.
+template <class I, class O>
+QOPT_UK_INLINE void softmaxStrided(const typename I::T *x, typename O::T *y, int64_t len,
+                                   int64_t inner, bool log) {
+  for (int64_t i0 = 0; i0 < inner; i0 += kLanes) {
+    int64_t w = inner - i0 < kLanes ? inner - i0 : kLanes;
+    float m[kLanes], s[kLanes];
+    for (int j = 0; j < kLanes; ++j)
+      m[j] = -__builtin_inff(), s[j] = 0.0f;
+    for (int64_t k = 0; k < len; ++k)
+      for (int64_t j = 0; j < w; ++j)
+        m[j] = maxIgnoringNaN(m[j], I::load(x, k * inner + i0 + j));
+    for (int64_t k = 0; k < len; ++k)
+      for (int64_t j = 0; j < w; ++j)
+        s[j] += expApprox(I::load(x, k * inner + i0 + j) - m[j]);
+    if (log) {
+      for (int64_t j = 0; j < w; ++j)
+        s[j] = logApprox(s[j]);
+      for (int64_t k = 0; k < len; ++k)
+        for (int64_t j = 0; j < w; ++j)
+          O::store(y, k * inner + i0 + j, I::load(x, k * inner + i0 + j) - m[j] - s[j]);
+    } else {
+      for (int64_t k = 0; k < len; ++k)
+        for (int64_t j = 0; j < w; ++j)
+          O::store(y, k * inner + i0 + j,
+                   expApprox(I::load(x, k * inner + i0 + j) - m[j]) / s[j]);
+    }
+  }
+}
+
+} // namespace
+} // namespace mlir::qopt::opk
+
+using namespace mlir::qopt::opk;
+
+QOPT_UK_ENTRY void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *operands,
+                                  int64_t batch, void *) {
+  withFloatType(p->in_type, [&](auto i) {
+    withFloatType(p->out_type, [&](auto o) {
+      using I = decltype(i);
+      using O = decltype(o);
+      const auto *x = (const typename I::T *)operands[1];
+      auto *y = (typename O::T *)operands[0];
+      int64_t rows = batch * p->outer, block = p->len * p->inner;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (p->inner == 1)
+          softmaxContiguous<I, O>(x + r * block, y + r * block, p->len, p->log);
+        else
+          softmaxStrided<I, O>(x + r * block, y + r * block, p->len, p->inner, p->log);
+      }
+    });
+  });
+}
+
+QOPT_UK_ENTRY void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands,
+                                     int64_t batch, void *) {
+  withFloatType(p->in_type, [&](auto i) {
+    withFloatType(p->out_type, [&](auto o) {
+      using I = decltype(i);
+      using O = decltype(o);
+      const auto *x = (const typename I::T *)operands[1];
+      auto *y = (typename O::T *)operands[0];
+      const void *scale = operands[2], *bias = operands[3];
+      int64_t n = p->inner, rows = batch * p->outer;
+      if (n <= 0)
+        return;
+      for (int64_t r = 0; r < rows; ++r) {
+        const auto *xr = x + r * n;
+        auto *yr = y + r * n;
+        float mean = laneSum(n, [&](int64_t k) { return I::load(xr, k); }) / (float)n;
+        // Two passes, as the reference: E[(x - mean)^2] does not cancel like E[x^2] - mean^2.
+        float var = laneSum(n, [&](int64_t k) {
+                      float d = I::load(xr, k) - mean;
+                      return d * d;
+                    }) /
+                    (float)n;
+        float rstd = 1.0f / __builtin_sqrtf(var + p->epsilon);
+        if (bias) {
+          for (int64_t k = 0; k < n; ++k)
+            O::store(yr, k,
+                     (I::load(xr, k) - mean) * rstd * loadFloat(p->scale_type, scale, k) +
+                         loadFloat(p->bias_type, bias, k));
+        } else {
+          for (int64_t k = 0; k < n; ++k)
+            O::store(yr, k,
+                     (I::load(xr, k) - mean) * rstd * loadFloat(p->scale_type, scale, k) + 0.0f);
+        }
+      }
+    });
+  });
+}
+
+QOPT_UK_ENTRY void qopt_k_batch_norm(const qopt_k_batch_norm_params *p, void *const *operands,
+                                     int64_t batch, void *) {
+  withFloatType(p->in_type, [&](auto i) {
+    withFloatType(p->out_type, [&](auto o) {
+      using I = decltype(i);
+      using O = decltype(o);
+      const auto *x = (const typename I::T *)operands[1];
+      auto *y = (typename O::T *)operands[0];
+      int32_t pt = p->param_type;
+      int64_t sp = p->spatial;
+      for (int64_t s = 0; s < batch; ++s)
+        for (int64_t c = 0; c < p->channels; ++c) {
+          float scale = loadFloat(pt, operands[2], c), bias = loadFloat(pt, operands[3], c);
+          float mean = loadFloat(pt, operands[4], c);
+          float stddev = __builtin_sqrtf(loadFloat(pt, operands[5], c) + p->epsilon);
+          int64_t base = (s * p->channels + c) * sp;
+          for (int64_t k = 0; k < sp; ++k)
+            O::store(y, base + k, (I::load(x, base + k) - mean) / stddev * scale + bias);
+        }
+    });
+  });
+}

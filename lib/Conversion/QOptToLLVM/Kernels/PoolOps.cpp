@@ -1,0 +1,181 @@
+// max_pool2d, avg_pool2d and global_avg_pool over NCHW planes (OpKernels.h). Freestanding.
+//
+// Each output row is produced in chunks of up to 64 outputs held in a local accumulator array;
+// every kernel tap (ky, kx) updates the whole chunk with one loop over the outputs, which
+// vectorises (strided loads for stride > 1) and visits the taps of each output in the
+// reference's order.
+//
+// Accuracy against the reference executor:
+//   max_pool2d       exact for every type (same tap order, same NaN rule: a NaN tap wins)
+//   avg_pool2d       relative 2^-22 (f32 sum of at most kernel_h * kernel_w terms, one division)
+//   global_avg_pool  relative (spatial / 16 + 4) * 2^-24 of sum |x| (LaneSum.h order)
+// Identical on every target.
+#include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
+
+#include "Float16.h"
+#include "LaneSum.h"
+
+namespace mlir::qopt::opk {
+namespace {
+
+constexpr int64_t kChunk = 64;
+
+struct U8 {
+  using T = uint8_t;
+  using Acc = int32_t;
+  static QOPT_UK_INLINE int32_t load(const T *p, int64_t i) { return p[i]; }
+  static QOPT_UK_INLINE void store(T *p, int64_t i, int32_t v) { p[i] = (T)v; }
+  static constexpr int32_t lowest = 0;
+};
+struct I8 {
+  using T = int8_t;
+  using Acc = int32_t;
+  static QOPT_UK_INLINE int32_t load(const T *p, int64_t i) { return p[i]; }
+  static QOPT_UK_INLINE void store(T *p, int64_t i, int32_t v) { p[i] = (T)v; }
+  static constexpr int32_t lowest = -128;
+};
+/// Float storage types with an f32 accumulator.
+template <class F>
+struct Flt : F {
+  using Acc = float;
+  static constexpr float lowest = -__builtin_inff();
+};
+
+template <class Ty>
+QOPT_UK_INLINE bool takesMax(typename Ty::Acc v, typename Ty::Acc best) {
+  return v > best || v != v; // NaN propagates, as in the reference (and PyTorch)
+}
+
+template <class Ty>
+QOPT_UK_INLINE void maxPool(const qopt_k_pool2d_params *p, const typename Ty::T *in,
+                            typename Ty::T *out, int64_t planes) {
+  int64_t h = p->in_h, w = p->in_w, oh = p->out_h, ow = p->out_w;
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const auto *src = in + pl * h * w;
+    auto *dst = out + pl * oh * ow;
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t o0 = 0; o0 < ow; o0 += kChunk) {
+        int64_t cw = ow - o0 < kChunk ? ow - o0 : kChunk;
+        typename Ty::Acc best[kChunk];
+        for (int64_t j = 0; j < cw; ++j)
+          best[j] = Ty::lowest;
+        for (int64_t ky = 0; ky < p->kernel_h; ++ky) {
+          int64_t iy = y * p->stride_h - p->pad_top + ky * p->dilation_h;
+          if (iy < 0 || iy >= h)
+            continue;
+          const auto *row = src + iy * w;
+          for (int64_t kx = 0; kx < p->kernel_w; ++kx) {
+            int64_t x0 = o0 * p->stride_w - p->pad_left + kx * p->dilation_w;
+            for (int64_t j = 0; j < cw; ++j) {
+              int64_t ix = x0 + j * p->stride_w;
+              bool valid = ix >= 0 && ix < w;
+              typename Ty::Acc v = Ty::load(row, valid ? ix : 0);
+              best[j] = valid && takesMax<Ty>(v, best[j]) ? v : best[j];
+            }
+          }
+        }
+        for (int64_t j = 0; j < cw; ++j)
+          Ty::store(dst, y * ow + o0 + j, best[j]);
+      }
+  }
+}
+
+template <class I, class O>
+QOPT_UK_INLINE void avgPool(const qopt_k_pool2d_params *p, const typename I::T *in,
+                            typename O::T *out, int64_t planes) {
+  int64_t h = p->in_h, w = p->in_w, oh = p->out_h, ow = p->out_w;
+  int64_t kh = p->kernel_h, kw = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const auto *src = in + pl * h * w;
+    auto *dst = out + pl * oh * ow;
+    for (int64_t y = 0; y < oh; ++y) {
+      int64_t y0 = y * sh - p->pad_top;
+      int64_t y1 = y0 + kh < h + p->pad_bottom ? y0 + kh : h + p->pad_bottom;
+      int64_t paddedH = y1 - y0;
+      int64_t ry0 = y0 < 0 ? 0 : y0, ry1 = y1 < h ? y1 : h;
+      int64_t realH = ry1 > ry0 ? ry1 - ry0 : 0;
+      for (int64_t o0 = 0; o0 < ow; o0 += kChunk) {
+        int64_t cw = ow - o0 < kChunk ? ow - o0 : kChunk;
+        float sum[kChunk];
+        for (int64_t j = 0; j < cw; ++j)
+          sum[j] = 0.0f;
+        for (int64_t iy = ry0; iy < ry1; ++iy) {
+          const auto *row = src + iy * w;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t x0 = o0 * sw - p->pad_left + kx;
+            for (int64_t j = 0; j < cw; ++j) {
+              int64_t ix = x0 + j * sw;
+              bool valid = ix >= 0 && ix < w;
+              float v = I::load(row, valid ? ix : 0);
+              sum[j] += valid ? v : 0.0f;
+            }
+          }
+        }
+        for (int64_t j = 0; j < cw; ++j) {
+          int64_t x0 = (o0 + j) * sw - p->pad_left;
+          int64_t x1 = x0 + kw < w + p->pad_right ? x0 + kw : w + p->pad_right;
+          int64_t paddedW = x1 - x0;
+          int64_t rx0 = x0 < 0 ? 0 : x0, rx1 = x1 < w ? x1 : w;
+          int64_t realW = rx1 > rx0 ? rx1 - rx0 : 0;
+          int64_t divisor = p->count_include_pad ? paddedH * paddedW : realH * realW;
+          O::store(dst, y * ow + o0 + j, divisor > 0 ? sum[j] / (float)divisor : 0.0f);
+        }
+      }
+    }
+  }
+}
+
+} // namespace
+} // namespace mlir::qopt::opk
+
+using namespace mlir::qopt::opk;
+
+QOPT_UK_ENTRY void qopt_k_max_pool2d(const qopt_k_pool2d_params *p, void *const *operands,
+                                     int64_t batch, void *) {
+  int64_t planes = batch * p->channels;
+  const void *in = operands[1];
+  void *out = operands[0];
+  switch (p->in_type) {
+  case QOPT_K_U8:
+    return maxPool<U8>(p, (const uint8_t *)in, (uint8_t *)out, planes);
+  case QOPT_K_I8:
+    return maxPool<I8>(p, (const int8_t *)in, (int8_t *)out, planes);
+  default:
+    // The max selects an input value, so computing in f32 and storing in the input's type is
+    // exact; out_type equals in_type for max_pool2d.
+    withFloatType(p->in_type, [&](auto t) {
+      using F = Flt<decltype(t)>;
+      maxPool<F>(p, (const typename F::T *)in, (typename F::T *)out, planes);
+    });
+  }
+}
+
+QOPT_UK_ENTRY void qopt_k_avg_pool2d(const qopt_k_pool2d_params *p, void *const *operands,
+                                     int64_t batch, void *) {
+  withFloatType(p->in_type, [&](auto i) {
+    withFloatType(p->out_type, [&](auto o) {
+      using I = decltype(i);
+      using O = decltype(o);
+      avgPool<I, O>(p, (const typename I::T *)operands[1], (typename O::T *)operands[0],
+                    batch * p->channels);
+    });
+  });
+}
+
+QOPT_UK_ENTRY void qopt_k_global_avg_pool(const qopt_k_global_avg_pool_params *p,
+                                          void *const *operands, int64_t batch, void *) {
+  withFloatType(p->in_type, [&](auto i) {
+    withFloatType(p->out_type, [&](auto o) {
+      using I = decltype(i);
+      using O = decltype(o);
+      const auto *x = (const typename I::T *)operands[1];
+      auto *y = (typename O::T *)operands[0];
+      int64_t sp = p->spatial, planes = batch * p->channels;
+      for (int64_t c = 0; c < planes; ++c) {
+        const auto *xc = x + c * sp;
+        float sum = laneSum(sp, [&](int64_t k) { return I::load(xc, k); });
+        O::store(y, c, sp > 0 ? sum / (float)sp : 0.0f);
+      }
+    });
+  });
+}
