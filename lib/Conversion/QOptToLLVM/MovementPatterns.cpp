@@ -50,7 +50,9 @@ struct TransposeToKernel : OpRewritePattern<TransposeOp> {
     Value in = op.getInput();
     ArrayRef<int64_t> perm = op.getPerm();
     bool batched = isBatched(in);
-    if (isBatched(in) != isBatched(op.getOutput()) || (batched && (perm.empty() || perm[0] != 0)))
+    if (batched != isBatched(op.getOutput()))
+      return failures.fail(rewriter, op, "input and result disagree on the batch dimension");
+    if (batched && (perm.empty() || perm[0] != 0))
       return failures.fail(rewriter, op,
                            "a transpose that moves the batch dimension cannot run natively");
     SmallVector<int64_t> shape = sampleShape(in.getType());
@@ -131,14 +133,12 @@ struct SliceToKernel : OpRewritePattern<SliceOp> {
         (int64_t)steps.size() != rank || llvm::is_contained(steps, 0))
       return failures.fail(rewriter, op, "slice needs one non-zero step per dimension");
     bool batched = isBatched(inType);
-    if (batched) {
-      // Dimension 0 must be taken whole: from 0 to "the end" (ONNX writes INT64_MAX or
-      // INT32_MAX there), step 1.
-      bool whole = starts[0] == 0 && steps[0] == 1 && ends[0] >= INT32_MAX;
-      if (!whole || !isBatched(op.getOutput()))
-        return failures.fail(rewriter, op,
-                             "a slice of the batch dimension cannot run natively");
-    }
+    // Dimension 0 of a batched input must be taken whole: from 0 to "the end" (ONNX writes
+    // INT64_MAX or INT32_MAX there), step 1.
+    if (batched && !(starts[0] == 0 && steps[0] == 1 && ends[0] >= INT32_MAX))
+      return failures.fail(rewriter, op, "a slice of the batch dimension cannot run natively");
+    if (batched != isBatched(op.getOutput()))
+      return failures.fail(rewriter, op, "input and result disagree on the batch dimension");
     SmallVector<int64_t> inShape = sampleShape(inType);
     SmallVector<int64_t> outShape = sampleShape(op.getOutput().getType());
     if (failed(rankFits(op, inShape.size(), rewriter, failures)))

@@ -263,3 +263,21 @@ func.func @linear_and_more(%x: tensor<?x2xf32>, %w: tensor<2x2xf32>) -> tensor<?
   %1 = qopt.cast %0 : (tensor<?x2xf32>) -> tensor<?x2xf64>
   return %1 : tensor<?x2xf64>
 }
+
+// -----
+
+// A static input cannot make a batched result.
+func.func @slice_static_to_batched(%x: tensor<4x4xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{cannot compile 'qopt.slice' (layer '?') to the native backend: input and result disagree on the batch dimension}}
+  %0 = qopt.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 4, 2>, steps = array<i64: 1, 1>} : (tensor<4x4xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+// A static input cannot make a batched result.
+func.func @transpose_static_to_batched(%x: tensor<4x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{cannot compile 'qopt.transpose' (layer '?') to the native backend: input and result disagree on the batch dimension}}
+  %0 = qopt.transpose %x {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
