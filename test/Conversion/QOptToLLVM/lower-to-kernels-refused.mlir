@@ -281,3 +281,20 @@ func.func @transpose_static_to_batched(%x: tensor<4x4xf32>) -> tensor<?x4xf32> {
   %0 = qopt.transpose %x {perm = array<i64: 1, 0>} : (tensor<4x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @dequantize_batch_mismatch(%x: tensor<?x4x!quant.uniform<u8:f32, 0.5>>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{cannot compile 'qopt.dequantize' (layer '?') to the native backend: input and result disagree on the batch dimension}}
+  %0 = qopt.dequantize %x : (tensor<?x4x!quant.uniform<u8:f32, 0.5>>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// A quantized type without parameters has nothing to compute with.
+func.func @dequantize_any(%x: tensor<?x4x!quant.any<i8:f32>>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{cannot compile 'qopt.dequantize' (layer '?') to the native backend: only uniform quantized types lower to native code}}
+  %0 = qopt.dequantize %x : (tensor<?x4x!quant.any<i8:f32>>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
