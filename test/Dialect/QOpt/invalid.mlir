@@ -624,3 +624,53 @@ func.func @calibration_missing_range(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = qopt.relu %x {qopt.calibration = #qopt.calibration<lo = 0.0, hi = 1.0, min = 0.0>} : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @kernel_call_callee(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op callee 'memcpy' is not a qopt kernel (qopt_*)}}
+  %0 = qopt.kernel_call "memcpy"(%x) {params = array<i8>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @kernel_call_negative_scratch(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op scratch sizes must be non-negative}}
+  %0 = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8>, scratch_fixed = -64 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Position 0 of the kernel's operand list is the result: it cannot be null.
+func.func @kernel_call_null_result(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op null operand positions must increase within [1, 3), got 0}}
+  %0 = qopt.kernel_call "qopt_k_layer_norm"(%x) {null_operands = array<i64: 0>, params = array<i8>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Two inputs and two nulls make five slots: position 5 is past the end.
+func.func @kernel_call_null_past_end(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op null operand positions must increase within [1, 5), got 5}}
+  %0 = qopt.kernel_call "qopt_k_layer_norm"(%x, %s) {null_operands = array<i64: 3, 5>, params = array<i8>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @kernel_call_null_repeated(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op null operand positions must increase within [1, 4), got 2}}
+  %0 = qopt.kernel_call "qopt_k_layer_norm"(%x) {null_operands = array<i64: 2, 2>, params = array<i8>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @kernel_call_dynamic_inner(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op only the leading (batch) dimension may be dynamic, got 'tensor<?x?xf32>'}}
+  %0 = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8>} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

@@ -1,0 +1,181 @@
+// qopt-convert-kernels-to-llvm: the function of kernel calls becomes the NativeAbi.h entry point.
+// RUN: qopt-opt %s -split-input-file -qopt-convert-kernels-to-llvm | FileCheck %s
+
+// A chain of four kernels on a batched input. Each intermediate takes 16 bytes per sample, rounded
+// to 64: %a lives over the calls of %a and %b, %b over %b and %d, %d over %d and %e, so %d reuses
+// %a's place (offset 0) and %b sits at 64; the arena is 128 bytes per sample and nothing fixed.
+// The result %e is written straight into output 0. Constants are numbered in order of first use
+// (%c1 before %c0), which is the order of the qopt.native table.
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 128 : i64, batch_parallel = true, constants = [dense<[5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]> : tensor<4xf32>, dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>]}}
+// CHECK-DAG: llvm.func @qopt_k_binary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
+// CHECK-DAG: llvm.func @qopt_k_unary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
+// CHECK-DAG: llvm.mlir.global internal constant @qopt_params_0("\01")
+// CHECK-DAG: llvm.mlir.global internal constant @qopt_params_3("\04")
+// CHECK: llvm.func @qopt_model_entry(%[[ARGS:.*]]: !llvm.ptr) -> i32
+// qopt_native_args: batch at 0, inputs at 8, outputs at 16, constants at 24, arena at 32.
+// CHECK: %[[O0:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: %[[G0:.*]] = llvm.getelementptr %[[ARGS]][%[[O0]]]
+// CHECK: %[[BATCH:.*]] = llvm.load %[[G0]] : !llvm.ptr -> i64
+// CHECK: %[[O8:.*]] = llvm.mlir.constant(8 : i64) : i64
+// CHECK: %[[G8:.*]] = llvm.getelementptr %[[ARGS]][%[[O8]]]
+// CHECK: %[[INPUTS:.*]] = llvm.load %[[G8]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[O16:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK: %[[G16:.*]] = llvm.getelementptr %[[ARGS]][%[[O16]]]
+// CHECK: %[[OUTPUTS:.*]] = llvm.load %[[G16]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[O24:.*]] = llvm.mlir.constant(24 : i64) : i64
+// CHECK: %[[G24:.*]] = llvm.getelementptr %[[ARGS]][%[[O24]]]
+// CHECK: %[[CONSTS:.*]] = llvm.load %[[G24]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[O32:.*]] = llvm.mlir.constant(32 : i64) : i64
+// CHECK: %[[G32:.*]] = llvm.getelementptr %[[ARGS]][%[[O32]]]
+// CHECK: %[[ARENA:.*]] = llvm.load %[[G32]] : !llvm.ptr -> !llvm.ptr
+// A dynamic batch must be at least 1, else QOPT_NATIVE_ERR_BATCH.
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK: %[[BAD:.*]] = llvm.icmp "slt" %[[BATCH]], %[[ONE]] : i64
+// CHECK: llvm.cond_br %[[BAD]], ^[[ERR:.*]], ^[[BODY:.*]]
+// CHECK: ^[[ERR]]:
+// CHECK: %[[E1:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: llvm.return %[[E1]] : i32
+// CHECK: ^[[BODY]]:
+// %a: arena + 0 * batch; operands: %a, input 0, constant 0.
+// CHECK: %[[PA0:.*]] = llvm.mlir.addressof @qopt_params_0
+// CHECK: %[[OFFA:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: %[[MA:.*]] = llvm.mul %[[OFFA]], %[[BATCH]] : i64
+// CHECK: %[[A:.*]] = llvm.getelementptr %[[ARENA]][%[[MA]]]
+// CHECK: %[[XS:.*]] = llvm.getelementptr %[[INPUTS]][0]
+// CHECK: %[[X:.*]] = llvm.load %[[XS]]
+// CHECK: %[[C1S:.*]] = llvm.getelementptr %[[CONSTS]][0]
+// CHECK: %[[C1:.*]] = llvm.load %[[C1S]]
+// CHECK: %[[T0S0:.*]] = llvm.getelementptr %[[T0:.*]][0]
+// CHECK: llvm.store %[[A]], %[[T0S0]]
+// CHECK: %[[T0S1:.*]] = llvm.getelementptr %[[T0]][1]
+// CHECK: llvm.store %[[X]], %[[T0S1]]
+// CHECK: %[[T0S2:.*]] = llvm.getelementptr %[[T0]][2]
+// CHECK: llvm.store %[[C1]], %[[T0S2]]
+// CHECK: llvm.call @qopt_k_binary(%[[PA0]], %[[T0]], %[[BATCH]], %{{.*}})
+// %b: arena + 64 * batch.
+// CHECK: %[[OFFB:.*]] = llvm.mlir.constant(64 : i64) : i64
+// CHECK: %[[MB:.*]] = llvm.mul %[[OFFB]], %[[BATCH]] : i64
+// CHECK: %[[B:.*]] = llvm.getelementptr %[[ARENA]][%[[MB]]]
+// CHECK: llvm.store %[[B]], %{{.*}}
+// CHECK: llvm.store %[[A]], %{{.*}}
+// CHECK: llvm.call @qopt_k_unary
+// %d: back at offset 0, where %a was.
+// CHECK: %[[OFFD:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: %[[MD:.*]] = llvm.mul %[[OFFD]], %[[BATCH]] : i64
+// CHECK: %[[D:.*]] = llvm.getelementptr %[[ARENA]][%[[MD]]]
+// CHECK: llvm.store %[[D]], %{{.*}}
+// CHECK: llvm.store %[[B]], %{{.*}}
+// CHECK: llvm.call @qopt_k_unary
+// %e: output 0 in place, and constant slot 1.
+// CHECK: %[[YS:.*]] = llvm.getelementptr %[[OUTPUTS]][0]
+// CHECK: %[[Y:.*]] = llvm.load %[[YS]]
+// CHECK: %[[C0S:.*]] = llvm.getelementptr %[[CONSTS]][1]
+// CHECK: %[[C0:.*]] = llvm.load %[[C0S]]
+// CHECK: llvm.store %[[Y]], %{{.*}}
+// CHECK: llvm.store %[[D]], %{{.*}}
+// CHECK: llvm.store %[[C0]], %{{.*}}
+// CHECK: llvm.call @qopt_k_binary
+// CHECK-NOT: memcpy
+// CHECK: %[[OK:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: llvm.return %[[OK]] : i32
+// CHECK-NOT: func.func
+func.func @chain(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c0 = qopt.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %c1 = qopt.constant dense<[5.0, 6.0, 7.0, 8.0]> : tensor<4xf32>
+  %a = qopt.kernel_call "qopt_k_binary"(%x, %c1) {params = array<i8: 1>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %b = qopt.kernel_call "qopt_k_unary"(%a) {params = array<i8: 2>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %d = qopt.kernel_call "qopt_k_unary"(%b) {params = array<i8: 3>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %e = qopt.kernel_call "qopt_k_binary"(%d, %c0) {params = array<i8: 4>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %e : tensor<?x4xf32>
+}
+
+// -----
+
+// A static model runs exactly one sample. Its intermediates are fixed-size, so they sit after the
+// (empty) batched part, and the kernels' scratch (100 bytes, rounded to 128) follows them. A
+// reshape renames %a's buffer, which becomes output 1; so the only intermediate is %t (64 bytes)
+// and the fixed part is 64 + 128 bytes. The other outputs are copies: the returned input, %a
+// again (from output 1) and the constant.
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 192 : i64, arena_bytes_per_sample = 0 : i64, batch_parallel = false, constants = [dense<1.000000e+00> : tensor<2x4xf32>]}}
+// CHECK: llvm.func @qopt_model_entry(%[[ARGS:.*]]: !llvm.ptr) -> i32
+// CHECK: %[[BATCH:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK: llvm.icmp "ne" %[[BATCH]], %[[ONE]] : i64
+// CHECK: ^bb2:
+// CHECK-NEXT: %[[N:.*]] = llvm.mlir.constant(1 : i64) : i64
+// The scratch: arena + 0 * batch + 64.
+// CHECK: %[[SB:.*]] = llvm.mul %{{.*}}, %[[BATCH]] : i64
+// CHECK: %[[S64:.*]] = llvm.mlir.constant(64 : i64) : i64
+// CHECK: %[[SO:.*]] = llvm.add %[[SB]], %[[S64]] : i64
+// CHECK: %[[SCRATCH:.*]] = llvm.getelementptr %{{.*}}[%[[SO]]]
+// CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[Y1S:.*]] = llvm.getelementptr %[[OUTPUTS:.*]][1]
+// CHECK: %[[Y1:.*]] = llvm.load %[[Y1S]]
+// CHECK: %[[XS:.*]] = llvm.getelementptr %[[INPUTS:.*]][0]
+// CHECK: %[[X:.*]] = llvm.load %[[XS]]
+// CHECK: llvm.store %[[Y1]], %{{.*}}
+// CHECK: llvm.store %[[X]], %{{.*}}
+// A static model calls its kernels with batch 1, and this one gets its scratch.
+// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N]], %[[SCRATCH]])
+// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N]], %[[NULL]])
+// CHECK: %[[Y0S:.*]] = llvm.getelementptr %[[OUTPUTS]][0]
+// CHECK: %[[Y0:.*]] = llvm.load %[[Y0S]]
+// CHECK: "llvm.intr.memcpy"(%[[Y0]], %[[X]], %{{.*}})
+// CHECK: %[[Y2S:.*]] = llvm.getelementptr %[[OUTPUTS]][2]
+// CHECK: %[[Y2:.*]] = llvm.load %[[Y2S]]
+// CHECK: "llvm.intr.memcpy"(%[[Y2]], %[[Y1]], %{{.*}})
+// CHECK: %[[Y3S:.*]] = llvm.getelementptr %[[OUTPUTS]][3]
+// CHECK: %[[Y3:.*]] = llvm.load %[[Y3S]]
+// CHECK: %[[KS:.*]] = llvm.getelementptr %{{.*}}[0]
+// CHECK: %[[K:.*]] = llvm.load %[[KS]]
+// CHECK: "llvm.intr.memcpy"(%[[Y3]], %[[K]], %{{.*}})
+func.func @static_outputs(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<8xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %c = qopt.constant dense<1.0> : tensor<2x4xf32>
+  %a = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>, scratch_fixed = 100 : i64} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %t = qopt.kernel_call "qopt_k_unary"(%a) {params = array<i8: 2>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %r = qopt.reshape %a : (tensor<2x4xf32>) -> tensor<8xf32>
+  return %x, %r, %a, %c : tensor<2x4xf32>, tensor<8xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// An unbatched intermediate of a batched model (computed from constants) lives after the batched
+// part: arena + 64 * batch + 0. fake_quant_dynamic takes its range over the whole batch, so the
+// model is not batch-parallel.
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 64 : i64, arena_bytes_per_sample = 64 : i64, batch_parallel = false
+// CHECK: llvm.func @qopt_model_entry
+// CHECK: %[[BATCH:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK: ^bb2:
+// CHECK-NEXT: %[[N1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK: llvm.mlir.zero
+// CHECK: %[[A64:.*]] = llvm.mlir.constant(64 : i64) : i64
+// CHECK: %[[AB:.*]] = llvm.mul %[[A64]], %[[BATCH]] : i64
+// CHECK: %[[F0:.*]] = llvm.mlir.constant(0 : i64) : i64
+// CHECK: %[[FO:.*]] = llvm.add %[[AB]], %[[F0]] : i64
+// CHECK: %[[U:.*]] = llvm.getelementptr %{{.*}}[%[[FO]]]
+// CHECK: llvm.store %[[U]], %{{.*}}
+// The unbatched kernel runs once per call.
+// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N1]], %{{.*}})
+// CHECK: llvm.store %[[U]], %{{.*}}
+// CHECK: llvm.call @qopt_k_binary(%{{.*}}, %{{.*}}, %[[BATCH]], %{{.*}})
+// CHECK: llvm.call @qopt_k_fake_quant_dynamic(%{{.*}}, %{{.*}}, %[[BATCH]], %{{.*}})
+func.func @unbatched_intermediate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c = qopt.constant dense<1.0> : tensor<4xf32>
+  %u = qopt.kernel_call "qopt_k_unary"(%c) {params = array<i8: 1>} : (tensor<4xf32>) -> tensor<4xf32>
+  %a = qopt.kernel_call "qopt_k_binary"(%x, %u) {params = array<i8: 2>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %f = qopt.kernel_call "qopt_k_fake_quant_dynamic"(%a) {params = array<i8: 3>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %f : tensor<?x4xf32>
+}
+
+// -----
+
+// Null operands are inserted where recorded: operands out, x, scale, null.
+// CHECK-LABEL: module attributes
+// CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[S3:.*]] = llvm.getelementptr %[[T:.*]][3]
+// CHECK: llvm.store %[[NULL]], %[[S3]]
+// CHECK: llvm.call @qopt_k_layer_norm(%{{.*}}, %[[T]], %{{.*}}, %[[NULL]])
+func.func @null_operand(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = qopt.kernel_call "qopt_k_layer_norm"(%x, %s) {null_operands = array<i64: 3>, params = array<i8: 1>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
