@@ -22,6 +22,8 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 # The runtime tests' hand-written native code, built by test/Runtime/CMakeLists.txt.
+config.substitutions.append(("%qopt_obj_root", config.qopt_obj_root))
+config.substitutions.append(("%qopt_tools_dir", config.qopt_tools_dir))
 config.substitutions.append(("%qopt_test_native_so", os.path.join(config.qopt_obj_root, "test", "Runtime", "native_affine_relu.so")))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
 config.substitutions.append(("%{python}", "/usr/bin/python3"))

@@ -118,10 +118,10 @@ Engine::runNamed(const std::map<std::string, ref::Tensor> &inputs, const RunOpti
 
 FailureOr<std::unique_ptr<Engine>> createEngine(Kind kind, ModuleOp module, std::string &error) {
   if (kind == Kind::native) {
-    // Compiled models carry native code sections once the backend exists (issue 9); until then
-    // no model has any.
-    error = "this model has no native code (qopt cannot compile to native code yet); run it on "
-            "the reference engine";
+    // Native code lives in a compiled .fb file, which the imported module no longer holds: the
+    // native engine is made from the file (createNativeEngine).
+    error = "this model has no native code (only a model compiled to a .fb file carries it); run "
+            "it on the reference engine";
     return failure();
   }
   auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());

@@ -296,6 +296,15 @@ Status zeroPointOutOfRange(fb::ModelT &m) {
   return notApplicable("the model has no quantized tensor");
 }
 
+/// Leaves code_sha256 as it was, so that only the runtime's hash check can catch it.
+Status corruptNativeCode(fb::ModelT &m) {
+  if (m.native_code.empty() || m.native_code[0]->code.empty())
+    return notApplicable("the model has no native code");
+  std::vector<uint8_t> &code = m.native_code[0]->code;
+  code[code.size() / 2] ^= 0x01;
+  return ok();
+}
+
 /// Adapts a mutation of the unpacked model to one of the file's bytes.
 template <Status (*Mutate)(fb::ModelT &)> Status viaObjectApi(Bytes &bytes) {
   fb::ModelT model;
@@ -343,6 +352,8 @@ constexpr Mutation kMutations[] = {
     {"empty-file", emptyFile, "zero bytes"},
     {"zero-point-out-of-range", viaObjectApi<zeroPointOutOfRange>,
      "first quantized tensor's zero point becomes storage_max + 1"},
+    {"corrupt-native-code", viaObjectApi<corruptNativeCode>,
+     "flip one bit in the middle of the first native code section, keeping its recorded hash"},
 };
 
 int usage(const char *argv0) {

@@ -3,6 +3,10 @@
 //
 //   qopt-run model.onnx --input x.npy --output-dir out/
 //   qopt-run model.fb --input image=x.npy --input mask=m.pb --output-dir out/ --batch-size 256
+//   qopt-run model.int8.fb --input x.npy --output-dir out/ --threads 2 --benchmark=50
+//
+// A compiled .fb model with native code for this CPU runs natively unless --reference is given;
+// any other model runs on the reference executor.
 #include "qopt/Engine/Engine.h"
 #include "qopt/Engine/TensorIO.h"
 #include "qopt/Runtime/Data.h"
@@ -15,12 +19,15 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 
 using namespace mlir;
 using namespace mlir::qopt;
@@ -59,6 +66,58 @@ FailureOr<ref::Tensor> readInput(const std::string &path, RankedTensorType type,
   return engine::tensorFromNpy(array, type, what, error);
 }
 
+struct BenchmarkStats {
+  double median = 0, p10 = 0, p90 = 0; // ms per batch
+  double samplesPerSecond = 0;
+  size_t batches = 0;
+};
+
+/// The q-quantile of sorted `v` by linear interpolation between closest ranks.
+double quantile(const std::vector<double> &v, double q) {
+  double pos = q * double(v.size() - 1);
+  size_t lo = size_t(pos);
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+/// Runs `eng` `runs` times after one warm-up run, timing every batch: Engine::run reports the end
+/// of each batch through `progress`, and an unbatched run is one batch.
+FailureOr<BenchmarkStats> benchmark(engine::Engine &eng, ArrayRef<ref::Tensor> args,
+                                    int64_t batchSize, unsigned runs, int64_t samples,
+                                    std::string &error) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  double totalSeconds = 0;
+  for (unsigned r = 0; r <= runs; ++r) {
+    std::vector<double> these;
+    engine::RunOptions options;
+    options.batchSize = batchSize;
+    Clock::time_point start = Clock::now(), last = start;
+    options.progress = [&](int64_t, int64_t) {
+      Clock::time_point now = Clock::now();
+      these.push_back(std::chrono::duration<double, std::milli>(now - last).count());
+      last = now;
+    };
+    if (failed(eng.run(args, options, error)))
+      return failure();
+    Clock::time_point end = Clock::now();
+    if (these.empty())
+      these.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    if (r == 0)
+      continue; // warm-up: first-touch page faults, thread start-up, cold caches
+    totalSeconds += std::chrono::duration<double>(end - start).count();
+    ms.insert(ms.end(), these.begin(), these.end());
+  }
+  std::sort(ms.begin(), ms.end());
+  BenchmarkStats stats;
+  stats.median = quantile(ms, 0.5);
+  stats.p10 = quantile(ms, 0.1);
+  stats.p90 = quantile(ms, 0.9);
+  stats.batches = ms.size() / runs;
+  stats.samplesPerSecond = totalSeconds > 0 ? double(samples) * runs / totalSeconds : 0;
+  return stats;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -79,8 +138,9 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> engineName(
       "engine",
       llvm::cl::desc("The engine to run on: reference (the reference executor: plain loops, fp32 "
-                     "for float ops and exact integer semantics for quantized ones; the default) "
-                     "or native (a compiled model's native code)"),
+                     "for float ops and exact integer semantics for quantized ones) or native (a "
+                     "compiled model's native code; fails when the model has none for this CPU). "
+                     "Default: native when the .fb model has code for this CPU, else reference"),
       llvm::cl::value_desc("reference|native"), llvm::cl::init("reference"),
       llvm::cl::cat(category));
   llvm::cl::opt<bool> reference("reference",
@@ -91,6 +151,21 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Rows of the leading (batch) dimension to run at a time when the model's "
                      "batch is dynamic; bounds memory on large inputs (0: all at once)"),
       llvm::cl::init(256), llvm::cl::cat(category));
+  // libLLVM registers a global "threads" option of its own; qopt-run's --threads is the runtime's.
+  if (llvm::cl::Option *llvmThreads = llvm::cl::getRegisteredOptions().lookup("threads"))
+    llvmThreads->setArgStr("llvm-threads");
+  llvm::cl::opt<int32_t> threads(
+      "threads",
+      llvm::cl::desc("Threads for the native engine, the calling thread included (0: one per CPU)"),
+      llvm::cl::init(0), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> benchmarkRuns(
+      "benchmark", llvm::cl::ValueOptional,
+      llvm::cl::desc("Time N runs (default 20) after a warm-up run and print the median, p10 and "
+                     "p90 latency per batch and the throughput. For benchmarks, not tests"),
+      llvm::cl::value_desc("N"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> benchmarkJson(
+      "benchmark-json", llvm::cl::desc("With --benchmark, also write the results as JSON"),
+      llvm::cl::value_desc("FILE"), llvm::cl::cat(category));
   llvm::cl::opt<bool> quiet("quiet", llvm::cl::desc("Print nothing but errors"),
                             llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
@@ -112,11 +187,46 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadModel(modelPath, &context);
   if (!module)
     return 1;
+  if (threads < 0)
+    return fail("--threads must be at least 0");
+  unsigned runs = 0;
+  if (benchmarkRuns.getNumOccurrences()) {
+    runs = 20;
+    if (!benchmarkRuns.empty() &&
+        (llvm::StringRef(benchmarkRuns).getAsInteger(10, runs) || runs == 0))
+      return fail("--benchmark=N needs a positive number of runs, got '" + benchmarkRuns + "'");
+  } else if (!benchmarkJson.empty()) {
+    return fail("--benchmark-json needs --benchmark");
+  }
+
+  // A compiled model runs natively unless told otherwise; native code lives only in .fb files.
   std::string error;
-  auto runner = engine::createEngine(*kind, *module, error);
-  if (failed(runner))
-    return fail(modelPath + ": " + error);
-  engine::Engine &eng = **runner;
+  bool explicitEngine = engineName.getNumOccurrences() || reference;
+  bool isFb = llvm::StringRef(modelPath).ends_with(".fb");
+  std::unique_ptr<engine::Engine> runner;
+  if (isFb && (*kind == engine::Kind::native || !explicitEngine)) {
+    auto funcs = llvm::to_vector(module->getOps<func::FuncOp>());
+    if (funcs.size() != 1)
+      return fail(modelPath + ": expected one function, found " + std::to_string(funcs.size()));
+    engine::NativeEngineOptions nativeOptions;
+    nativeOptions.numThreads = threads;
+    engine::NativeLoadFailure why;
+    auto native = engine::createNativeEngine(funcs.front(), modelPath, nativeOptions, error, &why);
+    if (succeeded(native)) {
+      runner = std::move(*native);
+    } else if (explicitEngine || why == engine::NativeLoadFailure::other) {
+      return fail(modelPath + ": " + error);
+    } else if (why == engine::NativeLoadFailure::unsupportedCpu && !quiet) {
+      llvm::errs() << "qopt-run: note: " << error << "; running on the reference executor\n";
+    }
+  }
+  if (!runner) {
+    auto created = engine::createEngine(*kind, *module, error);
+    if (failed(created))
+      return fail(modelPath + ": " + error);
+    runner = std::move(*created);
+  }
+  engine::Engine &eng = *runner;
 
   std::vector<std::string> inputNames;
   for (const engine::Port &p : eng.inputs())
@@ -137,6 +247,34 @@ int main(int argc, char **argv) {
     if (failed(t))
       return fail(error);
     args.push_back(std::move(*t));
+  }
+
+  if (runs) {
+    int64_t samples = args.empty() || args[0].shape.empty() ? 1 : args[0].shape[0];
+    int64_t perBatch = std::min<int64_t>(samples, batchSize > 0 ? batchSize : samples);
+    auto stats = benchmark(eng, args, batchSize, runs, samples, error);
+    if (failed(stats))
+      return fail(modelPath + ": " + error);
+    llvm::outs() << llvm::formatv("benchmark: {0}, {1} runs x {2} batches of up to {3} rows: "
+                                  "median {4:f4} ms, p10 {5:f4} ms, p90 {6:f4} ms per batch, "
+                                  "{7:f1} samples/s\n",
+                                  eng.description(), runs, stats->batches, perBatch,
+                                  stats->median, stats->p10, stats->p90,
+                                  stats->samplesPerSecond);
+    if (!benchmarkJson.empty()) {
+      std::ofstream json(benchmarkJson);
+      json << llvm::formatv(
+                  "{{\"model\": \"{0}\", \"engine\": \"{1}\", \"description\": \"{2}\", "
+                  "\"runs\": {3}, \"batches_per_run\": {4}, \"batch_size\": {5}, "
+                  "\"samples\": {6}, \"latency_ms\": {{\"median\": {7:f6}, \"p10\": {8:f6}, "
+                  "\"p90\": {9:f6}}, \"throughput_samples_per_s\": {10:f1}}\n",
+                  llvm::sys::path::filename(modelPath), engine::kindName(eng.kind()),
+                  eng.description(), runs, stats->batches, perBatch, samples, stats->median,
+                  stats->p10, stats->p90, stats->samplesPerSecond)
+                  .str();
+      if (!json.flush())
+        return fail("cannot write '" + benchmarkJson + "'");
+    }
   }
 
   auto start = std::chrono::steady_clock::now();

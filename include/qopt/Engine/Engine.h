@@ -3,7 +3,7 @@
 // model are interchangeable behind one interface.
 //
 //   reference  the reference executor over a func.func of qopt ops (the oracle)
-//   native     a compiled model's native code run by the MLIR-free runtime (not built yet)
+//   native     a compiled model's native code run by the MLIR-free runtime (lib/Runtime)
 #ifndef QOPT_ENGINE_ENGINE_H
 #define QOPT_ENGINE_ENGINE_H
 
@@ -91,6 +91,29 @@ std::unique_ptr<Engine> createReferenceEngine(func::FuncOp func);
 /// The engine of `kind` for `module`, a loaded model with one function. Fails with a message when
 /// the model cannot run on it (for native: the model has no native code).
 FailureOr<std::unique_ptr<Engine>> createEngine(Kind kind, ModuleOp module, std::string &error);
+
+struct NativeEngineOptions {
+  /// Threads per run, the calling thread included; 0: one per CPU.
+  int32_t numThreads = 0;
+};
+
+/// Why createNativeEngine failed, for callers that fall back to the reference engine when a
+/// model has no code this CPU can run but must not hide a corrupted or incompatible model.
+enum class NativeLoadFailure { other, noNativeCode, unsupportedCpu };
+
+/// The native engine over the compiled model at `modelPath` (or in `modelBytes`), whose graph
+/// imported is `func` (it gives the ports' names and types and must outlive the engine). Fails
+/// with the runtime's message, e.g. naming the CPU features the model's code needs, and sets
+/// `why` when given.
+FailureOr<std::unique_ptr<Engine>> createNativeEngine(func::FuncOp func, StringRef modelPath,
+                                                      const NativeEngineOptions &options,
+                                                      std::string &error,
+                                                      NativeLoadFailure *why = nullptr);
+FailureOr<std::unique_ptr<Engine>> createNativeEngine(func::FuncOp func,
+                                                      ArrayRef<uint8_t> modelBytes,
+                                                      const NativeEngineOptions &options,
+                                                      std::string &error,
+                                                      NativeLoadFailure *why = nullptr);
 
 } // namespace mlir::qopt::engine
 
