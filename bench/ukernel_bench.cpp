@@ -235,11 +235,14 @@ double floatGemmOpsPerCycle(bool bf16, bool avx2, int64_t m, int64_t n, int64_t 
 } // namespace
 
 int main(int argc, char **argv) {
+  bool peaksOnly = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--smoke"))
       smoke = true;
+    else if (!std::strcmp(argv[i], "--peaks"))
+      peaksOnly = true; // the clock and instruction peaks only (bench/native_bench.py reads them)
     else {
-      std::fprintf(stderr, "usage: %s [--smoke]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--smoke] [--peaks]\n", argv[0]);
       return 2;
     }
   }
@@ -283,6 +286,8 @@ int main(int argc, char **argv) {
     std::printf("%-28s %12.1f\n", "vpmaddwd+vpaddd ymm", maddPeak);
   }
 
+  if (peaksOnly)
+    return 0;
   const Gemm gemms[] = {{"int8 avx512vnni", QOPT_UK_LAYOUT_VNNI, cpu.avx512vnni, vnniPeak},
                         {"int8 avx2", QOPT_UK_LAYOUT_AVX2_I16, cpu.avx2 && cpu.fma, maddPeak}};
   struct Shape {
