@@ -306,6 +306,18 @@ LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, Pr
   llvm::internalizeModule(module, [](const llvm::GlobalValue &gv) {
     return gv.getName() == kNativeEntrySymbol || isBuiltin(gv.getName());
   });
+  // Every kernel function inlines into its call site, so that the call's constant params reach
+  // every loop (the IREE ukernel idea): the kernels dispatch on dtype and function through
+  // lambdas and helpers that the cost model would otherwise keep out of line, unspecialised and
+  // several times larger. The kernels are not recursive, and each inlined copy shrinks to the one
+  // case its params select.
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration() || f.getName() == kNativeEntrySymbol || isBuiltin(f.getName()) ||
+        f.hasFnAttribute(llvm::Attribute::NoInline))
+      continue;
+    f.removeFnAttr(llvm::Attribute::OptimizeNone);
+    f.addFnAttr(llvm::Attribute::AlwaysInline);
+  }
 
   std::string verifyErrors;
   llvm::raw_string_ostream verifyOs(verifyErrors);
