@@ -4,6 +4,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <mutex>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -50,8 +51,9 @@ std::string checkElfSharedObject(const uint8_t *code, size_t size) {
 LoadedCode::~LoadedCode() { reset(); }
 
 LoadedCode::LoadedCode(LoadedCode &&other) noexcept
-    : handle(other.handle), entryPoint(other.entryPoint) {
+    : handle(other.handle), entryPoint(other.entryPoint), fd(other.fd) {
   other.handle = other.entryPoint = nullptr;
+  other.fd = -1;
 }
 
 LoadedCode &LoadedCode::operator=(LoadedCode &&other) noexcept {
@@ -59,7 +61,9 @@ LoadedCode &LoadedCode::operator=(LoadedCode &&other) noexcept {
     reset();
     handle = other.handle;
     entryPoint = other.entryPoint;
+    fd = other.fd;
     other.handle = other.entryPoint = nullptr;
+    other.fd = -1;
   }
   return *this;
 }
@@ -67,7 +71,10 @@ LoadedCode &LoadedCode::operator=(LoadedCode &&other) noexcept {
 void LoadedCode::reset() {
   if (handle)
     dlclose(handle);
+  if (fd >= 0)
+    ::close(fd);
   handle = entryPoint = nullptr;
+  fd = -1;
 }
 
 bool LoadedCode::load(const uint8_t *code, size_t size, const std::string &entrySymbol,
@@ -76,14 +83,21 @@ bool LoadedCode::load(const uint8_t *code, size_t size, const std::string &entry
   error = checkElfSharedObject(code, size);
   if (!error.empty())
     return false;
-  int fd = memfd_create("qopt-native-code", MFD_CLOEXEC);
+  fd = memfd_create("qopt-native-code", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     error = errnoMessage("memfd_create");
     return false;
   }
   if (!writeAll(fd, code, size)) {
     error = errnoMessage("writing the code to its memfd");
-    ::close(fd);
+    reset();
+    return false;
+  }
+  // Sealed: the bytes the dynamic loader maps are the bytes whose hash was checked, whoever else
+  // can reach /proc/PID/fd.
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    error = errnoMessage("sealing the code's memfd");
+    reset();
     return false;
   }
   std::string path = "/proc/self/fd/" + std::to_string(fd);
@@ -102,8 +116,6 @@ bool LoadedCode::load(const uint8_t *code, size_t size, const std::string &entry
         error = "entry symbol '" + entrySymbol + "' not found in the code";
     }
   }
-  // The mapping keeps the memfd's pages alive; the descriptor itself is no longer needed.
-  ::close(fd);
   if (!entryPoint) {
     reset();
     return false;

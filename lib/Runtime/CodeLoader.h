@@ -1,7 +1,8 @@
 // Loads a model's native code (a position-independent ELF shared object) from memory.
 //
 // The bytes go into an anonymous memfd and are dlopen'ed as /proc/self/fd/N: nothing is written to
-// the file system, so no other process can swap the code between the hash check and the load.
+// the file system, and the memfd is sealed before loading, so nothing can swap the code between
+// the hash check and the load.
 #ifndef QOPT_LIB_RUNTIME_CODELOADER_H
 #define QOPT_LIB_RUNTIME_CODELOADER_H
 
@@ -30,6 +31,9 @@ private:
   void reset();
   void *handle = nullptr;
   void *entryPoint = nullptr;
+  /// The memfd stays open while the code is loaded: the dynamic loader recognizes objects it has
+  /// loaded by path, so a second model's memfd must never get this one's /proc/self/fd/N name.
+  int fd = -1;
 };
 
 /// Checks that `code` looks like an x86-64 ELF shared object before dlopen sees it, so that

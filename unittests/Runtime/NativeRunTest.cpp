@@ -128,6 +128,33 @@ TEST_F(NativeRun, HowABatchIsSliced) {
   EXPECT_EQ(y, want);
 }
 
+/// Two models alive at once run their own code, even when the second one's memfd could reuse the
+/// first one's descriptor number (the dynamic loader matches already-loaded objects by path).
+TEST_F(NativeRun, TwoLoadedModelsKeepTheirOwnCode) {
+  std::vector<uint8_t> code2;
+  ASSERT_TRUE(readFileBytes(QOPT_TEST_NATIVE_SO2, code2));
+  auto build = [](const std::vector<uint8_t> &code) {
+    ModelSpec spec;
+    spec.code = defaultCodeSpecs();
+    for (CodeSpec &c : spec.code)
+      c.entry = "qopt_test_report_batch";
+    return buildAffineReluModel(spec, code);
+  };
+  qopt_error err;
+  ModelPtr first = loadModel(build(testCode()), err);
+  ASSERT_TRUE(first) << err.message;
+  ModelPtr second = loadModel(build(code2), err);
+  ASSERT_TRUE(second) << err.message;
+  std::vector<float> x(4), y;
+  ASSERT_EQ(runModel(first.get(), x, y, err), QOPT_OK) << err.message;
+  EXPECT_EQ(y[3], 1.0f);
+  ASSERT_EQ(runModel(second.get(), x, y, err), QOPT_OK) << err.message;
+  EXPECT_EQ(y[3], 2.0f);
+  first.reset(); // the second model's code outlives the first one's
+  ASSERT_EQ(runModel(second.get(), x, y, err), QOPT_OK) << err.message;
+  EXPECT_EQ(y[3], 2.0f);
+}
+
 TEST_F(NativeRun, ConcurrentRunsOnOneModel) {
   for (bool batchParallel : {false, true}) {
     qopt_error err;

@@ -56,15 +56,20 @@ int32_t qopt_test_static(const qopt_native_args *a) {
   return run(a);
 }
 
+/* Built a second time with QOPT_TEST_MARK=2, so that a test can tell two loaded codes apart. */
+#ifndef QOPT_TEST_MARK
+#define QOPT_TEST_MARK 1
+#endif
+
 /* For the batch-splitting tests, not a real model: row r of y gets {batch of this call, r within
- * the call, env->num_threads, 1}, which shows how the runtime sliced a batch. */
+ * the call, env->num_threads, QOPT_TEST_MARK}, which shows how the runtime sliced a batch. */
 int32_t qopt_test_report_batch(const qopt_native_args *a) {
   float *y = (float *)a->outputs[0];
   for (int64_t r = 0; r < a->batch; ++r) {
     y[r * 4 + 0] = (float)a->batch;
     y[r * 4 + 1] = (float)r;
     y[r * 4 + 2] = (float)a->env->num_threads;
-    y[r * 4 + 3] = 1.0f;
+    y[r * 4 + 3] = (float)QOPT_TEST_MARK;
   }
   return QOPT_NATIVE_OK;
 }
