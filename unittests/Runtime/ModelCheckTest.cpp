@@ -303,7 +303,7 @@ TEST(ModelCheck, SurvivesEveryByteCorruption) {
 TEST(ModelCheck, RejectsUnsupportedVersion) {
   fb::ModelT m = validModel();
   m.version = 99;
-  EXPECT_EQ(errorOf(m), "unsupported schema version 99 (this qopt reads version 1)");
+  EXPECT_EQ(errorOf(m), "unsupported schema version 99 (this qopt reads versions 1 to 2)");
 }
 
 //===------------------------------------------------------------------------------------------===//

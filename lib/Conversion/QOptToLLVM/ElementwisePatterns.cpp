@@ -155,6 +155,8 @@ struct CastToKernel : OpRewritePattern<CastOp> {
     FailureOr<int32_t> out = floatDType(op, op.getOutput().getType(), rewriter, failures);
     if (failed(in) || failed(out))
       return failure();
+    if (isBatched(op.getInput()) != isBatched(op.getOutput()))
+      return failures.fail(rewriter, op, "input and result disagree on the batch dimension");
     auto p = zeroParams<qopt_k_cast_params>();
     p.n = sampleElements(op.getOutput().getType());
     p.in_type = *in;
