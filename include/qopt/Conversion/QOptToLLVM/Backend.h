@@ -53,11 +53,14 @@ FailureOr<llvm::SmallVector<const NativeTarget *>> parseNativeTargetList(llvm::S
                                                                          std::string &error);
 
 /// Compiles `llvmDialectModule` for `target` into a shared object: LLVM IR, the target's kernels
-/// and the freestanding builtins (memcpy, memset, memmove) linked in, everything but the entry
-/// internalized, O3, an object from the TargetMachine, ld.lld into a shared object, then checked
-/// (no DT_NEEDED, no undefined dynamic symbol, the entry exported). The same input gives the same
-/// bytes. ld.lld is $QOPT_LLD if set, else /usr/lib/llvm-19/bin/ld.lld, ld.lld-19 or ld.lld on
-/// PATH. Registers the builtin and LLVM dialect translations in the module's context. On failure,
+/// and the freestanding builtins (memcpy, memset, memmove, __truncsfbf2) linked in, everything
+/// but the entry internalized, O3, an object from the TargetMachine, ld.lld into a shared object,
+/// then checked (no DT_NEEDED, no undefined dynamic symbol, the entry exported). The same input
+/// gives the same bytes. ld.lld is $QOPT_LLD if set, else /usr/lib/llvm-19/bin/ld.lld, ld.lld-19
+/// or ld.lld on PATH. The module is only read; its context gets the builtin and LLVM dialect
+/// translations registered, so calls sharing one MLIRContext must not run concurrently (separate
+/// contexts may). A function the module calls must be defined in it, in the target's kernel
+/// library, or be a builtin: anything else (libm's expf, ...) is an error naming it. On failure,
 /// `error` says what went wrong, without a location prefix (report it at the caller's location);
 /// diagnostics of the MLIR -> LLVM IR translation are included with their own locations.
 FailureOr<std::vector<uint8_t>> buildSharedObject(ModuleOp llvmDialectModule,
