@@ -2,8 +2,10 @@
 
 #include "Report.h"
 
+#include "qopt/Compiler/NativeCompile.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
+#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -71,6 +73,13 @@ private:
   LogicalResult checkOptions();
   FailureOr<Measurement> measure(func::FuncOp reference, std::optional<eval::Dataset> &data,
                                  std::optional<eval::Dataset> &calib);
+  FailureOr<std::unique_ptr<engine::Engine>> nativeEngineFor(func::FuncOp f, std::string &why);
+  LogicalResult measureNatively(func::FuncOp reference, const eval::Dataset &data,
+                                const eval::Dataset *calib, Measurement &m, std::string &why);
+
+  /// What native engines need to outlive them: the graphs they were built from and their bytes.
+  std::vector<OwningOpRef<ModuleOp>> nativeModules;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> nativeBytes;
 };
 
 LogicalResult Compiler::checkOptions() {
@@ -199,6 +208,16 @@ FailureOr<Measurement> Compiler::measure(func::FuncOp reference,
         m.localSqnrDb[locationName(layer)] = l->sqnrDb();
     }
   }
+  using EvalEngine = CompileOptions::EvalEngine;
+  if (options.evalEngine == EvalEngine::native ||
+      (options.evalEngine == EvalEngine::automatic && data->samples >= kNativeEvalMinSamples)) {
+    std::string why;
+    if (succeeded(measureNatively(reference, *data, calib ? &*calib : nullptr, m, why)))
+      return m;
+    if (options.evalEngine == EvalEngine::native)
+      return module.emitError("native evaluation: ") << why;
+    progress("no native evaluation (" + why + "): measuring on the reference executor");
+  }
   progress(llvm::formatv("comparing with fp32 on {0} ({1} samples)", data->path, data->samples)
                .str());
   auto c = eval::compare(reference, func, *data, error, [&](int64_t done, int64_t total) {
@@ -209,6 +228,79 @@ FailureOr<Measurement> Compiler::measure(func::FuncOp reference,
     return module.emitError("running the compiled model: ") << error;
   m.comparison = std::move(*c);
   return m;
+}
+
+/// Native code for this CPU of one function, as an engine. Diagnostics of the attempt are kept
+/// in `why` instead of printed: the caller falls back to the reference executor.
+FailureOr<std::unique_ptr<engine::Engine>> Compiler::nativeEngineFor(func::FuncOp f,
+                                                                      std::string &why) {
+  OwningOpRef<ModuleOp> holder = ModuleOp::create(module.getLoc());
+  holder->push_back(f.clone());
+  std::string diagnostics;
+  FailureOr<std::vector<NativeSection>> sections;
+  FailureOr<std::string> graph;
+  {
+    ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
+      diagnostics += (diagnostics.empty() ? "" : "; ") + d.str();
+      return success();
+    });
+    sections = compileNativeCode(*holder, "host", {});
+    if (succeeded(sections))
+      graph = exportFlatBuffer(*holder);
+  }
+  std::string error;
+  auto bytes = std::make_unique<std::vector<uint8_t>>();
+  std::string out;
+  if (failed(sections) || failed(graph) || !attachNativeCode(*graph, *sections, out, error)) {
+    why = diagnostics.empty() ? error : diagnostics;
+    return failure();
+  }
+  bytes->assign(out.begin(), out.end());
+  func::FuncOp inHolder = *holder->getOps<func::FuncOp>().begin();
+  auto engine = engine::createNativeEngine(inHolder, *bytes, engine::NativeEngineOptions(), why);
+  if (failed(engine))
+    return failure();
+  nativeModules.push_back(std::move(holder));
+  nativeBytes.push_back(std::move(bytes));
+  return engine;
+}
+
+/// The model-level comparison on native code for both the fp32 and the compiled function (so
+/// 10,000 samples take a second, not minutes), and the per-layer errors on the reference
+/// executor over the calibration data (or the evaluation data when there is none).
+LogicalResult Compiler::measureNatively(func::FuncOp reference, const eval::Dataset &data,
+                                        const eval::Dataset *calib, Measurement &m,
+                                        std::string &why) {
+  progress("compiling the fp32 and the compiled model for this CPU to measure them natively");
+  auto refEngine = nativeEngineFor(reference, why);
+  if (failed(refEngine))
+    return failure();
+  auto candEngine = nativeEngineFor(func, why);
+  if (failed(candEngine))
+    return failure();
+  std::string error;
+  progress(llvm::formatv("comparing with fp32 on {0} ({1} samples) on {2}", data.path,
+                         data.samples, (*candEngine)->description())
+               .str());
+  auto outputs = eval::compareOutputs(**refEngine, **candEngine, data, error);
+  if (failed(outputs)) {
+    why = error;
+    return failure();
+  }
+  const eval::Dataset &layerData = calib ? *calib : data;
+  progress(llvm::formatv("per-layer errors on the reference executor over {0} ({1} samples)",
+                         layerData.path, layerData.samples)
+               .str());
+  auto layers = eval::compare(reference, func, layerData, error);
+  if (failed(layers)) {
+    why = error;
+    return failure();
+  }
+  m.comparison = std::move(*outputs);
+  m.comparison.layers = std::move(layers->layers);
+  m.engine = (*candEngine)->description().str();
+  m.layerData = &layerData;
+  return success();
 }
 
 } // namespace

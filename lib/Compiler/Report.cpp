@@ -158,6 +158,11 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
       j.attributeObject("evaluation", [&] {
         j.attribute("data", data->path);
         j.attribute("samples", cmp.samples);
+        j.attribute("engine", in.measurement.engine);
+        if (const eval::Dataset *ld = in.measurement.layerData) {
+          j.attribute("layer_errors_data", ld->path);
+          j.attribute("layer_errors_samples", ld->samples);
+        }
         j.attribute("top1_agreement_pct", cmp.agreementPct());
         j.attribute("output_sqnr_db", finiteOr(cmp.outputSqnrDb(), 999));
         if (cmp.hasLabels) {
@@ -210,6 +215,10 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
                         cmp.referenceAccuracyPct(), cmp.accuracyPct(),
                         cmp.accuracyPct() - cmp.referenceAccuracyPct());
     t << "\n";
+    if (const eval::Dataset *ld = in.measurement.layerData)
+      t << "measured on " << in.measurement.engine
+        << "; per-layer errors on the reference executor over " << ld->path << " ("
+        << ld->samples << " samples)\n";
   } else {
     t << "not measured: give --calibration-data or --eval-data to compare with fp32\n";
   }

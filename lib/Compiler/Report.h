@@ -27,6 +27,11 @@ struct Measurement {
   std::map<std::string, double> localSqnrDb;
   /// The samples measured on; null when there were none (then `comparison` is empty).
   const eval::Dataset *data = nullptr;
+  /// What ran the model-level comparison ("the reference executor", "native code (avx2)").
+  std::string engine = "the reference executor";
+  /// Where the per-layer errors were measured when not on `data` (native evaluation measures
+  /// them on the reference executor over the calibration data).
+  const eval::Dataset *layerData = nullptr;
 };
 
 /// Everything the report describes.

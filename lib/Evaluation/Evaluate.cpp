@@ -217,6 +217,43 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
   return cmp;
 }
 
+FailureOr<Comparison> compareOutputs(engine::Engine &reference, engine::Engine &candidate,
+                                     const Dataset &data, std::string &error,
+                                     const std::function<void(int64_t, int64_t)> &progress) {
+  Comparison cmp;
+  cmp.hasLabels = !data.labels.empty();
+  int64_t done = 0;
+  std::vector<int64_t> refTop, candTop;
+  for (const ref::Tensor &batch : data.batches) {
+    auto r = reference.run(batch, {}, error);
+    if (failed(r))
+      return failure();
+    auto c = candidate.run(batch, {}, error);
+    if (failed(c))
+      return failure();
+    top1((*r)[0], refTop);
+    top1((*c)[0], candTop);
+    std::vector<float> want = realValues((*r)[0]), got = realValues((*c)[0]);
+    for (size_t k = 0; k < want.size() && k < got.size(); ++k) {
+      double d = (double)got[k] - want[k];
+      cmp.outputSignal += (double)want[k] * want[k];
+      cmp.outputNoise += std::isfinite(d) ? d * d : (double)want[k] * want[k] + 1.0;
+    }
+    for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
+      cmp.agree += refTop[k] == candTop[k];
+      if (cmp.hasLabels) {
+        cmp.referenceCorrect += refTop[k] == data.labels[done + k];
+        cmp.correct += candTop[k] == data.labels[done + k];
+      }
+    }
+    done += (int64_t)refTop.size();
+    if (progress)
+      progress(done, data.samples);
+  }
+  cmp.samples = done;
+  return cmp;
+}
+
 FailureOr<std::vector<int64_t>> predict(func::FuncOp func, const Dataset &data,
                                         std::string &error) {
   std::vector<int64_t> all, batchTop;

@@ -110,6 +110,17 @@ int main(int argc, char **argv) {
                "a comma-separated list puts code for each in the model, and the runtime picks. "
                "The first is also the precision search's cost model"),
       cl::cat(category));
+  cl::opt<CompileOptions::EvalEngine> evalEngine(
+      "eval-engine", cl::init(CompileOptions::EvalEngine::automatic),
+      cl::desc("What measures the compiled model against fp32 on the evaluation data:"),
+      cl::values(clEnumValN(CompileOptions::EvalEngine::automatic, "auto",
+                            "native code for this CPU from 1000 samples on, else (or when no "
+                            "code can be built, with a note) the reference executor"),
+                 clEnumValN(CompileOptions::EvalEngine::native, "native",
+                            "native code for this CPU; an error when none can be built"),
+                 clEnumValN(CompileOptions::EvalEngine::reference, "reference",
+                            "the reference executor (the oracle; slow on large data)")),
+      cl::cat(category));
   cl::opt<bool> requireInteger(
       "require-integer",
       cl::desc("Fail, naming every layer, unless every layer computes on integers"),
@@ -242,6 +253,7 @@ int main(int argc, char **argv) {
   p.biasCorrection = biasCorrection.getValue();
   p.batchSize = batchSize.getValue();
   options.recordReport = emit != Emit::MLIR;
+  options.evalEngine = evalEngine;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
   CompileReport report;

@@ -21,7 +21,17 @@ struct CompileOptions {
   bool recordReport = true;
   /// Progress lines for long steps (nothing when empty).
   std::function<void(const std::string &)> progress;
+  /// What runs the model-level comparison with fp32 (agreement, accuracy) on the evaluation
+  /// data: native code for this CPU (both the fp32 and the compiled graph compiled for `host`),
+  /// or the reference executor. `automatic` takes native code from kNativeEvalMinSamples samples
+  /// on and falls back to the reference, saying so, when no native code can be built. Per-layer
+  /// errors always come from the reference executor, which observes every op.
+  enum class EvalEngine { automatic, native, reference };
+  EvalEngine evalEngine = EvalEngine::automatic;
 };
+
+/// Below this many evaluation samples the reference executor is as quick as compiling twice.
+inline constexpr int64_t kNativeEvalMinSamples = 1000;
 
 /// The measured outcome, as JSON text and as a readable table.
 struct CompileReport {

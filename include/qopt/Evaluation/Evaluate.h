@@ -5,6 +5,7 @@
 #ifndef QOPT_EVALUATION_EVALUATE_H
 #define QOPT_EVALUATION_EVALUATE_H
 
+#include "qopt/Engine/Engine.h"
 #include "qopt/Reference/Executor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -81,6 +82,13 @@ FailureOr<std::vector<int64_t>> predict(func::FuncOp func, const Dataset &data,
 FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, const Dataset &data,
                               std::string &error,
                               const std::function<void(int64_t, int64_t)> &progress = {});
+
+/// The model-level part of `compare` (top-1 agreement, accuracy, output SQNR; no per-layer
+/// errors) between two engines of any kind, e.g. the native code of the fp32 and of the compiled
+/// model, which cannot observe single ops but run 10,000 samples in a fraction of a second.
+FailureOr<Comparison> compareOutputs(engine::Engine &reference, engine::Engine &candidate,
+                                     const Dataset &data, std::string &error,
+                                     const std::function<void(int64_t, int64_t)> &progress = {});
 
 /// The real values of an executor tensor: float values as they are, per-tensor or per-axis
 /// quantized ones dequantized; empty for other element types.
