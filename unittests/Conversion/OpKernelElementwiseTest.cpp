@@ -224,3 +224,40 @@ TEST(OpKernelElementwise, BinaryBroadcast) {
 }
 
 } // namespace
+
+namespace {
+
+/// OpKernels.h allows the output to be the input buffer itself for the elementwise kernels and
+/// softmax: in place must give what a separate output gives.
+TEST(OpKernelElementwise, InPlace) {
+  const int64_t n = 1001;
+  Buf x = floatInput(QOPT_K_F32, n, -5.0f, 5.0f), y(QOPT_K_F32, n);
+  Buf z = x;
+  qopt_k_unary_params u{};
+  u.n = n, u.fn = QOPT_K_GELU_TANH;
+  void *sep[] = {y.data(), x.data()}, *in[] = {z.data(), z.data()};
+  qopt_k_unary(&u, sep, 1, nullptr);
+  qopt_k_unary(&u, in, 1, nullptr);
+  for (int64_t k = 0; k < n; ++k)
+    ASSERT_TRUE(sameFloat(y.getF(k), z.getF(k)));
+
+  Buf b = floatInput(QOPT_K_F32, n, -5.0f, 5.0f), w = x;
+  qopt_k_binary_params p{};
+  p.fn = QOPT_K_MUL, p.rank = 1, p.out_dims[0] = n, p.a_strides[0] = p.b_strides[0] = 1;
+  void *bsep[] = {y.data(), x.data(), b.data()}, *bin[] = {w.data(), w.data(), b.data()};
+  qopt_k_binary(&p, bsep, 1, nullptr);
+  qopt_k_binary(&p, bin, 1, nullptr);
+  for (int64_t k = 0; k < n; ++k)
+    ASSERT_TRUE(sameFloat(y.getF(k), w.getF(k)));
+
+  Buf s = x;
+  qopt_k_softmax_params sm{};
+  sm.outer = 7, sm.len = 11, sm.inner = 13;
+  void *ssep[] = {y.data(), x.data()}, *sin[] = {s.data(), s.data()};
+  qopt_k_softmax(&sm, ssep, 1, nullptr);
+  qopt_k_softmax(&sm, sin, 1, nullptr);
+  for (int64_t k = 0; k < 7 * 11 * 13; ++k)
+    ASSERT_TRUE(sameFloat(y.getF(k), s.getF(k)));
+}
+
+} // namespace
