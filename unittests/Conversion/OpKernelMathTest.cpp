@@ -14,6 +14,21 @@ using namespace qopt_opk_test;
 
 namespace {
 
+#ifdef QOPT_OPK_TEST_AVX512
+/// The avx512 build cannot run on a CPU without avx512: skip everything, saying so.
+class RequireAvx512 : public ::testing::Environment {
+public:
+  void SetUp() override {
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq") ||
+        !__builtin_cpu_supports("avx512vnni"))
+      GTEST_SKIP() << "this CPU lacks avx512 (f, bw, vl, dq, vnni): the avx512 op kernel build "
+                      "is not tested here";
+  }
+};
+const auto *const kRequireAvx512 = ::testing::AddGlobalTestEnvironment(new RequireAvx512);
+#endif
+
 std::vector<float> runUnaryF32(int32_t fn, const std::vector<float> &x) {
   std::vector<float> y(x.size());
   qopt_k_unary_params p{};

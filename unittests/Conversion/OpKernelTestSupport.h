@@ -230,11 +230,14 @@ inline double storeEps(int32_t type) {
 inline bool within(float got, double want, double tol, int32_t outType) {
   if (std::isnan(got) || std::isnan(want))
     return std::isnan(got) && std::isnan(want);
-  if (std::isinf(want) || std::isinf(got))
-    return (double)got == want || std::fabs((double)got - want) <= tol;
+  float rounded = roundTo(outType, (float)want); // a value beyond the type's range is inf
+  if (std::isinf(rounded) || std::isinf(got))
+    return got == rounded || std::fabs((double)got - want) <= tol;
   double slack = tol + storeEps(outType) * std::fabs(want) * 1.0000001;
   if (outType == QOPT_K_F16)
-    slack += 0x1p-25; // half of the smallest f16 subnormal step
+    slack += 0x1p-25; // half of the f16 subnormal step
+  if (outType == QOPT_K_BF16)
+    slack += 0x1p-134; // half of the bf16 subnormal step
   return std::fabs((double)got - want) <= slack;
 }
 

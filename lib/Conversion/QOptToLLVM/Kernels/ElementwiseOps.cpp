@@ -28,27 +28,27 @@ QOPT_UK_INLINE void unary(const qopt_k_unary_params *p, const typename I::T *in,
   float a = p->a, b = p->b;
   switch (p->fn) {
   case QOPT_K_RELU:
-    return mapUnary<I, O>(in, out, n, [](float x) { return x < 0.0f ? 0.0f : x; });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return x < 0.0f ? 0.0f : x; });
   case QOPT_K_CLAMP:
-    return mapUnary<I, O>(in, out, n, [=](float x) { return x < a ? a : (x > b ? b : x); });
+    return mapUnary<I, O>(in, out, n, [=](float x) QOPT_UK_INLINE_LAMBDA { return x < a ? a : (x > b ? b : x); });
   case QOPT_K_LEAKY_RELU:
-    return mapUnary<I, O>(in, out, n, [=](float x) { return x >= 0.0f ? x : a * x; });
+    return mapUnary<I, O>(in, out, n, [=](float x) QOPT_UK_INLINE_LAMBDA { return x >= 0.0f ? x : a * x; });
   case QOPT_K_SIGMOID:
-    return mapUnary<I, O>(in, out, n, [](float x) { return sigmoidApprox(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return sigmoidApprox(x); });
   case QOPT_K_TANH:
-    return mapUnary<I, O>(in, out, n, [](float x) { return tanhApprox(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return tanhApprox(x); });
   case QOPT_K_GELU_ERF:
-    return mapUnary<I, O>(in, out, n, [](float x) { return geluErf(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return geluErf(x); });
   case QOPT_K_GELU_TANH:
-    return mapUnary<I, O>(in, out, n, [](float x) { return geluTanh(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return geluTanh(x); });
   case QOPT_K_EXP:
-    return mapUnary<I, O>(in, out, n, [](float x) { return expApprox(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return expApprox(x); });
   case QOPT_K_SQRT:
-    return mapUnary<I, O>(in, out, n, [](float x) { return __builtin_sqrtf(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return __builtin_sqrtf(x); });
   case QOPT_K_NEG:
-    return mapUnary<I, O>(in, out, n, [](float x) { return -x; });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return -x; });
   case QOPT_K_ERF:
-    return mapUnary<I, O>(in, out, n, [](float x) { return erfApprox(x); });
+    return mapUnary<I, O>(in, out, n, [](float x) QOPT_UK_INLINE_LAMBDA { return erfApprox(x); });
   default:
     return;
   }
@@ -115,15 +115,15 @@ template <class A, class B, class O>
 QOPT_UK_INLINE void binary(const qopt_k_binary_params *p, void *const *operands, int64_t batch) {
   switch (p->fn) {
   case QOPT_K_ADD:
-    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) { return x + y; });
+    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) QOPT_UK_INLINE_LAMBDA { return x + y; });
   case QOPT_K_SUB:
-    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) { return x - y; });
+    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) QOPT_UK_INLINE_LAMBDA { return x - y; });
   case QOPT_K_MUL:
-    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) { return x * y; });
+    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) QOPT_UK_INLINE_LAMBDA { return x * y; });
   case QOPT_K_DIV:
-    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) { return x / y; });
+    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) QOPT_UK_INLINE_LAMBDA { return x / y; });
   case QOPT_K_POW:
-    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) { return powApprox(x, y); });
+    return binaryFn<A, B, O>(p, operands, batch, [](float x, float y) QOPT_UK_INLINE_LAMBDA { return powApprox(x, y); });
   default:
     return;
   }
@@ -137,8 +137,8 @@ using namespace mlir::qopt::opk;
 QOPT_UK_ENTRY void qopt_k_unary(const qopt_k_unary_params *p, void *const *operands,
                                 int64_t batch, void *) {
   int64_t n = p->n * batch;
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       unary<I, O>(p, (const typename I::T *)operands[1], (typename O::T *)operands[0], n);
@@ -148,9 +148,9 @@ QOPT_UK_ENTRY void qopt_k_unary(const qopt_k_unary_params *p, void *const *opera
 
 QOPT_UK_ENTRY void qopt_k_binary(const qopt_k_binary_params *p, void *const *operands,
                                  int64_t batch, void *) {
-  withFloatType(p->a_type, [&](auto a) {
-    withFloatType(p->b_type, [&](auto b) {
-      withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->a_type, [&](auto a) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->b_type, [&](auto b) QOPT_UK_INLINE_LAMBDA {
+      withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
         binary<decltype(a), decltype(b), decltype(o)>(p, operands, batch);
       });
     });
@@ -160,12 +160,12 @@ QOPT_UK_ENTRY void qopt_k_binary(const qopt_k_binary_params *p, void *const *ope
 QOPT_UK_ENTRY void qopt_k_cast(const qopt_k_cast_params *p, void *const *operands, int64_t batch,
                                void *) {
   int64_t n = p->n * batch;
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       mapUnary<I, O>((const typename I::T *)operands[1], (typename O::T *)operands[0], n,
-                     [](float x) { return x; });
+                     [](float x) QOPT_UK_INLINE_LAMBDA { return x; });
     });
   });
 }

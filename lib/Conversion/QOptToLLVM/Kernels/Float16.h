@@ -72,15 +72,6 @@ QOPT_UK_INLINE float loadFloat(int32_t t, const void *p, int64_t i) {
   }
 }
 
-/// The value of `v` after a round trip through storage type `t` (what a 16-bit op stores).
-QOPT_UK_INLINE float roundToType(int32_t t, float v) {
-  if (t == QOPT_K_F16)
-    return (float)(_Float16)v;
-  if (t == QOPT_K_BF16)
-    return fromBf16(toBf16(v));
-  return v;
-}
-
 } // namespace mlir::qopt::opk
 
 #endif

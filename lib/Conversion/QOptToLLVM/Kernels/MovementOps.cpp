@@ -83,7 +83,7 @@ QOPT_UK_ENTRY void qopt_k_transpose(const qopt_k_transpose_params *p, void *cons
     outDims[d] = p->in_dims[p->perm[d]];
     strides[d] = inStrides[p->perm[d]];
   }
-  withElemSize(p->elem_size, [&](auto tag) {
+  withElemSize(p->elem_size, [&](auto tag) QOPT_UK_INLINE_LAMBDA {
     using T = decltype(tag);
     const T *in = (const T *)operands[1];
     T *out = (T *)operands[0];
@@ -97,7 +97,7 @@ QOPT_UK_ENTRY void qopt_k_concat(const qopt_k_concat_params *p, void *const *ope
   int64_t total = 0;
   for (int i = 0; i < p->num_inputs; ++i)
     total += p->chunk[i];
-  withElemSize(p->elem_size, [&](auto tag) {
+  withElemSize(p->elem_size, [&](auto tag) QOPT_UK_INLINE_LAMBDA {
     using T = decltype(tag);
     T *out = (T *)operands[0];
     for (int64_t s = 0; s < batch; ++s) {
@@ -130,7 +130,7 @@ QOPT_UK_ENTRY void qopt_k_slice(const qopt_k_slice_params *p, void *const *opera
   }
   if (outCount == 0)
     return;
-  withElemSize(p->elem_size, [&](auto tag) {
+  withElemSize(p->elem_size, [&](auto tag) QOPT_UK_INLINE_LAMBDA {
     using T = decltype(tag);
     const T *in = (const T *)operands[1];
     T *out = (T *)operands[0];
@@ -144,7 +144,7 @@ QOPT_UK_ENTRY void qopt_k_gather(const qopt_k_gather_params *p, void *const *ope
   const int64_t *indices = (const int64_t *)operands[2];
   int64_t inner = p->inner, inSample = p->outer * p->axis_len * inner;
   int64_t outSample = p->outer * p->num_indices * inner;
-  withElemSize(p->elem_size, [&](auto tag) {
+  withElemSize(p->elem_size, [&](auto tag) QOPT_UK_INLINE_LAMBDA {
     using T = decltype(tag);
     const T *in = (const T *)operands[1];
     T *out = (T *)operands[0];

@@ -22,8 +22,8 @@ template <class I, class O>
 QOPT_UK_INLINE void softmaxContiguous(const typename I::T *x, typename O::T *y, int64_t len,
                                       bool log) {
   float max = laneFold(
-      len, -__builtin_inff(), [&](int64_t k) { return I::load(x, k); }, maxIgnoringNaN);
-  float sum = laneSum(len, [&](int64_t k) { return expApprox(I::load(x, k) - max); });
+      len, -__builtin_inff(), [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(x, k); }, maxIgnoringNaN);
+  float sum = laneSum(len, [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return expApprox(I::load(x, k) - max); });
   if (log) {
     float logSum = logApprox(sum);
     for (int64_t k = 0; k < len; ++k)
@@ -72,8 +72,8 @@ using namespace mlir::qopt::opk;
 
 QOPT_UK_ENTRY void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *operands,
                                   int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];
@@ -91,8 +91,8 @@ QOPT_UK_ENTRY void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *o
 
 QOPT_UK_ENTRY void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands,
                                      int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];
@@ -104,9 +104,9 @@ QOPT_UK_ENTRY void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *co
       for (int64_t r = 0; r < rows; ++r) {
         const auto *xr = x + r * n;
         auto *yr = y + r * n;
-        float mean = laneSum(n, [&](int64_t k) { return I::load(xr, k); }) / (float)n;
+        float mean = laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(xr, k); }) / (float)n;
         // Two passes, as the reference: E[(x - mean)^2] does not cancel like E[x^2] - mean^2.
-        float var = laneSum(n, [&](int64_t k) {
+        float var = laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA {
                       float d = I::load(xr, k) - mean;
                       return d * d;
                     }) /
@@ -129,8 +129,8 @@ QOPT_UK_ENTRY void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *co
 
 QOPT_UK_ENTRY void qopt_k_batch_norm(const qopt_k_batch_norm_params *p, void *const *operands,
                                      int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];

@@ -143,7 +143,7 @@ QOPT_UK_ENTRY void qopt_k_max_pool2d(const qopt_k_pool2d_params *p, void *const 
   default:
     // The max selects an input value, so computing in f32 and storing in the input's type is
     // exact; out_type equals in_type for max_pool2d.
-    withFloatType(p->in_type, [&](auto t) {
+    withFloatType(p->in_type, [&](auto t) QOPT_UK_INLINE_LAMBDA {
       using F = Flt<decltype(t)>;
       maxPool<F>(p, (const typename F::T *)in, (typename F::T *)out, planes);
     });
@@ -152,8 +152,8 @@ QOPT_UK_ENTRY void qopt_k_max_pool2d(const qopt_k_pool2d_params *p, void *const 
 
 QOPT_UK_ENTRY void qopt_k_avg_pool2d(const qopt_k_pool2d_params *p, void *const *operands,
                                      int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       avgPool<I, O>(p, (const typename I::T *)operands[1], (typename O::T *)operands[0],
@@ -164,8 +164,8 @@ QOPT_UK_ENTRY void qopt_k_avg_pool2d(const qopt_k_pool2d_params *p, void *const 
 
 QOPT_UK_ENTRY void qopt_k_global_avg_pool(const qopt_k_global_avg_pool_params *p,
                                           void *const *operands, int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];
@@ -173,7 +173,7 @@ QOPT_UK_ENTRY void qopt_k_global_avg_pool(const qopt_k_global_avg_pool_params *p
       int64_t sp = p->spatial, planes = batch * p->channels;
       for (int64_t c = 0; c < planes; ++c) {
         const auto *xc = x + c * sp;
-        float sum = laneSum(sp, [&](int64_t k) { return I::load(xc, k); });
+        float sum = laneSum(sp, [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(xc, k); });
         O::store(y, c, sp > 0 ? sum / (float)sp : 0.0f);
       }
     });

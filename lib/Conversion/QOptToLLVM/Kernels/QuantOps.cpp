@@ -120,14 +120,14 @@ using namespace mlir::qopt::opk;
 
 QOPT_UK_ENTRY void qopt_k_quantize(const qopt_k_quantize_params *p, void *const *operands,
                                    int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withIntType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withIntType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *in = (const typename I::T *)operands[1];
       auto *out = (typename O::T *)operands[0];
       overChannels(p->q, p->n, batch, (const float *)operands[2], (const int32_t *)operands[3],
-                   [&](int64_t off, int64_t cnt, float scale, int32_t zp) {
+                   [&](int64_t off, int64_t cnt, float scale, int32_t zp) QOPT_UK_INLINE_LAMBDA {
                      quantizeRun<I, O>(in + off, out + off, cnt,
                                        Quantizer(scale, zp, p->qmin, p->qmax));
                    });
@@ -137,14 +137,14 @@ QOPT_UK_ENTRY void qopt_k_quantize(const qopt_k_quantize_params *p, void *const 
 
 QOPT_UK_ENTRY void qopt_k_dequantize(const qopt_k_dequantize_params *p, void *const *operands,
                                      int64_t batch, void *) {
-  withIntType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withIntType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *in = (const typename I::T *)operands[1];
       auto *out = (typename O::T *)operands[0];
       overChannels(p->q, p->n, batch, (const float *)operands[2], (const int32_t *)operands[3],
-                   [&](int64_t off, int64_t cnt, float scale, int32_t zp) {
+                   [&](int64_t off, int64_t cnt, float scale, int32_t zp) QOPT_UK_INLINE_LAMBDA {
                      dequantizeRun<I, O>(in + off, out + off, cnt, zp, scale);
                    });
     });
@@ -155,8 +155,8 @@ QOPT_UK_ENTRY void qopt_k_requantize(const qopt_k_requantize_params *p, void *co
                                      int64_t batch, void *) {
   int64_t n = p->n * batch;
   Quantizer q(p->out_scale, p->out_zp, p->qmin, p->qmax);
-  withIntType(p->in_type, [&](auto i) {
-    withIntType(p->out_type, [&](auto o) {
+  withIntType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withIntType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *in = (const typename I::T *)operands[1];
@@ -180,8 +180,8 @@ QOPT_UK_ENTRY void qopt_k_fake_quant_dynamic(const qopt_k_fake_quant_params *p,
   int64_t n = p->n * batch;
   if (n <= 0)
     return;
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *in = (const typename I::T *)operands[1];

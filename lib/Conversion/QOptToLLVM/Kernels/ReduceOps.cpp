@@ -92,7 +92,7 @@ QOPT_UK_INLINE void reduce(const qopt_k_reduce_params *p, const typename I::T *x
       ++n;
     }
   }
-  auto finish = [&](float acc) {
+  auto finish = [&](float acc) QOPT_UK_INLINE_LAMBDA {
     return Fn == QOPT_K_REDUCE_MEAN ? acc / (float)count : acc;
   };
   if (inCount == 0) {
@@ -123,11 +123,11 @@ QOPT_UK_INLINE void reduce(const qopt_k_reduce_params *p, const typename I::T *x
       // Innermost reduced: each output folds contiguous runs of `run` elements into the lanes.
       int64_t run = reduced.size[reduced.count - 1];
       --reduced.count;
-      forEachOffset(kept, [&](int64_t keptOff) {
+      forEachOffset(kept, [&](int64_t keptOff) QOPT_UK_INLINE_LAMBDA {
         float acc[kLanes];
         for (int j = 0; j < kLanes; ++j)
           acc[j] = init;
-        forEachOffset(reduced, [&](int64_t redOff) {
+        forEachOffset(reduced, [&](int64_t redOff) QOPT_UK_INLINE_LAMBDA {
           const auto *r = xs + keptOff + redOff;
           int64_t k = 0;
           for (; k + kLanes <= run; k += kLanes)
@@ -143,13 +143,13 @@ QOPT_UK_INLINE void reduce(const qopt_k_reduce_params *p, const typename I::T *x
       // Innermost kept: 16 neighbouring outputs at once, one per lane.
       int64_t width = kept.size[kept.count - 1];
       --kept.count;
-      forEachOffset(kept, [&](int64_t keptOff) {
+      forEachOffset(kept, [&](int64_t keptOff) QOPT_UK_INLINE_LAMBDA {
         for (int64_t i0 = 0; i0 < width; i0 += kLanes) {
           int64_t w = width - i0 < kLanes ? width - i0 : kLanes;
           float acc[kLanes];
           for (int j = 0; j < kLanes; ++j)
             acc[j] = init;
-          forEachOffset(reduced, [&](int64_t redOff) {
+          forEachOffset(reduced, [&](int64_t redOff) QOPT_UK_INLINE_LAMBDA {
             const auto *r = xs + keptOff + redOff + i0;
             for (int64_t j = 0; j < w; ++j)
               acc[j] = step<Fn>(acc[j], I::load(r, j));
@@ -170,8 +170,8 @@ using namespace mlir::qopt::opk;
 
 QOPT_UK_ENTRY void qopt_k_reduce(const qopt_k_reduce_params *p, void *const *operands,
                                  int64_t batch, void *) {
-  withFloatType(p->in_type, [&](auto i) {
-    withFloatType(p->out_type, [&](auto o) {
+  withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
+    withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];

@@ -25,6 +25,15 @@
  * (16-bit storage is converted on load and rounded to nearest even on store) and stay within the
  * tolerance each kernel states against the reference, which accumulates in double.
  * Kernels assume the default MXCSR (round to nearest even, no FTZ/DAZ).
+ *
+ * No kernel needs scratch (pass null) or aligned operands. The output may be the same buffer as
+ * an input (exactly the same pointer, same element size) for unary, binary, cast, quantize,
+ * dequantize, requantize, fake_quant_dynamic, softmax, layer_norm and batch_norm; never for the
+ * pools, reduce or the movement kernels. Float results do not depend on the target (avx2 and
+ * avx512 builds agree bit for bit) as long as the module they are inlined into gets no fast-math
+ * flags and no fp contraction; the bitcode calls llvm.fma, llvm.rint and llvm.sqrt and converts
+ * f16, so the target machine needs +fma, +sse4.1 and +f16c (all targets have them) or these
+ * become libm calls.
  */
 #ifndef QOPT_CONVERSION_QOPTTOLLVM_KERNELS_OPKERNELS_H
 #define QOPT_CONVERSION_QOPTTOLLVM_KERNELS_OPKERNELS_H
