@@ -5,7 +5,6 @@
 #include "qopt/Compiler/NativeCompile.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
-#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -237,25 +236,19 @@ FailureOr<std::unique_ptr<engine::Engine>> Compiler::nativeEngineFor(func::FuncO
   OwningOpRef<ModuleOp> holder = ModuleOp::create(module.getLoc());
   holder->push_back(f.clone());
   std::string diagnostics;
-  FailureOr<std::vector<NativeSection>> sections;
-  FailureOr<std::string> graph;
+  FailureOr<std::string> out;
   {
     ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
       diagnostics += (diagnostics.empty() ? "" : "; ") + d.str();
       return success();
     });
-    sections = compileNativeCode(*holder, "host", {});
-    if (succeeded(sections))
-      graph = exportFlatBuffer(*holder);
+    out = compileNativeModel(*holder, "host", {});
   }
-  std::string error;
-  auto bytes = std::make_unique<std::vector<uint8_t>>();
-  std::string out;
-  if (failed(sections) || failed(graph) || !attachNativeCode(*graph, *sections, out, error)) {
-    why = diagnostics.empty() ? error : diagnostics;
+  if (failed(out)) {
+    why = diagnostics;
     return failure();
   }
-  bytes->assign(out.begin(), out.end());
+  auto bytes = std::make_unique<std::vector<uint8_t>>(out->begin(), out->end());
   func::FuncOp inHolder = *holder->getOps<func::FuncOp>().begin();
   auto engine = engine::createNativeEngine(inHolder, *bytes, engine::NativeEngineOptions(), why);
   if (failed(engine))

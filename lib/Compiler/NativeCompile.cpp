@@ -5,6 +5,7 @@
 #include "qopt/Conversion/QOptToLLVM/Passes.h"
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
 #include "mlir/IR/IRMapping.h"
@@ -64,6 +65,21 @@ compileNativeCode(ModuleOp module, StringRef targets,
     sections.push_back(std::move(s));
   }
   return sections;
+}
+
+FailureOr<std::string>
+compileNativeModel(ModuleOp module, StringRef targets,
+                   const std::function<void(const std::string &)> &progress) {
+  FailureOr<std::vector<NativeSection>> sections = compileNativeCode(module, targets, progress);
+  if (failed(sections))
+    return failure();
+  FailureOr<std::string> graph = exportFlatBuffer(module);
+  if (failed(graph))
+    return failure();
+  std::string bytes, error;
+  if (!attachNativeCode(*graph, *sections, bytes, error))
+    return module.emitError("attaching native code: ") << error, failure();
+  return bytes;
 }
 
 LogicalResult requireIntegerLayers(ModuleOp module) {

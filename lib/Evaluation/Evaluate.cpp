@@ -134,6 +134,29 @@ static void top1(const ref::Tensor &logits, std::vector<int64_t> &out) {
   }
 }
 
+/// Adds one batch's first results to the model-level statistics: output noise, top-1 agreement
+/// and, with labels, accuracy. Returns the samples in the batch.
+static int64_t accumulateOutputs(const ref::Tensor &ref, const ref::Tensor &cand,
+                                 const Dataset &data, int64_t done, Comparison &cmp) {
+  std::vector<int64_t> refTop, candTop;
+  top1(ref, refTop);
+  top1(cand, candTop);
+  std::vector<float> want = realValues(ref), got = realValues(cand);
+  for (size_t k = 0; k < want.size() && k < got.size(); ++k) {
+    double d = (double)got[k] - want[k];
+    cmp.outputSignal += (double)want[k] * want[k];
+    cmp.outputNoise += std::isfinite(d) ? d * d : (double)want[k] * want[k] + 1.0;
+  }
+  for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
+    cmp.agree += refTop[k] == candTop[k];
+    if (cmp.hasLabels) {
+      cmp.referenceCorrect += refTop[k] == data.labels[done + k];
+      cmp.correct += candTop[k] == data.labels[done + k];
+    }
+  }
+  return (int64_t)refTop.size();
+}
+
 FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, const Dataset &data,
                               std::string &error,
                               const std::function<void(int64_t, int64_t)> &progress) {
@@ -151,7 +174,6 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
   });
   std::map<std::string, std::vector<float>> refOutputs;
   int64_t done = 0;
-  std::vector<int64_t> refTop, candTop;
   std::unique_ptr<engine::Engine> refEngine = engine::createReferenceEngine(reference);
   std::unique_ptr<engine::Engine> candEngine = engine::createReferenceEngine(candidate);
   for (const ref::Tensor &batch : data.batches) {
@@ -194,22 +216,7 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
     auto c = candEngine->run(batch, candOpts, error);
     if (failed(c))
       return failure();
-    top1((*r)[0], refTop);
-    top1((*c)[0], candTop);
-    std::vector<float> want = realValues((*r)[0]), got = realValues((*c)[0]);
-    for (size_t k = 0; k < want.size() && k < got.size(); ++k) {
-      double d = (double)got[k] - want[k];
-      cmp.outputSignal += (double)want[k] * want[k];
-      cmp.outputNoise += std::isfinite(d) ? d * d : (double)want[k] * want[k] + 1.0;
-    }
-    for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
-      cmp.agree += refTop[k] == candTop[k];
-      if (cmp.hasLabels) {
-        cmp.referenceCorrect += refTop[k] == data.labels[done + k];
-        cmp.correct += candTop[k] == data.labels[done + k];
-      }
-    }
-    done += (int64_t)refTop.size();
+    done += accumulateOutputs((*r)[0], (*c)[0], data, done, cmp);
     if (progress)
       progress(done, data.samples);
   }
@@ -223,7 +230,6 @@ FailureOr<Comparison> compareOutputs(engine::Engine &reference, engine::Engine &
   Comparison cmp;
   cmp.hasLabels = !data.labels.empty();
   int64_t done = 0;
-  std::vector<int64_t> refTop, candTop;
   for (const ref::Tensor &batch : data.batches) {
     auto r = reference.run(batch, {}, error);
     if (failed(r))
@@ -231,22 +237,7 @@ FailureOr<Comparison> compareOutputs(engine::Engine &reference, engine::Engine &
     auto c = candidate.run(batch, {}, error);
     if (failed(c))
       return failure();
-    top1((*r)[0], refTop);
-    top1((*c)[0], candTop);
-    std::vector<float> want = realValues((*r)[0]), got = realValues((*c)[0]);
-    for (size_t k = 0; k < want.size() && k < got.size(); ++k) {
-      double d = (double)got[k] - want[k];
-      cmp.outputSignal += (double)want[k] * want[k];
-      cmp.outputNoise += std::isfinite(d) ? d * d : (double)want[k] * want[k] + 1.0;
-    }
-    for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
-      cmp.agree += refTop[k] == candTop[k];
-      if (cmp.hasLabels) {
-        cmp.referenceCorrect += refTop[k] == data.labels[done + k];
-        cmp.correct += candTop[k] == data.labels[done + k];
-      }
-    }
-    done += (int64_t)refTop.size();
+    done += accumulateOutputs((*r)[0], (*c)[0], data, done, cmp);
     if (progress)
       progress(done, data.samples);
   }

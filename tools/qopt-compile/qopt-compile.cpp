@@ -12,7 +12,6 @@
 #include "qopt/Compiler/Compiler.h"
 #include "qopt/Compiler/NativeCompile.h"
 #include "qopt/InitAll.h"
-#include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 #include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
@@ -34,25 +33,6 @@ namespace cl = llvm::cl;
 namespace {
 enum class Emit { Model, Graph, MLIR };
 } // namespace
-
-/// Writes `text` to `path` only when all of it was written (no partial file on failure).
-static bool writeText(StringRef path, StringRef text) {
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    llvm::errs() << path << ": error: cannot write: " << ec.message() << "\n";
-    return false;
-  }
-  out.os() << text;
-  out.os().flush();
-  if (out.os().has_error()) {
-    llvm::errs() << path << ": error: write failed\n";
-    out.os().clear_error();
-    return false;
-  }
-  out.keep();
-  return true;
-}
 
 /// Writes `bytes` to `path` (or stdout for "-") only when all of it was written.
 static bool writeBytes(StringRef path, StringRef bytes) {
@@ -271,7 +251,7 @@ int main(int argc, char **argv) {
     StringRef base = StringRef(reportPath).ends_with(".json")
                          ? StringRef(reportPath).drop_back(5)
                          : StringRef(reportPath);
-    if (!writeText(reportPath, report.json) || !writeText((base + ".txt").str(), report.table))
+    if (!writeBytes(reportPath, report.json) || !writeBytes((base + ".txt").str(), report.table))
       return 1;
   }
   bool native = emit == Emit::Model && formatOf(output) == ModelFormat::FlatBuffer;
@@ -280,17 +260,10 @@ int main(int argc, char **argv) {
                          emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
       return 1;
   } else {
-    FailureOr<std::vector<NativeSection>> sections =
-        compileNativeCode(*module, target, options.progress);
-    if (failed(sections))
+    FailureOr<std::string> bytes = compileNativeModel(*module, target, options.progress);
+    if (failed(bytes))
       return 1;
-    FailureOr<std::string> graph = exportFlatBuffer(*module);
-    std::string bytes, error;
-    if (failed(graph))
-      return 1;
-    if (!attachNativeCode(*graph, *sections, bytes, error))
-      return badFlag("attaching native code: " + error);
-    if (!writeBytes(output, bytes))
+    if (!writeBytes(output, *bytes))
       return 1;
   }
   if (!quiet && !compiled)

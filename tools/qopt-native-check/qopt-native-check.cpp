@@ -177,9 +177,6 @@ int main(int argc, char **argv) {
     return 1;
   }
   func::FuncOp func = funcs.front();
-  FailureOr<std::string> graph = exportFlatBuffer(*module);
-  if (failed(graph))
-    return 1;
 
   bool dynamic = false;
   for (Type t : func.getArgumentTypes())
@@ -200,21 +197,15 @@ int main(int argc, char **argv) {
   // First target's output bytes per (batch, output), for --same-across-targets.
   std::map<std::pair<int64_t, unsigned>, std::vector<uint8_t>> firstBytes;
   for (StringRef target : llvm::split(targets, ',')) {
-    FailureOr<std::vector<NativeSection>> sections =
-        compileNativeCode(*module, target, /*progress=*/{});
-    if (failed(sections))
+    FailureOr<std::string> bytes = compileNativeModel(*module, target, /*progress=*/{});
+    if (failed(bytes))
       return 1;
-    std::string bytes, error;
-    if (!attachNativeCode(*graph, *sections, bytes, error)) {
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
     qopt_load_options lo;
     qopt_load_options_init(&lo);
     lo.num_threads = 1;
     qopt_model *model = nullptr;
     qopt_error err;
-    if (qopt_model_load_bytes(bytes.data(), bytes.size(), &lo, &model, &err) != QOPT_OK) {
+    if (qopt_model_load_bytes(bytes->data(), bytes->size(), &lo, &model, &err) != QOPT_OK) {
       llvm::errs() << "error: loading the " << target << " code: " << err.message << "\n";
       return 1;
     }

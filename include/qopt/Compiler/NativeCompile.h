@@ -20,6 +20,12 @@ FailureOr<std::vector<NativeSection>>
 compileNativeCode(ModuleOp module, StringRef targets,
                   const std::function<void(const std::string &)> &progress);
 
+/// The model file of `module` with native code for `targets`: the graph as exportFlatBuffer
+/// writes it plus compileNativeCode's sections. Errors are emitted as diagnostics.
+FailureOr<std::string>
+compileNativeModel(ModuleOp module, StringRef targets,
+                   const std::function<void(const std::string &)> &progress);
+
 /// The concrete name `host` or the first entry of a --target list stands for (for the cost
 /// model), or failure with `error` naming the bad item.
 FailureOr<std::string> primaryTargetName(StringRef targets, std::string &error);

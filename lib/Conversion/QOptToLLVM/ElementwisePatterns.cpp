@@ -7,15 +7,6 @@
 namespace mlir::qopt::lowering {
 namespace {
 
-/// The float dtype of `t`, or failure with a reason: these kernels take f32, f16 and bf16.
-FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
-                              LoweringFailures &failures) {
-  std::optional<int32_t> d = kernelDType(t);
-  if (!d || (*d != QOPT_K_F32 && *d != QOPT_K_F16 && *d != QOPT_K_BF16))
-    return failures.fail(rewriter, op, "the native kernel takes f32, f16 or bf16 tensors");
-  return *d;
-}
-
 template <typename Op>
 struct UnaryToKernel : OpRewritePattern<Op> {
   UnaryToKernel(MLIRContext *ctx, LoweringFailures &failures)

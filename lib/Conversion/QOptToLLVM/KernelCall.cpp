@@ -108,6 +108,14 @@ std::optional<int32_t> kernelDType(Type t) {
   return std::nullopt;
 }
 
+FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
+                              LoweringFailures &failures) {
+  std::optional<int32_t> d = kernelDType(t);
+  if (!d || (*d != 0 && *d != 1 && *d != 2)) // QOPT_K_F32, QOPT_K_F16, QOPT_K_BF16
+    return failures.fail(rewriter, op, "the native kernel takes f32, f16 or bf16 tensors");
+  return *d;
+}
+
 int64_t storageBytes(Type t) {
   Type s = storageType(t);
   if (s.isIntOrFloat() && s.getIntOrFloatBitWidth() % 8 == 0)

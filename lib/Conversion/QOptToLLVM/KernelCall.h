@@ -64,6 +64,11 @@ Type storageType(Type tensorOrElementType);
 /// take (f64, i1, ...).
 std::optional<int32_t> kernelDType(Type tensorOrElementType);
 
+/// The float dtype (f32, f16, bf16) of `t` for a kernel that takes only those, or failure with a
+/// reason recorded for `op`.
+FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
+                              LoweringFailures &failures);
+
 /// Bytes per stored element (1, 2, 4 or 8), 0 when unknown.
 int64_t storageBytes(Type tensorOrElementType);
 

@@ -9,14 +9,6 @@
 namespace mlir::qopt::lowering {
 namespace {
 
-FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
-                              LoweringFailures &failures) {
-  std::optional<int32_t> d = kernelDType(t);
-  if (!d || (*d != QOPT_K_F32 && *d != QOPT_K_F16 && *d != QOPT_K_BF16))
-    return failures.fail(rewriter, op, "the native kernel takes f32, f16 or bf16 tensors");
-  return *d;
-}
-
 int64_t product(ArrayRef<int64_t> dims) {
   int64_t n = 1;
   for (int64_t d : dims)

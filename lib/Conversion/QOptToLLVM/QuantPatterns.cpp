@@ -10,14 +10,6 @@
 namespace mlir::qopt::lowering {
 namespace {
 
-FailureOr<int32_t> floatDType(Operation *op, Type t, PatternRewriter &rewriter,
-                              LoweringFailures &failures) {
-  std::optional<int32_t> d = kernelDType(t);
-  if (!d || (*d != QOPT_K_F32 && *d != QOPT_K_F16 && *d != QOPT_K_BF16))
-    return failures.fail(rewriter, op, "the native kernel takes f32, f16 or bf16 float tensors");
-  return *d;
-}
-
 /// The storage dtype of a quantized tensor: the kernels take u8, i8 and i32 storage.
 FailureOr<int32_t> quantDType(Operation *op, Type t, PatternRewriter &rewriter,
                               LoweringFailures &failures) {

@@ -76,7 +76,7 @@ func.func @quantize_i16(%x: tensor<?x2xf32>) -> tensor<?x2x!quant.uniform<i16:f3
 
 // f64 input.
 func.func @quantize_f64(%x: tensor<?x2xf64>) -> tensor<?x2x!quant.uniform<i8:f64, 0.5>> {
-  // expected-error @+1 {{cannot compile 'qopt.quantize' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 float tensors}}
+  // expected-error @+1 {{cannot compile 'qopt.quantize' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
   %0 = qopt.quantize %x : (tensor<?x2xf64>) -> tensor<?x2x!quant.uniform<i8:f64, 0.5>>
   return %0 : tensor<?x2x!quant.uniform<i8:f64, 0.5>>
 }
