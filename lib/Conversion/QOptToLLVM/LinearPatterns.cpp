@@ -67,6 +67,44 @@ FailureOr<std::vector<float>> weightScales(Type t, int64_t axis, int64_t channel
   return scales;
 }
 
+/// The real values of a quantized constant `q` of type `type`, as the reference dequantizes:
+/// (float)(q - zp) * (float)scale, per tensor or per axis.
+std::optional<std::vector<float>> dequantizeConstant(ElementsAttr q, Type type) {
+  auto shaped = cast<ShapedType>(type);
+  std::optional<std::vector<uint8_t>> bytes = rawConstantBytes(q);
+  int64_t eb = storageBytes(type);
+  if (!bytes || eb == 0)
+    return std::nullopt;
+  bool isSigned = cast<quant::QuantizedType>(shaped.getElementType()).isSigned();
+  int64_t n = (int64_t)bytes->size() / eb, channels = 1, inner = 1;
+  std::vector<float> scales;
+  std::vector<int64_t> zps;
+  Type e = shaped.getElementType();
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(e)) {
+    scales = {(float)u.getScale()};
+    zps = {u.getZeroPoint()};
+  } else if (auto a = dyn_cast<quant::UniformQuantizedPerAxisType>(e)) {
+    for (double sc : a.getScales())
+      scales.push_back((float)sc);
+    zps.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
+    channels = (int64_t)scales.size();
+    for (int64_t d = a.getQuantizedDimension() + 1; d < shaped.getRank(); ++d)
+      inner *= shaped.getDimSize(d);
+  } else {
+    return std::nullopt;
+  }
+  std::vector<float> out(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = 0;
+    std::memcpy(&v, bytes->data() + i * eb, eb);
+    if (isSigned && eb < 8)
+      v = (int64_t)((uint64_t)v << (64 - 8 * eb)) >> (64 - 8 * eb);
+    int64_t c = (i / inner) % channels;
+    out[i] = (float)(v - zps[c]) * scales[c];
+  }
+  return out;
+}
+
 /// The clamp of a fused activation, when it is one (none, relu, relu6).
 LogicalResult activationClamp(Activation act, qopt_k_gemm_params &p) {
   p.act_lo = -std::numeric_limits<float>::infinity();
@@ -108,8 +146,19 @@ public:
                                Value bias, Value out, Activation act, int64_t groups, int64_t n,
                                int64_t k) const {
     std::optional<ElementsAttr> wData = constantValue(w);
-    if (!wData)
+    bool quantizedX = isa<quant::QuantizedType>(cast<ShapedType>(x.getType()).getElementType());
+    std::optional<std::vector<float>> dequantized;
+    if (!wData && !quantizedX) {
+      // A float layer on dequantize(constant) (dynamic int8 keeps its weights so): the values are
+      // known at compile time, computed as the reference's dequantize does.
+      if (auto dq = w.getDefiningOp<DequantizeOp>())
+        if (std::optional<ElementsAttr> q = constantValue(dq.getInput()))
+          dequantized = dequantizeConstant(*q, dq.getInput().getType());
+      if (!dequantized)
+        return failures.fail(rewriter, op, "the weight must be a constant for native code");
+    } else if (!wData) {
       return failures.fail(rewriter, op, "the weight must be a constant for native code");
+    }
     std::optional<ElementsAttr> bData;
     if (bias) {
       bData = constantValue(bias);
@@ -125,10 +174,10 @@ public:
                            "the native kernels fuse only relu and relu6 into a linear op (this "
                            "one has " + stringifyActivation(act).str() + ")");
     std::string hint = layerName(op->getLoc(), "linear");
-    bool quantized = isa<quant::QuantizedType>(cast<ShapedType>(x.getType()).getElementType());
-    if (quantized ? failed(packQuantized(op, rewriter, x, w, *wData, bias, bData, out, groups,
-                                         hint, r))
-                  : failed(packFloat(op, rewriter, x, *wData, bias, bData, out, groups, hint, r)))
+    if (quantizedX ? failed(packQuantized(op, rewriter, x, w, *wData, bias, bData, out, groups,
+                                          hint, r))
+                   : failed(packFloat(op, rewriter, x, wData, std::move(dequantized), bias, bData,
+                                      out, groups, hint, r)))
       return failure();
     return r;
   }
@@ -218,8 +267,9 @@ private:
     return success();
   }
 
-  LogicalResult packFloat(Operation *op, PatternRewriter &rewriter, Value x, ElementsAttr wData,
-                          Value bias, std::optional<ElementsAttr> bData, Value out,
+  LogicalResult packFloat(Operation *op, PatternRewriter &rewriter, Value x,
+                          std::optional<ElementsAttr> wData,
+                          std::optional<std::vector<float>> wValues, Value bias, std::optional<ElementsAttr> bData, Value out,
                           int64_t groups, StringRef hint, PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<int32_t> xt = kernelDType(x.getType()), ot = kernelDType(out.getType());
@@ -229,7 +279,7 @@ private:
     if (!isFloat(xt) || !isFloat(ot))
       return failures.fail(rewriter, op, "a float linear op takes f32, f16 or bf16 tensors");
     int64_t n = p.n, k = p.k, channels = groups * n;
-    std::optional<std::vector<float>> w = floatConstantValues(wData);
+    std::optional<std::vector<float>> w = wData ? floatConstantValues(*wData) : wValues;
     if (!w || (int64_t)w->size() != channels * k)
       return failures.fail(rewriter, op, "the weight constant has no readable float data");
     std::optional<std::vector<float>> b;
@@ -240,7 +290,8 @@ private:
     }
     // vdpbf16ps where the target has it and the op is bf16 (weights exact in bf16); elsewhere the
     // f32 kernels, on weights widened exactly to f32.
-    Type we = cast<ShapedType>(wData.getType()).getElementType();
+    Type we = wData ? cast<ShapedType>(wData->getType()).getElementType()
+                    : Type(Float32Type::get(op->getContext()));
     qopt_uk_layout layout = target == Target::avx2 ? QOPT_UK_LAYOUT_F32_AVX2 : QOPT_UK_LAYOUT_F32;
     if (target == Target::avx512bf16 && we.isBF16() && *xt == QOPT_K_BF16 && *ot != QOPT_K_F16)
       layout = QOPT_UK_LAYOUT_BF16;
