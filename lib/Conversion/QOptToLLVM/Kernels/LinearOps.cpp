@@ -207,6 +207,9 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   const int64_t rows = c->out_h * c->out_w, K = p->k, N = p->n;
   const int64_t cg = c->channels / c->groups;
   const bool quant = isQuantized(p);
+  // bf16 weights packed in pairs for vdpbf16ps (avx512bf16 only) take bf16 activations: im2col
+  // then copies the bf16 bits instead of widening them to f32 for the f32 GEMM.
+  const bool bf16Col = !quant && p->layout == QOPT_UK_LAYOUT_BF16;
   const int64_t xBytes = quant ? 1 : (p->x_type == QOPT_K_F32 ? 4 : 2);
   uint8_t *col = static_cast<uint8_t *>(scratch);
   uint8_t *res = col + align64(rows * K * (quant ? 1 : 4));
@@ -234,6 +237,9 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
                 int64_t at = plane + ih * c->in_w + iw;
                 if (quant)
                   col[row * K + kk] = inside ? (uint8_t)(xs[at] + shift) : pad;
+                else if (bf16Col)
+                  reinterpret_cast<uint16_t *>(col)[row * K + kk] =
+                      inside ? reinterpret_cast<const uint16_t *>(xs)[at] : (uint16_t)0;
                 else
                   reinterpret_cast<float *>(col)[row * K + kk] =
                       inside ? loadFloat(xs, p->x_type, at) : 0.0f;
@@ -254,8 +260,14 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
         qopt_k_gemm_params fp = *p;
         fp.x_type = QOPT_K_F32; // im2col already converted the activations
         fp.out_kind = QOPT_UK_OUT_F32;
-        gemmF32(&fp, reinterpret_cast<const float *>(col), K, w, bias, rows,
-                reinterpret_cast<float *>(res), N);
+#if defined(__AVX512BF16__)
+        if (bf16Col)
+          gemmBf16(p, reinterpret_cast<const uint16_t *>(col), K, w, bias, rows, res, N,
+                   QOPT_UK_OUT_F32);
+        else
+#endif
+          gemmF32(&fp, reinterpret_cast<const float *>(col), K, w, bias, rows,
+                  reinterpret_cast<float *>(res), N);
       }
       // [pixel][channel] -> NCHW.
       uint8_t *outBase = static_cast<uint8_t *>(operands[0]);
