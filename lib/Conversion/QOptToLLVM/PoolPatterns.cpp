@@ -43,6 +43,9 @@ LogicalResult poolGeometry(Op op, ArrayRef<int64_t> dilations, qopt_k_pool2d_par
   p.stride_w = strides[1];
   p.pad_top = pads[0];
   p.pad_left = pads[1];
+  // avg_pool2d's count_include_pad divisor clips the window to the bottom / right padding.
+  p.pad_bottom = pads[2];
+  p.pad_right = pads[3];
   p.dilation_h = dilations[0];
   p.dilation_w = dilations[1];
   return success();
