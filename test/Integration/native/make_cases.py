@@ -616,8 +616,63 @@ def quant_cases():
     add_case("cast", g)
 
 
+def fc_rank3_cases():
+    """fully_connected on [?, rows, K] (rows per sample > 1), int8 and f32."""
+    g = Graph("fc_u8_rank3")
+    x = g.arg(tt((None, 3, 37), qt("u8", 0.05, 200)))
+    w, wv, ws = int8_weight(g, 19, 37)
+    b = g.const(RNG.integers(-3000, 3000, size=19), (19,), "i32",
+                qt_axis("i32", 0, [0.05 * s for s in ws]))
+    s = out_scale(0.05, 200, 0, 255, wv, ws, False)
+    y = g.call("fully_connected", [x, w, b], tt((None, 3, 19), qt("i8", s, -20)), ACT["relu"])
+    g.ret(y, g.call("fully_connected", [x, w], tt((None, 3, 19), "f32")))
+    add_case("linear-int8", g)
+    g = Graph("fc_f32_rank3")
+    x = g.arg(tt((None, 3, 37), "f32"))
+    w = g.const(normal((19, 37), 0.2), (19, 37), "f32")
+    g.ret(g.call("fully_connected", [x, w], tt((None, 3, 19), "f32"), ACT["relu6"]))
+    add_case("linear-float", g)
+
+
+def chain_cases():
+    """Small multi-op graphs: the arena's buffer reuse and ops feeding each other."""
+    # int8 MLP: quantize -> fc (u8) -> fc (i8, from u8) -> requantize -> fc (f32) and the
+    # intermediate integers as outputs.
+    g = Graph("chain_int8")
+    x = g.arg(tt((None, 70), "f32"))
+    q = g.call("quantize", [x], tt((None, 70), qt("u8", 0.03, 128)))
+    w1, wv1, ws1 = int8_weight(g, 50, 70)
+    b1 = g.const(RNG.integers(-3000, 3000, size=50), (50,), "i32",
+                 qt_axis("i32", 0, [0.03 * s for s in ws1]))
+    s1 = out_scale(0.03, 128, 0, 255, wv1, ws1, False)
+    h1 = g.call("fully_connected", [q, w1, b1], tt((None, 50), qt("u8", s1, 0)), ACT["relu"])
+    w2, wv2, ws2 = int8_weight(g, 17, 50)
+    s2 = out_scale(s1, 0, 0, 255, wv2, ws2, False)
+    h2 = g.call("fully_connected", [h1, w2], tt((None, 17), qt("i8", s2, 3)))
+    r = g.call("requantize", [h2], tt((None, 17), qt("u8", s2 * 1.5, 120)))
+    w3, _, _ = int8_weight(g, 10, 17)
+    bf = g.const(normal(10, 0.5), (10,), "f32")
+    y = g.call("fully_connected", [r, w3, bf], tt((None, 10), "f32"))
+    g.ret(h1, h2, r, y, g.call("softmax", [y], tt((None, 10), "f32")))
+    add_case("chain", g)
+    # Mixed precision: f32 -> f16 layers -> f32; the f32 results carry f16 rounding.
+    g = Graph("chain_f16_mixed")
+    x = g.arg(tt((None, 70), "f32"))
+    h = g.call("cast", [x], tt((None, 70), "f16"))
+    w = g.const(float_elt_values(normal((50, 70), 0.12), "f16"), (50, 70), "f16")
+    b = g.const(float_elt_values(normal(50, 0.5), "f16"), (50,), "f16")
+    h = g.call("fully_connected", [h, w, b], tt((None, 50), "f16"))
+    h = g.call("gelu", [h], tt((None, 50), "f16"))
+    f32 = g.call("cast", [h], tt((None, 50), "f32"))
+    w2 = g.const(normal((17, 50), 0.15), (17, 50), "f32")
+    y = g.call("fully_connected", [f32, w2], tt((None, 17), "f32"))
+    g.ret(h, y, g.call("log_softmax", [y], tt((None, 17), "f32")))
+    add_case("chain", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
-            norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases]
+            norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
+            fc_rank3_cases, chain_cases]
 
 
 def main():
