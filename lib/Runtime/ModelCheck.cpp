@@ -250,8 +250,8 @@ bool checkDigest(Context &ctx, const uint8_t *data, size_t size) {
   if (!field) {
     if (ctx.model.version() >= 2)
       return ctx.fail("model checksum missing: schema version " +
-                      std::to_string(ctx.model.version()) +
-                      " files carry Model.sha256 (the file is corrupted or was not written by qopt)");
+                      std::to_string(ctx.model.version()) + " files carry Model.sha256 (the " +
+                      "file is corrupted or was not written by qopt)");
     return true;
   }
   if (field->size() != kModelDigestChars)
@@ -866,8 +866,8 @@ const Model *checkModel(const uint8_t *data, size_t size, std::string &error) {
   // Required fields: the verifier has proven these present.
   const Graph &graph = *model->graph();
   Context ctx{*model, graph, *graph.tensors(), *graph.operators(), *model->buffers(), error};
-  if (!checkVersion(ctx) || !checkDigest(ctx, data, size) || !checkBuffers(ctx) || !checkTensors(ctx) || !checkOperators(ctx) ||
-      !checkGraph(ctx) || !checkProvenance(ctx))
+  if (!checkVersion(ctx) || !checkDigest(ctx, data, size) || !checkBuffers(ctx) ||
+      !checkTensors(ctx) || !checkOperators(ctx) || !checkGraph(ctx) || !checkProvenance(ctx))
     return nullptr;
   return model;
 }

@@ -104,10 +104,10 @@ Bytes packWithoutFirstShape(const fb::ModelT &m) {
   auto provenance = m.provenance ? fb::Provenance::Pack(b, m.provenance.get()) : 0;
   return finish(
       b, fb::CreateModel(b, m.version, graph, packAll(b, m.buffers), nativeCode, provenance,
-                            m.sha256.empty() ? 0 : b.CreateString(m.sha256)));
+                         m.sha256.empty() ? 0 : b.CreateString(m.sha256)));
 }
 
-/// Element size of a dtype; the tool does not link the model checker, which has the same table.
+/// Element size of a dtype; kept apart from the model checker's table, which the mutations test.
 size_t dtypeSize(fb::DType t) {
   switch (t) {
   case fb::DType::I8:
@@ -320,6 +320,7 @@ Status addChecksumField(fb::ModelT &m) {
   m.sha256 = fb::modelDigestPlaceholder();
   return ok();
 }
+
 /// The one mutation that is not re-sealed: a payload byte changes under an intact structure, as
 /// a disk or transfer error would do.
 Status badChecksum(Bytes &bytes) {

@@ -120,7 +120,9 @@ qopt_status run(const qopt_model *model, const Inputs &in, const std::vector<siz
   return qopt_model_run(model, inputs.data(), inputs.size(), outputs.data(), outputs.size(), &err);
 }
 
-int64_t defaultBatch(const qopt_model *model) { return qopt_model_has_dynamic_batch(model) ? 3 : 1; }
+int64_t defaultBatch(const qopt_model *model) {
+  return qopt_model_has_dynamic_batch(model) ? 3 : 1;
+}
 
 int bitflip(const Bytes &file, unsigned flips, uint64_t seed, bool reseal) {
   qopt_model *ref = nullptr;

@@ -325,11 +325,12 @@ TEST(ModelCheck, ChecksumCoversEveryByte) {
     EXPECT_NE(errorOf(bad), "OK") << "flip at byte " << i;
   }
   Bytes bad = good;
-  // Byte 4 bits into the weights buffer: a payload byte, so only the checksum can see it.
+  // A byte of the weights: payload, so only the checksum can see it.
   const fb::Model *m = fb::GetModel(bad.data());
   size_t at = m->buffers()->Get(1)->data()->data() - bad.data();
   bad.data()[at + 4] ^= 0x01;
-  EXPECT_CONTAINS(errorOf(bad), "model checksum mismatch: the file is corrupted (Model.sha256 is '");
+  EXPECT_CONTAINS(errorOf(bad),
+                  "model checksum mismatch: the file is corrupted (Model.sha256 is '");
 }
 
 TEST(ModelCheck, Version2NeedsAChecksumVersion1DoesNot) {
