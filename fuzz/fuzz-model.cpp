@@ -6,6 +6,7 @@
 #include "qopt/Target/FlatBuffer/FlatBufferExport.h"
 #include "qopt/Target/FlatBuffer/FlatBufferImport.h"
 #include "qopt/Runtime/ModelCheck.h"
+#include "qopt/Runtime/ModelDigest.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
@@ -18,7 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::vector<uint64_t> aligned(size / 8 + 1);
   if (size)
     std::memcpy(aligned.data(), data, size);
-  const auto *bytes = reinterpret_cast<const uint8_t *>(aligned.data());
+  auto *bytes = reinterpret_cast<uint8_t *>(aligned.data());
+  // Re-sealed so that mutations reach the checks behind the whole-file checksum (see
+  // fuzz-runtime.cpp); the checksum's own refusal is covered by the unit tests.
+  flatbuffers::Verifier verifier(bytes, size);
+  if (size >= 8 && verifier.VerifyBuffer<qopt::fb::Model>(nullptr))
+    qopt::fb::sealModel(bytes, size);
 
   std::string error;
   if (!qopt::fb::checkModel(bytes, size, error)) {

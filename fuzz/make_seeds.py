@@ -3,6 +3,15 @@
 
 The calibration fuzzer reads one selector byte (method and batch size) and then a .npy file; its
 model takes float32 [N, 4].
+
+The model seeds are not written here. corpus/model/ holds exported .fb files (version 1, and
+tiny_mlp.v2.fb = examples/sample/tiny_mlp.fb, sealed with its whole-file checksum). corpus/runtime/
+holds examples/sample/tiny_mlp.mlir compiled with native code (re-make them after a schema or ABI
+change; calib.npy is any float32 [32, 64] array):
+  qopt-compile tiny_mlp.mlir --precision=int8 --calibration-data calib.npy \
+      --target=avx512vnni,avx2 -o tiny_mlp.int8.vnni-avx2.fb
+  qopt-compile tiny_mlp.mlir --precision=fp32 --target=avx2 -o tiny_mlp.fp32.avx2.fb
+plus tiny_mlp.graph-only.fb = examples/sample/tiny_mlp.fb (no native code).
 """
 import io
 import os

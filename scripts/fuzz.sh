@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 seed=${QOPT_FUZZ_SEED:-1}
-surfaces=(model onnx npy calibration)
+surfaces=(model runtime onnx npy calibration)
 
 bash "$root/scripts/build.sh" --fuzz
 # allow_user_poisoning=0: see scripts/test.sh (Debian's LLVM allocators are not instrumented).

@@ -6,6 +6,8 @@
 // found is reported; one precise message is more useful than a cascade of follow-on errors.
 #include "qopt/Runtime/ModelCheck.h"
 
+#include "qopt/Runtime/ModelDigest.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -236,6 +238,33 @@ bool checkVersion(Context &ctx) {
     return ctx.fail("unsupported schema version " + std::to_string(v) + " (this qopt reads versions " +
                     std::to_string(kOldestSchemaVersion) + " to " + std::to_string(kSchemaVersion) +
                     ")");
+  return true;
+}
+
+/// The whole-file checksum (ModelDigest.h). It runs right after the version check so that a
+/// corrupted file gets this one message rather than whatever the flipped byte happens to break.
+/// A field that is present is checked whatever the version says, so a flip that turns version 2
+/// into 1 cannot switch the check off.
+bool checkDigest(Context &ctx, const uint8_t *data, size_t size) {
+  const flatbuffers::String *field = ctx.model.sha256();
+  if (!field) {
+    if (ctx.model.version() >= 2)
+      return ctx.fail("model checksum missing: schema version " +
+                      std::to_string(ctx.model.version()) + " files carry Model.sha256 (the " +
+                      "file is corrupted or was not written by qopt)");
+    return true;
+  }
+  if (field->size() != kModelDigestChars)
+    return ctx.fail("model checksum mismatch: the file is corrupted (Model.sha256 has " +
+                    std::to_string(field->size()) + " characters, expected " +
+                    std::to_string(kModelDigestChars) + ")");
+  // The verifier proved the string lies inside the file.
+  size_t offset = reinterpret_cast<const uint8_t *>(field->data()) - data;
+  std::string actual = computeModelDigest(data, size, offset);
+  if (field->string_view() != actual)
+    return ctx.fail("model checksum mismatch: the file is corrupted (Model.sha256 is '" +
+                    escape(field->data(), field->size(), /*asciiOnly=*/true) +
+                    "', the file's bytes hash to '" + actual + "')");
   return true;
 }
 
@@ -837,8 +866,8 @@ const Model *checkModel(const uint8_t *data, size_t size, std::string &error) {
   // Required fields: the verifier has proven these present.
   const Graph &graph = *model->graph();
   Context ctx{*model, graph, *graph.tensors(), *graph.operators(), *model->buffers(), error};
-  if (!checkVersion(ctx) || !checkBuffers(ctx) || !checkTensors(ctx) || !checkOperators(ctx) ||
-      !checkGraph(ctx) || !checkProvenance(ctx))
+  if (!checkVersion(ctx) || !checkDigest(ctx, data, size) || !checkBuffers(ctx) ||
+      !checkTensors(ctx) || !checkOperators(ctx) || !checkGraph(ctx) || !checkProvenance(ctx))
     return nullptr;
   return model;
 }

@@ -5,8 +5,9 @@
 //
 // Structural mutations unpack the model with the object API, change one field, and pack it again
 // (with the file identifier), so the result passes the FlatBuffers verifier and only qopt's
-// semantic checks can catch it. Byte-level mutations (truncate, bitflip, bad-identifier,
-// empty-file) break the file itself. Every mutation is deterministic.
+// semantic checks can catch it; they re-seal the whole-file checksum (Model.sha256) for the same
+// reason. Byte-level mutations (truncate, bitflip, bad-identifier, empty-file, and bad-checksum,
+// which tests that checksum itself) break the file itself. Every mutation is deterministic.
 //
 // Exit status: 0 written; 1 unreadable or invalid input, or unwritable output; 2 bad arguments or
 // a mutation that does not apply to this model (e.g. no quantized tensor to corrupt).
@@ -15,6 +16,8 @@
 // otherwise assert on; nothing else in this file relies on FlatBuffers assertions.
 #define FLATBUFFERS_ASSERT(x) ((void)0)
 #include "qopt/Schema/qopt_model_generated.h"
+
+#include "qopt/Runtime/ModelDigest.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -50,9 +53,13 @@ bool isModel(const Bytes &bytes) {
   return fb::VerifyModelBuffer(verifier);
 }
 
+/// Also re-seals the whole-file checksum when the model has one (version 2), so that the loader
+/// meets the one problem the mutation made and not just a checksum mismatch.
 Bytes finish(flatbuffers::FlatBufferBuilder &builder, flatbuffers::Offset<fb::Model> root) {
   fb::FinishModelBuffer(builder, root); // keeps the "QOPT" identifier
-  return Bytes(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
+  Bytes bytes(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
+  fb::sealModel(bytes);
+  return bytes;
 }
 
 Bytes pack(const fb::ModelT &model) {
@@ -96,10 +103,11 @@ Bytes packWithoutFirstShape(const fb::ModelT &m) {
   auto nativeCode = m.native_code.empty() ? 0 : packAll(b, m.native_code);
   auto provenance = m.provenance ? fb::Provenance::Pack(b, m.provenance.get()) : 0;
   return finish(
-      b, fb::CreateModel(b, m.version, graph, packAll(b, m.buffers), nativeCode, provenance));
+      b, fb::CreateModel(b, m.version, graph, packAll(b, m.buffers), nativeCode, provenance,
+                         m.sha256.empty() ? 0 : b.CreateString(m.sha256)));
 }
 
-/// Element size of a dtype; the tool does not link the model checker, which has the same table.
+/// Element size of a dtype; kept apart from the model checker's table, which the mutations test.
 size_t dtypeSize(fb::DType t) {
   switch (t) {
   case fb::DType::I8:
@@ -305,6 +313,31 @@ Status corruptNativeCode(fb::ModelT &m) {
   return ok();
 }
 
+/// A version 2 model written before Model.sha256 existed gets the field (through the object API).
+Status addChecksumField(fb::ModelT &m) {
+  if (m.version < 2)
+    return notApplicable("a schema version 1 model has no checksum");
+  m.sha256 = fb::modelDigestPlaceholder();
+  return ok();
+}
+
+/// The one mutation that is not re-sealed: a payload byte changes under an intact structure, as
+/// a disk or transfer error would do.
+Status badChecksum(Bytes &bytes) {
+  const fb::Model *model = fb::GetModel(bytes.data());
+  if (!model->sha256())
+    return notApplicable("the model has no checksum (schema version 1)");
+  const flatbuffers::Vector<uint8_t> *largest = nullptr;
+  for (const fb::Buffer *b : *model->buffers())
+    if (b->data() && (!largest || b->data()->size() > largest->size()))
+      largest = b->data();
+  if (!largest || largest->size() == 0)
+    return notApplicable("the model has no constant data");
+  size_t at = static_cast<size_t>(largest->data() - bytes.data()) + largest->size() / 2;
+  bytes[at] ^= 0x01;
+  return ok();
+}
+
 /// Adapts a mutation of the unpacked model to one of the file's bytes.
 template <Status (*Mutate)(fb::ModelT &)> Status viaObjectApi(Bytes &bytes) {
   fb::ModelT model;
@@ -313,6 +346,15 @@ template <Status (*Mutate)(fb::ModelT &)> Status viaObjectApi(Bytes &bytes) {
   if (s.code == 0)
     bytes = pack(model);
   return s;
+}
+
+/// No mutation: the checksum recomputed in place, e.g. after a test edited bytes by hand to make
+/// one precise problem, or to refresh committed seeds.
+Status reseal(Bytes &bytes) {
+  const flatbuffers::String *field = fb::GetModel(bytes.data())->sha256();
+  if (field && field->size() == fb::kModelDigestChars)
+    return fb::sealModel(bytes) ? ok() : notApplicable("the checksum cannot be sealed");
+  return viaObjectApi<addChecksumField>(bytes);
 }
 
 Status missingRequiredField(Bytes &bytes) {
@@ -354,6 +396,9 @@ constexpr Mutation kMutations[] = {
      "first quantized tensor's zero point becomes storage_max + 1"},
     {"corrupt-native-code", viaObjectApi<corruptNativeCode>,
      "flip one bit in the middle of the first native code section, keeping its recorded hash"},
+    {"reseal", reseal, "no change: the whole-file checksum recomputed (added if missing)"},
+    {"bad-checksum", badChecksum,
+     "flip one bit in the middle of the largest buffer without re-sealing the file checksum"},
 };
 
 int usage(const char *argv0) {

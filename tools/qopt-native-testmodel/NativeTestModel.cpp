@@ -2,6 +2,7 @@
 
 #include "qopt/Runtime/NativeAbi.h"
 #include "qopt/Runtime/Sha256.h"
+#include "qopt/Runtime/ModelDigest.h"
 #include "qopt/Schema/qopt_model_generated.h"
 
 #include <cstring>
@@ -108,10 +109,7 @@ std::vector<uint8_t> buildAffineReluModel(const ModelSpec &spec, const std::vect
     nc->batch_parallel = c.batchParallel;
     model.native_code.push_back(std::move(nc));
   }
-  flatbuffers::FlatBufferBuilder builder;
-  fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
-  return std::vector<uint8_t>(builder.GetBufferPointer(),
-                              builder.GetBufferPointer() + builder.GetSize());
+  return fb::packSealedModel(model);
 }
 
 bool readFileBytes(const std::string &path, std::vector<uint8_t> &bytes) {

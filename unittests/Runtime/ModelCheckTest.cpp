@@ -1,6 +1,8 @@
 // Tests for qopt::fb::checkModel: a small valid model is built with the object API, and each test
 // breaks one thing and expects the message that names it.
 #include "qopt/Runtime/ModelCheck.h"
+#include "qopt/Runtime/ModelDigest.h"
+#include "qopt/Runtime/Sha256.h"
 
 #include <algorithm>
 #include <cstring>
@@ -44,10 +46,10 @@ private:
 }
 #define EXPECT_CONTAINS(text, part) EXPECT_TRUE(contains(text, part))
 
+/// Sealed like every qopt writer's output, so that each test meets only the problem it made.
 Bytes pack(const fb::ModelT &model) {
-  flatbuffers::FlatBufferBuilder builder;
-  fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
-  return Bytes(builder.GetBufferPointer(), builder.GetSize());
+  std::vector<uint8_t> bytes = fb::packSealedModel(model);
+  return Bytes(bytes.data(), bytes.size());
 }
 
 /// The checker's message, or "OK" when it accepts the bytes.
@@ -304,6 +306,56 @@ TEST(ModelCheck, RejectsUnsupportedVersion) {
   fb::ModelT m = validModel();
   m.version = 99;
   EXPECT_EQ(errorOf(m), "unsupported schema version 99 (this qopt reads versions 1 to 2)");
+}
+
+Bytes packUnsealed(const fb::ModelT &model) {
+  flatbuffers::FlatBufferBuilder builder;
+  fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
+  return Bytes(builder.GetBufferPointer(), builder.GetSize());
+}
+
+TEST(ModelCheck, ChecksumCoversEveryByte) {
+  Bytes good = pack(validModel());
+  ASSERT_EQ(errorOf(good), "OK");
+  // One flipped bit anywhere after the identifier is refused; the message depends on where it
+  // lands (the verifier, the version or the checksum), but none may be accepted.
+  for (size_t i = 8; i < good.size(); ++i) {
+    Bytes bad = good;
+    bad.data()[i] ^= 0x10;
+    EXPECT_NE(errorOf(bad), "OK") << "flip at byte " << i;
+  }
+  Bytes bad = good;
+  // A byte of the weights: payload, so only the checksum can see it.
+  const fb::Model *m = fb::GetModel(bad.data());
+  size_t at = m->buffers()->Get(1)->data()->data() - bad.data();
+  bad.data()[at + 4] ^= 0x01;
+  EXPECT_CONTAINS(errorOf(bad),
+                  "model checksum mismatch: the file is corrupted (Model.sha256 is '");
+}
+
+TEST(ModelCheck, Version2NeedsAChecksumVersion1DoesNot) {
+  fb::ModelT m = validModel();
+  EXPECT_EQ(errorOf(packUnsealed(m)),
+            "model checksum missing: schema version 2 files carry Model.sha256 (the file is "
+            "corrupted or was not written by qopt)");
+  m.version = 1;
+  EXPECT_EQ(errorOf(packUnsealed(m)), "OK");
+  // A checksum that is present is checked whatever the version.
+  m.sha256 = std::string(64, 'a');
+  EXPECT_CONTAINS(errorOf(packUnsealed(m)), "model checksum mismatch");
+  m.sha256 = "abc";
+  EXPECT_EQ(errorOf(packUnsealed(m)),
+            "model checksum mismatch: the file is corrupted (Model.sha256 has 3 characters, "
+            "expected 64)");
+}
+
+TEST(ModelCheck, SealIsComputedWithThePlaceholder) {
+  Bytes bytes = pack(validModel());
+  const fb::Model *m = fb::GetModel(bytes.data());
+  size_t at = reinterpret_cast<const uint8_t *>(m->sha256()->data()) - bytes.data();
+  std::vector<uint8_t> zeroed(bytes.data(), bytes.data() + bytes.size());
+  std::fill(zeroed.begin() + at, zeroed.begin() + at + 64, '0');
+  EXPECT_EQ(m->sha256()->str(), ::qopt::rt::sha256Hex(zeroed.data(), zeroed.size()));
 }
 
 //===------------------------------------------------------------------------------------------===//

@@ -3,6 +3,7 @@
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Runtime/ModelCheck.h"
+#include "qopt/Runtime/ModelDigest.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -223,10 +224,14 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
     model.provenance = std::move(p);
   }
 
+  // Serialised with the placeholder, then sealed in place (qopt/Runtime/ModelDigest.h).
+  model.sha256 = fb::modelDigestPlaceholder();
   flatbuffers::FlatBufferBuilder builder;
   fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
-  return std::string(reinterpret_cast<const char *>(builder.GetBufferPointer()),
-                     builder.GetSize());
+  std::string bytes(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
+  if (!fb::sealModel(bytes))
+    return module.emitError("internal error: cannot seal the model checksum");
+  return bytes;
 }
 
 } // namespace

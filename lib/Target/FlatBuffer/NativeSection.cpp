@@ -3,6 +3,7 @@
 #include "qopt/Target/FlatBuffer/Schema.h" // first: it silences the generated header's warnings
 
 #include "qopt/Runtime/ModelCheck.h"
+#include "qopt/Runtime/ModelDigest.h"
 #include "qopt/Runtime/NativeAbi.h"
 #include "qopt/Runtime/Sha256.h"
 
@@ -47,9 +48,15 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
     }
     m.native_code.push_back(std::move(code));
   }
+  // The graph's checksum no longer covers the new file: serialise with the placeholder and seal.
+  m.sha256 = fb::modelDigestPlaceholder();
   flatbuffers::FlatBufferBuilder builder;
   fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &m));
   out.assign(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
+  if (!fb::sealModel(out)) {
+    error = "internal error: cannot seal the model checksum";
+    return false;
+  }
   return true;
 }
 
