@@ -43,6 +43,8 @@ LogicalResult poolGeometry(Op op, ArrayRef<int64_t> dilations, qopt_k_pool2d_par
   p.stride_w = strides[1];
   p.pad_top = pads[0];
   p.pad_left = pads[1];
+  p.pad_bottom = pads[2];
+  p.pad_right = pads[3];
   p.dilation_h = dilations[0];
   p.dilation_w = dilations[1];
   return success();
@@ -100,17 +102,6 @@ struct AvgPoolToKernel : OpRewritePattern<AvgPool2DOp> {
     p.in_type = *in;
     p.out_type = *out;
     p.count_include_pad = op.getCountIncludePad() ? 1 : 0;
-    if (p.count_include_pad) {
-      // With count_include_pad the divisor is the window clipped to the padded input; the params
-      // carry no bottom / right pads, so a (ceil_mode) window reaching past them has no kernel.
-      ArrayRef<int64_t> pads = op.getPads();
-      bool pastBottom = (p.out_h - 1) * p.stride_h - p.pad_top + p.kernel_h > p.in_h + pads[2];
-      bool pastRight = (p.out_w - 1) * p.stride_w - p.pad_left + p.kernel_w > p.in_w + pads[3];
-      if (p.out_h > 0 && p.out_w > 0 && (pastBottom || pastRight))
-        return failures.fail(rewriter, op,
-                             "avg_pool2d with count_include_pad and a window past the bottom or "
-                             "right padding cannot run natively");
-    }
     replaceWithKernel(rewriter, op, "qopt_k_avg_pool2d", p, ValueRange{op.getInput()});
     return success();
   }

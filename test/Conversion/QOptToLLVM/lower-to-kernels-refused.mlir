@@ -146,15 +146,6 @@ func.func @max_pool_i32(%x: tensor<?x1x4x4x!quant.uniform<i32:f32, 0.5>>) -> ten
 
 // -----
 
-// A ceil_mode window past the bottom padding with count_include_pad: the params have no bottom pad.
-func.func @avg_pool_ceil_include_pad(%x: tensor<?x1x5x5xf32>) -> tensor<?x1x3x3xf32> {
-  // expected-error @+1 {{cannot compile 'qopt.avg_pool2d' (layer '?') to the native backend: avg_pool2d with count_include_pad and a window past the bottom or right padding cannot run natively}}
-  %0 = qopt.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true, count_include_pad = true} : (tensor<?x1x5x5xf32>) -> tensor<?x1x3x3xf32>
-  return %0 : tensor<?x1x3x3xf32>
-}
-
-// -----
-
 // Movement: moving the batch dimension leaves a dynamic dim inside the sample.
 func.func @transpose_batch(%x: tensor<?x3xf32>) -> tensor<3x?xf32> {
   // expected-error @+1 {{cannot compile 'qopt.transpose' (layer '?') to the native backend: native code needs static shapes but for a leading batch dimension}}
