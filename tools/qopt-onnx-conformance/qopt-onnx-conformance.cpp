@@ -49,11 +49,15 @@ llvm::cl::opt<std::string> native("native",
                                                  "reference for these targets (comma-separated) "
                                                  "and run it natively"),
                                   llvm::cl::init(""));
+llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print each case's native outcome to stderr as it "
+                                                "finishes, with the compile time"));
 llvm::cl::opt<std::string> filter("filter",
                                   llvm::cl::desc("Only run cases whose name contains this"),
                                   llvm::cl::init(""));
 
 enum class Outcome { Passed, Failed, Unsupported };
+
+const char *const kNativeOutcomeNames[] = {"passed", "FAILED", "NOT COMPILED"};
 
 struct CaseResult {
   CaseResult(Outcome outcome, std::string detail) : outcome(outcome), detail(std::move(detail)) {}
@@ -253,6 +257,10 @@ int main(int argc, char **argv) {
       continue;
     }
     for (auto [t, nr] : llvm::enumerate(r.native)) {
+      if (verbose)
+        llvm::errs() << name << " " << targets[t] << ": "
+                     << kNativeOutcomeNames[(int)nr.outcome]
+                     << llvm::format(" (%.2f s)", nr.compileSeconds) << "\n";
       tallies[t].byOutcome[(int)nr.outcome].push_back({name, nr.detail});
       tallies[t].compileSeconds += nr.compileSeconds;
     }
