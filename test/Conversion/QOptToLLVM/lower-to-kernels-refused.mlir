@@ -119,15 +119,6 @@ func.func @layer_norm_batch_axis(%x: tensor<?x4xf32>, %s: tensor<?x4xf32>) -> te
 
 // -----
 
-// A static batch of 2 is not one [C, spatial] sample.
-func.func @batch_norm_static_batch(%x: tensor<2x3xf32>, %p: tensor<3xf32>) -> tensor<2x3xf32> {
-  // expected-error @+1 {{cannot compile 'qopt.batch_norm' (layer '?') to the native backend: batch_norm over a static batch other than 1 cannot run natively}}
-  %0 = qopt.batch_norm %x, %p, %p, %p, %p : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
-  return %0 : tensor<2x3xf32>
-}
-
-// -----
-
 // Pool: avg_pool2d is float only.
 func.func @avg_pool_quantized(%x: tensor<?x1x4x4x!quant.uniform<u8:f32, 0.5>>) -> tensor<?x1x2x2x!quant.uniform<u8:f32, 0.5>> {
   // expected-error @+1 {{cannot compile 'qopt.avg_pool2d' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}

@@ -188,11 +188,13 @@ void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands,
                        void *scratch);
 
 /* batch_norm (inference): per sample [channels, spatial]. operands: out, x, scale, bias, mean,
- * variance (each `channels` elements of param_type). Same formula as the reference. */
+ * variance (each `channels` elements of param_type). Same formula as the reference. A static
+ * input [N, C, ...] is one sample of N [channels, spatial] blocks: `blocks` is N (0 means 1). */
 typedef struct qopt_k_batch_norm_params {
   int64_t channels, spatial;
   float epsilon;
   int32_t in_type, out_type, param_type;
+  int64_t blocks; /* appended: a static batch N > 1 (ONNX's BatchNormalization cases) */
 } qopt_k_batch_norm_params;
 void qopt_k_batch_norm(const qopt_k_batch_norm_params *p, void *const *operands, int64_t batch,
                        void *scratch);
