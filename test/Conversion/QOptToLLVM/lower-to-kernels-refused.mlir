@@ -47,15 +47,6 @@ func.func @binary_rank9(%x: tensor<?x1x1x1x1x1x1x1x1x2xf32>) -> tensor<?x1x1x1x1
 
 // -----
 
-// cast to f64.
-func.func @cast_f64(%x: tensor<?x4xf32>) -> tensor<?x4xf64> {
-  // expected-error @+1 {{cannot compile 'qopt.cast' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
-  %0 = qopt.cast %x : (tensor<?x4xf32>) -> tensor<?x4xf64>
-  return %0 : tensor<?x4xf64>
-}
-
-// -----
-
 // Quant: per-axis parameters over the batch dimension.
 func.func @quantize_axis_on_batch(%x: tensor<?x2xf32>) -> tensor<?x2x!quant.uniform<i8:f32:0, {0.5, 0.25}>> {
   // expected-error @+1 {{cannot compile 'qopt.quantize' (layer '?') to the native backend: per-axis quantization over the batch dimension cannot run natively}}
@@ -238,12 +229,12 @@ func.func @reduce_quantized(%x: tensor<?x3x!quant.uniform<u8:f32, 0.5>>) -> tens
 
 // Linear ops belong to qopt-pack-weights (no pattern here); every failing op is reported, not
 // just the first.
-func.func @linear_and_more(%x: tensor<?x2xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf64> {
+func.func @linear_and_more(%x: tensor<?x2xf32>, %w: tensor<2x2xf32>, %y: tensor<?x2xf64>) -> (tensor<?x2xf32>, tensor<?x2xf64>) {
   // expected-error @+1 {{cannot compile 'qopt.fully_connected' (layer '?') to the native backend: no native kernel for this op}}
   %0 = qopt.fully_connected %x, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
-  // expected-error @+1 {{cannot compile 'qopt.cast' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
-  %1 = qopt.cast %0 : (tensor<?x2xf32>) -> tensor<?x2xf64>
-  return %1 : tensor<?x2xf64>
+  // expected-error @+1 {{cannot compile 'qopt.relu' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
+  %1 = qopt.relu %y : (tensor<?x2xf64>) -> tensor<?x2xf64>
+  return %0, %1 : tensor<?x2xf32>, tensor<?x2xf64>
 }
 
 // -----

@@ -47,6 +47,7 @@ enum qopt_k_dtype {
   QOPT_K_I8 = 4,
   QOPT_K_I32 = 5,
   QOPT_K_I64 = 6,
+  QOPT_K_F64 = 7, /* qopt_k_cast only, computed through f32 like the reference's f64 */
 };
 
 /*===------------------------------------------------------------------------------------------===*
@@ -96,7 +97,8 @@ typedef struct qopt_k_binary_params {
 void qopt_k_binary(const qopt_k_binary_params *p, void *const *operands, int64_t batch,
                    void *scratch);
 
-/* Conversion between float types (qopt.cast): round to nearest even on narrowing. Exact. */
+/* Conversion between float types (qopt.cast): round to nearest even on narrowing. Exact. F64 is
+ * allowed on either side and goes through f32, as the reference executor computes f64. */
 typedef struct qopt_k_cast_params {
   int64_t n; /* elements per sample */
   int32_t in_type, out_type;
