@@ -5,6 +5,13 @@
 // Cases the importer rejects (an unsupported op, attribute or type) are listed as unsupported with
 // the reason, never hidden. The last line is "N passed, M failed"; the exit status is 1 when any
 // supported case fails or fewer than --min-passed cases pass.
+//
+// --native=<targets> also compiles every case that passes on the reference for each target and
+// runs it through the runtime (NativeRun.h). Each case is listed per target as passed, failed
+// (with the first mismatch) or not compiled (with the compiler's error), followed by one line
+// per target, "native avx2: N passed, M failed, K not compiled"; any native failure or case that
+// cannot be compiled makes the exit status 1.
+#include "NativeRun.h"
 #include <map>
 #include "qopt/Reference/Executor.h"
 #include "qopt/Target/ModelIO.h"
@@ -12,10 +19,12 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -35,16 +44,35 @@ llvm::cl::opt<double> atol("atol", llvm::cl::desc("Absolute tolerance for float 
 llvm::cl::opt<unsigned> minPassed("min-passed",
                                   llvm::cl::desc("Fail unless at least this many cases pass"),
                                   llvm::cl::init(0));
+llvm::cl::opt<std::string> native("native",
+                                  llvm::cl::desc("Also compile every case that passes on the "
+                                                 "reference for these targets (comma-separated) "
+                                                 "and run it natively"),
+                                  llvm::cl::init(""));
+llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print each case's native outcome to stderr as it "
+                                                "finishes, with the compile time"));
 llvm::cl::opt<std::string> filter("filter",
                                   llvm::cl::desc("Only run cases whose name contains this"),
                                   llvm::cl::init(""));
 
 enum class Outcome { Passed, Failed, Unsupported };
 
+const char *const kNativeOutcomeNames[] = {"passed", "FAILED", "NOT COMPILED"};
+
 struct CaseResult {
+  CaseResult(Outcome outcome, std::string detail) : outcome(outcome), detail(std::move(detail)) {}
   Outcome outcome;
   std::string detail;
+  std::vector<conformance::NativeResult> native; // per --native target, when it passed
 };
+
+std::vector<std::string> nativeTargets() {
+  std::vector<std::string> out;
+  for (llvm::StringRef t : llvm::split(native.getValue(), ','))
+    if (!t.trim().empty())
+      out.push_back(t.trim().str());
+  return out;
+}
 
 std::vector<std::string> sortedEntries(const std::string &dir, llvm::StringRef prefix) {
   std::vector<std::string> out;
@@ -143,6 +171,7 @@ CaseResult runCase(const std::string &dir) {
   func::FuncOp func = *module->getOps<func::FuncOp>().begin();
 
   std::vector<std::string> sets = sortedEntries(dir, "test_data_set_");
+  std::vector<conformance::DataSet> dataSets;
   if (sets.empty())
     return {Outcome::Failed, "no test_data_set_* directory"};
   for (const std::string &set : sets) {
@@ -151,6 +180,8 @@ CaseResult runCase(const std::string &dir) {
     if (ins.size() != func.getNumArguments())
       return {Outcome::Failed, "the model takes " + std::to_string(func.getNumArguments()) +
                                    " inputs but the data set has " + std::to_string(ins.size())};
+    conformance::DataSet &data = dataSets.emplace_back();
+    data.name = llvm::sys::path::filename(set).str();
     SmallVector<ref::Tensor> args;
     std::string error, name;
     for (auto [i, path] : llvm::enumerate(ins)) {
@@ -166,6 +197,7 @@ CaseResult runCase(const std::string &dir) {
         return {Outcome::Failed, "input " + std::to_string(i) + ": " + error};
       args.push_back(std::move(*t));
     }
+    data.inputs.assign(args.begin(), args.end());
     auto results = ref::execute(func, args, ref::Options(), error);
     if (failed(results))
       return {Outcome::Failed, error};
@@ -176,6 +208,7 @@ CaseResult runCase(const std::string &dir) {
       auto expected = readONNXTensorFile(path, &context, name, error);
       if (failed(expected))
         return {Outcome::Failed, error};
+      data.expected.push_back(*expected);
       std::string diff =
           compare((*results)[k], asModelType(*expected, (*results)[k].elementType));
       if (!diff.empty())
@@ -183,7 +216,13 @@ CaseResult runCase(const std::string &dir) {
                                      std::to_string(k) + ": " + diff};
     }
   }
-  return {Outcome::Passed, ""};
+  CaseResult passed(Outcome::Passed, "");
+  auto compareNative = [](const ref::Tensor &actual, DenseElementsAttr expected) {
+    return compare(actual, asModelType(expected, actual.elementType));
+  };
+  for (const std::string &target : nativeTargets())
+    passed.native.push_back(conformance::runNative(*module, target, dataSets, compareNative));
+  return passed;
 }
 
 } // namespace
@@ -199,6 +238,13 @@ int main(int argc, char **argv) {
   }
   std::vector<std::pair<std::string, std::string>> failed, unsupported, deviating;
   unsigned passed = 0;
+  std::vector<std::string> targets = nativeTargets();
+  // Per target: the cases by native outcome (name, detail).
+  struct NativeTally {
+    std::vector<std::pair<std::string, std::string>> byOutcome[3];
+    double compileSeconds = 0;
+  };
+  std::vector<NativeTally> tallies(targets.size());
   for (const std::string &dir : cases) {
     std::string name = llvm::sys::path::filename(dir).str();
     if (!filter.empty() && name.find(filter) == std::string::npos)
@@ -209,6 +255,14 @@ int main(int argc, char **argv) {
                                                    ? " (passes anyway: remove this entry)"
                                                    : " (differs: " + r.detail + ")")});
       continue;
+    }
+    for (auto [t, nr] : llvm::enumerate(r.native)) {
+      if (verbose)
+        llvm::errs() << name << " " << targets[t] << ": "
+                     << kNativeOutcomeNames[(int)nr.outcome]
+                     << llvm::format(" (%.2f s)", nr.compileSeconds) << "\n";
+      tallies[t].byOutcome[(int)nr.outcome].push_back({name, nr.detail});
+      tallies[t].compileSeconds += nr.compileSeconds;
     }
     if (r.outcome == Outcome::Passed)
       ++passed;
@@ -232,7 +286,29 @@ int main(int argc, char **argv) {
   llvm::outs() << "supported cases: " << passed + failed.size() << " of " << cases.size()
                << "\n";
   llvm::outs() << passed << " passed, " << failed.size() << " failed\n";
-  if (!failed.empty())
+  bool nativeOk = true;
+  for (auto [t, tally] : llvm::enumerate(tallies)) {
+    const char *titles[3] = {"passed", "failed", "not compiled"};
+    for (int o = 0; o < 3; ++o) {
+      llvm::outs() << "native " << targets[t] << " " << titles[o] << " ("
+                   << tally.byOutcome[o].size() << " cases):\n";
+      for (auto &[name, why] : tally.byOutcome[o]) {
+        llvm::outs() << "  " << (o == 0 ? "" : (o == 1 ? "FAIL " : "NOT COMPILED ")) << name;
+        if (!why.empty())
+          llvm::outs() << ": " << why.substr(0, why.find('\n'));
+        llvm::outs() << "\n";
+      }
+    }
+  }
+  for (auto [t, tally] : llvm::enumerate(tallies)) {
+    size_t nFailed = tally.byOutcome[1].size(), nNotCompiled = tally.byOutcome[2].size();
+    llvm::outs() << "native " << targets[t] << ": " << tally.byOutcome[0].size() << " passed, "
+                 << nFailed << " failed, " << nNotCompiled << " not compiled\n";
+    llvm::errs() << "qopt-onnx-conformance: native " << targets[t] << ": "
+                 << llvm::format("%.1f", tally.compileSeconds) << " s compiling\n";
+    nativeOk &= nFailed == 0 && nNotCompiled == 0;
+  }
+  if (!failed.empty() || !nativeOk)
     return 1;
   if (passed < minPassed) {
     llvm::errs() << "qopt-onnx-conformance: error: only " << passed << " cases passed, at least "

@@ -142,8 +142,15 @@ struct CastToKernel : OpRewritePattern<CastOp> {
   LogicalResult matchAndRewrite(CastOp op, PatternRewriter &rewriter) const override {
     if (failed(requireStaticExceptBatch(op, rewriter, failures)))
       return failure();
-    FailureOr<int32_t> in = floatDType(op, op.getInput().getType(), rewriter, failures);
-    FailureOr<int32_t> out = floatDType(op, op.getOutput().getType(), rewriter, failures);
+    // f64 only here: the cast kernel is the one that takes it (ONNX's Cast cases), so
+    // kernelDType keeps refusing f64 for every other kernel.
+    auto dtype = [&](Type t) -> FailureOr<int32_t> {
+      if (cast<ShapedType>(t).getElementType().isF64())
+        return (int32_t)QOPT_K_F64;
+      return floatDType(op, t, rewriter, failures);
+    };
+    FailureOr<int32_t> in = dtype(op.getInput().getType());
+    FailureOr<int32_t> out = dtype(op.getOutput().getType());
     if (failed(in) || failed(out))
       return failure();
     if (isBatched(op.getInput()) != isBatched(op.getOutput()))

@@ -139,10 +139,6 @@ struct BatchNormToKernel : OpRewritePattern<BatchNormOp> {
     auto type = cast<RankedTensorType>(x.getType());
     if (type.getRank() < 2)
       return failures.fail(rewriter, op, "batch_norm needs an input of rank >= 2 ([N, C, ...])");
-    // The kernel sees one [C, spatial] sample per call: a static N other than 1 does not fit.
-    if (!isBatched(x) && type.getDimSize(0) != 1)
-      return failures.fail(rewriter, op,
-                           "batch_norm over a static batch other than 1 cannot run natively");
     int64_t channels = type.getDimSize(1);
     for (Value v : params)
       if (cast<RankedTensorType>(v.getType()).getNumElements() != channels)
@@ -151,6 +147,8 @@ struct BatchNormToKernel : OpRewritePattern<BatchNormOp> {
     auto p = zeroParams<qopt_k_batch_norm_params>();
     p.channels = channels;
     p.spatial = product(type.getShape().drop_front(2));
+    // A static [N, C, ...] is one sample holding N [C, spatial] blocks.
+    p.blocks = isBatched(x) ? 1 : type.getDimSize(0);
     p.epsilon = op.getEpsilon().convertToFloat();
     p.in_type = *in;
     p.out_type = *out;

@@ -133,3 +133,15 @@ func.func @cast(%x: tensor<?x2x3xf32>) -> tensor<?x2x3xf16> {
   %1 = qopt.cast %0 : (tensor<?x2x3xbf16>) -> tensor<?x2x3xf16>
   return %1 : tensor<?x2x3xf16>
 }
+
+// -----
+
+// f64 on either side of a cast: qopt_k_cast_params{n = 4, F32 -> F64}, then {n = 4, F64 -> F16}.
+// CHECK-LABEL: func.func @cast_f64
+// CHECK: %[[D:.*]] = qopt.kernel_call "qopt_k_cast"(%{{.*}}) {params = array<i8: 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf64>
+// CHECK: qopt.kernel_call "qopt_k_cast"(%[[D]]) {params = array<i8: 4, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0>} : (tensor<?x4xf64>) -> tensor<?x4xf16>
+func.func @cast_f64(%x: tensor<?x4xf32>) -> tensor<?x4xf16> {
+  %0 = qopt.cast %x : (tensor<?x4xf32>) -> tensor<?x4xf64>
+  %1 = qopt.cast %0 : (tensor<?x4xf64>) -> tensor<?x4xf16>
+  return %1 : tensor<?x4xf16>
+}

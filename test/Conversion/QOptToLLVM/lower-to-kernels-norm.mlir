@@ -60,10 +60,10 @@ func.func @layer_norm_no_bias(%x: tensor<?x4xbf16>, %s: tensor<4xbf16>) -> tenso
 // -----
 
 // batch_norm on [?, 3, 2, 2]: per sample [channels 3, spatial 4]; operands in the op's order.
-// qopt_k_batch_norm_params{channels 3, spatial 4, eps 1e-5, F32, F32, F32}
+// qopt_k_batch_norm_params{channels 3, spatial 4, eps 1e-5, F32, F32, F32, blocks 1}
 // CHECK-LABEL: func.func @batch_norm
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3x2x2xf32>, %[[S:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>, %[[M:.*]]: tensor<3xf32>, %[[V:.*]]: tensor<3xf32>)
-// CHECK: qopt.kernel_call "qopt_k_batch_norm"(%[[X]], %[[S]], %[[B]], %[[M]], %[[V]]) {params = array<i8: 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, -84, -59, 39, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
+// CHECK: qopt.kernel_call "qopt_k_batch_norm"(%[[X]], %[[S]], %[[B]], %[[M]], %[[V]]) {params = array<i8: 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, -84, -59, 39, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>}
 func.func @batch_norm(%x: tensor<?x3x2x2xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> tensor<?x3x2x2xf32> {
   %0 = qopt.batch_norm %x, %s, %b, %m, %v : (tensor<?x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x2x2xf32>
   return %0 : tensor<?x3x2x2xf32>
@@ -72,10 +72,21 @@ func.func @batch_norm(%x: tensor<?x3x2x2xf32>, %s: tensor<3xf32>, %b: tensor<3xf
 // -----
 
 // A static batch of one is one sample.
-// qopt_k_batch_norm_params{channels 2, spatial 1, eps 0.5}
+// qopt_k_batch_norm_params{channels 2, spatial 1, eps 0.5, F32, F32, F32, blocks 1}
 // CHECK-LABEL: func.func @batch_norm_static
-// CHECK: qopt.kernel_call "qopt_k_batch_norm"({{.*}}) {params = array<i8: 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
+// CHECK: qopt.kernel_call "qopt_k_batch_norm"({{.*}}) {params = array<i8: 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>}
 func.func @batch_norm_static(%x: tensor<1x2xf32>, %p: tensor<2xf32>) -> tensor<1x2xf32> {
   %0 = qopt.batch_norm %x, %p, %p, %p, %p {epsilon = 0.5 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+// A static batch of 2 is one sample of two [channels 3, spatial 1] blocks.
+// qopt_k_batch_norm_params{channels 3, spatial 1, eps 1e-5, F32, F32, F32, blocks 2}
+// CHECK-LABEL: func.func @batch_norm_static_batch
+// CHECK: qopt.kernel_call "qopt_k_batch_norm"({{.*}}) {params = array<i8: 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, -84, -59, 39, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0>}
+func.func @batch_norm_static_batch(%x: tensor<2x3xf32>, %p: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = qopt.batch_norm %x, %p, %p, %p, %p : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
 }

@@ -5,7 +5,7 @@
 // RUN: qopt-opt %s -split-input-file -qopt-lower-to-kernels | FileCheck %s
 
 // A batched NCHW input: the planes of one sample are its channels.
-// {3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, F32, F32, 0}
+// {3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, F32, F32, 0, 0, 1, 1}
 // CHECK-LABEL: func.func @max_pool_batched
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3x8x8xf32>)
 // CHECK: qopt.kernel_call "qopt_k_max_pool2d"(%[[X]]) {params = array<i8: 3, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x3x8x8xf32>) -> tensor<?x3x4x4xf32>
@@ -17,7 +17,7 @@ func.func @max_pool_batched(%x: tensor<?x3x8x8xf32>) -> tensor<?x3x4x4xf32> {
 // -----
 
 // A static [2, 2, 5, 5] u8 tensor is 4 planes; dilations reach the kernel.
-// {4, 5, 5, 3, 3, 2, 2, 1, 1, 0, 0, 2, 2, U8, U8, 0}
+// {4, 5, 5, 3, 3, 2, 2, 1, 1, 0, 0, 2, 2, U8, U8, 0, 0, 0, 0}
 // CHECK-LABEL: func.func @max_pool_u8_dilated
 // CHECK: qopt.kernel_call "qopt_k_max_pool2d"(%{{.*}}) {params = array<i8: 4, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
 func.func @max_pool_u8_dilated(%x: tensor<2x2x5x5x!quant.uniform<u8:f32, 0.1:7>>) -> tensor<2x2x3x3x!quant.uniform<u8:f32, 0.1:7>> {
@@ -27,8 +27,8 @@ func.func @max_pool_u8_dilated(%x: tensor<2x2x5x5x!quant.uniform<u8:f32, 0.1:7>>
 
 // -----
 
-// Asymmetric pads: the kernel takes top and left; bottom and right are in the output size.
-// {1, 4, 4, 2, 4, 2, 2, 2, 1, 0, 1, 1, 1, I8, I8, 0}
+// Asymmetric pads: each of the four reaches the kernel.
+// {1, 4, 4, 2, 4, 2, 2, 2, 1, 0, 1, 1, 1, I8, I8, 0, 0, 0, 0}
 // CHECK-LABEL: func.func @max_pool_i8
 // CHECK: qopt.kernel_call "qopt_k_max_pool2d"(%{{.*}}) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
 func.func @max_pool_i8(%x: tensor<?x1x4x4x!quant.uniform<i8:f32, 0.5>>) -> tensor<?x1x2x4x!quant.uniform<i8:f32, 0.5>> {
@@ -39,7 +39,7 @@ func.func @max_pool_i8(%x: tensor<?x1x4x4x!quant.uniform<i8:f32, 0.5>>) -> tenso
 // -----
 
 // count_include_pad with every window inside the padded input.
-// {1, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, F32, F32, 1}
+// {1, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, F32, F32, 1, 0, 1, 1}
 // CHECK-LABEL: func.func @avg_pool_include_pad
 // CHECK: qopt.kernel_call "qopt_k_avg_pool2d"(%{{.*}}) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>}
 func.func @avg_pool_include_pad(%x: tensor<?x1x4x4xf32>) -> tensor<?x1x3x3xf32> {
@@ -49,8 +49,20 @@ func.func @avg_pool_include_pad(%x: tensor<?x1x4x4xf32>) -> tensor<?x1x3x3xf32> 
 
 // -----
 
+// count_include_pad with a ceil_mode window past the bottom and right padding: the kernel clips
+// the divisor's window to the padded input with pad_bottom / pad_right.
+// {1, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, F32, F32, 1, 0, 0, 0}
+// CHECK-LABEL: func.func @avg_pool_ceil_include_pad
+// CHECK: qopt.kernel_call "qopt_k_avg_pool2d"(%{{.*}}) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
+func.func @avg_pool_ceil_include_pad(%x: tensor<?x1x5x5xf32>) -> tensor<?x1x3x3xf32> {
+  %0 = qopt.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true, count_include_pad = true} : (tensor<?x1x5x5xf32>) -> tensor<?x1x3x3xf32>
+  return %0 : tensor<?x1x3x3xf32>
+}
+
+// -----
+
 // ceil_mode is already in the result shape (3, not 2).
-// {2, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, F16, F16, 0}
+// {2, 5, 5, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, F16, F16, 0, 0, 0, 0}
 // CHECK-LABEL: func.func @avg_pool_ceil
 // CHECK: qopt.kernel_call "qopt_k_avg_pool2d"(%{{.*}}) {params = array<i8: 2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}
 func.func @avg_pool_ceil(%x: tensor<?x2x5x5xf16>) -> tensor<?x2x3x3xf16> {

@@ -47,15 +47,6 @@ func.func @binary_rank9(%x: tensor<?x1x1x1x1x1x1x1x1x2xf32>) -> tensor<?x1x1x1x1
 
 // -----
 
-// cast to f64.
-func.func @cast_f64(%x: tensor<?x4xf32>) -> tensor<?x4xf64> {
-  // expected-error @+1 {{cannot compile 'qopt.cast' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
-  %0 = qopt.cast %x : (tensor<?x4xf32>) -> tensor<?x4xf64>
-  return %0 : tensor<?x4xf64>
-}
-
-// -----
-
 // Quant: per-axis parameters over the batch dimension.
 func.func @quantize_axis_on_batch(%x: tensor<?x2xf32>) -> tensor<?x2x!quant.uniform<i8:f32:0, {0.5, 0.25}>> {
   // expected-error @+1 {{cannot compile 'qopt.quantize' (layer '?') to the native backend: per-axis quantization over the batch dimension cannot run natively}}
@@ -115,15 +106,6 @@ func.func @layer_norm_batch_axis(%x: tensor<?x4xf32>, %s: tensor<?x4xf32>) -> te
   // expected-error @+1 {{cannot compile 'qopt.layer_norm' (layer '?') to the native backend: layer_norm over the batch dimension cannot run natively}}
   %0 = qopt.layer_norm %x, %s {axis = 0 : i64} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
-}
-
-// -----
-
-// A static batch of 2 is not one [C, spatial] sample.
-func.func @batch_norm_static_batch(%x: tensor<2x3xf32>, %p: tensor<3xf32>) -> tensor<2x3xf32> {
-  // expected-error @+1 {{cannot compile 'qopt.batch_norm' (layer '?') to the native backend: batch_norm over a static batch other than 1 cannot run natively}}
-  %0 = qopt.batch_norm %x, %p, %p, %p, %p : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
-  return %0 : tensor<2x3xf32>
 }
 
 // -----
@@ -247,12 +229,12 @@ func.func @reduce_quantized(%x: tensor<?x3x!quant.uniform<u8:f32, 0.5>>) -> tens
 
 // Linear ops belong to qopt-pack-weights (no pattern here); every failing op is reported, not
 // just the first.
-func.func @linear_and_more(%x: tensor<?x2xf32>, %w: tensor<2x2xf32>) -> tensor<?x2xf64> {
+func.func @linear_and_more(%x: tensor<?x2xf32>, %w: tensor<2x2xf32>, %y: tensor<?x2xf64>) -> (tensor<?x2xf32>, tensor<?x2xf64>) {
   // expected-error @+1 {{cannot compile 'qopt.fully_connected' (layer '?') to the native backend: no native kernel for this op}}
   %0 = qopt.fully_connected %x, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
-  // expected-error @+1 {{cannot compile 'qopt.cast' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
-  %1 = qopt.cast %0 : (tensor<?x2xf32>) -> tensor<?x2xf64>
-  return %1 : tensor<?x2xf64>
+  // expected-error @+1 {{cannot compile 'qopt.relu' (layer '?') to the native backend: the native kernel takes f32, f16 or bf16 tensors}}
+  %1 = qopt.relu %y : (tensor<?x2xf64>) -> tensor<?x2xf64>
+  return %0, %1 : tensor<?x2xf32>, tensor<?x2xf64>
 }
 
 // -----

@@ -133,13 +133,15 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const NativeTarget &tar
   return tm;
 }
 
-/// Parses one embedded bitcode module and gives it the model's triple and layout, so that linking
-/// neither warns nor mixes layouts.
+/// Reads one embedded bitcode module lazily and gives it the model's triple and layout, so that
+/// linking neither warns nor mixes layouts. Lazily: a model calls a few of the kernel library's
+/// functions, and parsing (then destroying) all of them was most of a small model's compile time;
+/// the linker materializes only what it links. The bytes are static, so they outlive the module.
 std::unique_ptr<llvm::Module> parseEmbedded(llvm::StringRef bytes, llvm::StringRef what,
                                             llvm::LLVMContext &context, const llvm::Module &dest,
                                             std::string &error) {
   llvm::Expected<std::unique_ptr<llvm::Module>> module =
-      llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, what), context);
+      llvm::getLazyBitcodeModule(llvm::MemoryBufferRef(bytes, what), context);
   if (!module) {
     error = "cannot read the embedded " + what.str() + ": " + llvm::toString(module.takeError());
     return nullptr;

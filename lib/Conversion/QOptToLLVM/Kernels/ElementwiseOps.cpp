@@ -160,6 +160,30 @@ QOPT_UK_ENTRY void qopt_k_binary(const qopt_k_binary_params *p, void *const *ope
 QOPT_UK_ENTRY void qopt_k_cast(const qopt_k_cast_params *p, void *const *operands, int64_t batch,
                                void *) {
   int64_t n = p->n * batch;
+  if (p->in_type == QOPT_K_F64 || p->out_type == QOPT_K_F64) {
+    // Through f32, as the reference holds f64 values: f64 -> f32 rounds to nearest even.
+    bool inF64 = p->in_type == QOPT_K_F64, outF64 = p->out_type == QOPT_K_F64;
+    const void *src = operands[1];
+    void *dst = operands[0];
+    for (int64_t k = 0; k < n; ++k) {
+      float v = 0.0f;
+      if (inF64)
+        v = (float)((const double *)src)[k];
+      else
+        withFloatType(p->in_type, [&](auto i) {
+          using I = decltype(i);
+          v = I::load((const typename I::T *)src, k);
+        });
+      if (outF64)
+        ((double *)dst)[k] = (double)v;
+      else
+        withFloatType(p->out_type, [&](auto o) {
+          using O = decltype(o);
+          O::store((typename O::T *)dst, k, v);
+        });
+    }
+    return;
+  }
   withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
     withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);

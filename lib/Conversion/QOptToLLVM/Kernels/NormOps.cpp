@@ -137,7 +137,8 @@ QOPT_UK_ENTRY void qopt_k_batch_norm(const qopt_k_batch_norm_params *p, void *co
       auto *y = (typename O::T *)operands[0];
       int32_t pt = p->param_type;
       int64_t sp = p->spatial;
-      for (int64_t s = 0; s < batch; ++s)
+      int64_t blocks = batch * (p->blocks > 1 ? p->blocks : 1);
+      for (int64_t s = 0; s < blocks; ++s)
         for (int64_t c = 0; c < p->channels; ++c) {
           float scale = loadFloat(pt, operands[2], c), bias = loadFloat(pt, operands[3], c);
           float mean = loadFloat(pt, operands[4], c);

@@ -56,6 +56,7 @@ enum qopt_k_dtype {
   QOPT_K_I8 = 4,
   QOPT_K_I32 = 5,
   QOPT_K_I64 = 6,
+  QOPT_K_F64 = 7, /* qopt_k_cast only, computed through f32 like the reference's f64 */
 };
 
 /*===------------------------------------------------------------------------------------------===*
@@ -105,7 +106,8 @@ typedef struct qopt_k_binary_params {
 void qopt_k_binary(const qopt_k_binary_params *p, void *const *operands, int64_t batch,
                    void *scratch);
 
-/* Conversion between float types (qopt.cast): round to nearest even on narrowing. Exact. */
+/* Conversion between float types (qopt.cast): round to nearest even on narrowing. Exact. F64 is
+ * allowed on either side and goes through f32, as the reference executor computes f64. */
 typedef struct qopt_k_cast_params {
   int64_t n; /* elements per sample */
   int32_t in_type, out_type;
@@ -197,11 +199,13 @@ void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands,
                        void *scratch);
 
 /* batch_norm (inference): per sample [channels, spatial]. operands: out, x, scale, bias, mean,
- * variance (each `channels` elements of param_type). Same formula as the reference. */
+ * variance (each `channels` elements of param_type). Same formula as the reference. A static
+ * input [N, C, ...] is one sample of N [channels, spatial] blocks: `blocks` is N (0 means 1). */
 typedef struct qopt_k_batch_norm_params {
   int64_t channels, spatial;
   float epsilon;
   int32_t in_type, out_type, param_type;
+  int64_t blocks; /* appended: a static batch N > 1 (ONNX's BatchNormalization cases) */
 } qopt_k_batch_norm_params;
 void qopt_k_batch_norm(const qopt_k_batch_norm_params *p, void *const *operands, int64_t batch,
                        void *scratch);
