@@ -139,6 +139,7 @@ struct PackedLinear {
 class LinearPacker {
 public:
   LinearPacker(Target target, LoweringFailures &failures) : target(target), failures(failures) {}
+  Target nativeTarget() const { return target; }
 
   /// Packs the weight `w` (constant, [groups * n, k] row-major after its leading dim) with the
   /// optional bias for an op whose activations are `x` and result `out`.
@@ -390,6 +391,9 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     if (groups < 1 || oc % groups || xType.getDimSize(1) % groups)
       return failures.fail(rewriter, op, "groups must divide the channels");
     int64_t n = oc / groups, k = wType.getDimSize(1) * wType.getDimSize(2) * wType.getDimSize(3);
+    bool floatX = !isa<quant::QuantizedType>(xType.getElementType());
+    if (floatX && !constantValue(op.getWeight()) && !op.getWeight().getDefiningOp<DequantizeOp>())
+      return lowerRuntimeWeights(op, rewriter, groups, n, k);
     FailureOr<PackedLinear> packed =
         packer.pack(op, rewriter, op.getInput(), op.getWeight(), op.getBias(), op.getOutput(),
                     op.getActivation(), groups, n, k);
@@ -424,6 +428,65 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     inputs.append(packed->operands.begin(), packed->operands.end());
     replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
                       /*scratchPerSample=*/0, /*scratchFixed=*/scratch);
+    return success();
+  }
+
+  /// A float conv2d whose weight the graph computes (an ONNX Conv with the weight as an input):
+  /// the kernel packs it at run time.
+  LogicalResult lowerRuntimeWeights(Conv2DOp op, PatternRewriter &rewriter, int64_t groups,
+                                    int64_t n, int64_t k) const {
+    auto xType = cast<RankedTensorType>(op.getInput().getType());
+    auto wType = cast<RankedTensorType>(op.getWeight().getType());
+    auto oType = cast<RankedTensorType>(op.getOutput().getType());
+    std::optional<int32_t> xt = kernelDType(xType), wt = kernelDType(wType),
+                           ot = kernelDType(oType);
+    if (!xt || !wt || *xt != *wt || !ot || *ot != QOPT_K_F32 || isBatched(op.getWeight()) ||
+        (op.getBias() && (isBatched(op.getBias()) || kernelDType(op.getBias().getType()) != xt)))
+      return failures.fail(rewriter, op,
+                           "a conv2d weight computed at run time must be an unbatched f32 tensor "
+                           "of the input's type");
+    auto p = zeroParams<qopt_k_conv2d_params>();
+    qopt_k_gemm_params &g = p.gemm;
+    if (failed(activationClamp(op.getActivation(), g)))
+      return failures.fail(rewriter, op,
+                           "the native kernels fuse only relu and relu6 into a linear op");
+    qopt_uk_layout layout =
+        packer.nativeTarget() == Target::avx2 ? QOPT_UK_LAYOUT_F32_AVX2 : QOPT_UK_LAYOUT_F32;
+    g.n = n;
+    g.k = k;
+    g.np = uk::paddedN(layout, n);
+    g.layout = layout;
+    g.x_type = *xt;
+    g.out_kind = QOPT_UK_OUT_F32;
+    p.channels = xType.getDimSize(1);
+    p.in_h = xType.getDimSize(2);
+    p.in_w = xType.getDimSize(3);
+    p.out_h = oType.getDimSize(2);
+    p.out_w = oType.getDimSize(3);
+    p.kernel_h = wType.getDimSize(2);
+    p.kernel_w = wType.getDimSize(3);
+    ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dil = op.getDilations();
+    p.stride_h = strides[0];
+    p.stride_w = strides[1];
+    p.pad_top = pads[0];
+    p.pad_left = pads[1];
+    p.dilation_h = dil[0];
+    p.dilation_w = dil[1];
+    p.groups = groups;
+    p.out_channels = groups * n;
+    p.group_packed_bytes = uk::packedBytes(layout, n, k);
+    p.runtime_weights = 1;
+    int64_t rows = p.out_h * p.out_w;
+    g.rows = rows;
+    int64_t scratch = align64(rows * k * 4) + align64(rows * g.np * 4) +
+                      groups * p.group_packed_bytes + align64(groups * g.np * 4);
+    SmallVector<Value> inputs{op.getInput(), op.getWeight()};
+    SmallVector<int64_t> nulls;
+    if (op.getBias())
+      inputs.push_back(op.getBias());
+    else
+      nulls.push_back(3);
+    replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, nulls, 0, scratch);
     return success();
   }
 

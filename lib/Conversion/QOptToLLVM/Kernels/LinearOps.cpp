@@ -220,6 +220,29 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   // stored value of real 0, shifted likewise.
   const int32_t shift = p->x_type == QOPT_K_I8 ? 128 : 0;
   const uint8_t pad = (uint8_t)(c->x_zp + shift);
+  // A weight the graph computes is packed here, once per call, into the target's f32 layout.
+  const void *packedW = operands[2];
+  const float *packedBias = static_cast<const float *>(operands[3]);
+  if (c->runtime_weights) {
+    uint8_t *wDst = res + align64(rows * p->np * 4);
+    float *bDst = reinterpret_cast<float *>(wDst + c->groups * c->group_packed_bytes);
+    for (int64_t g = 0; g < c->groups; ++g) {
+      float *dst = reinterpret_cast<float *>(wDst + g * c->group_packed_bytes);
+      for (int64_t blk = 0; blk < p->np / kFloatNR; ++blk)
+        for (int64_t kk = 0; kk < K; ++kk)
+          for (int64_t j = 0; j < kFloatNR; ++j) {
+            int64_t col = blk * kFloatNR + j;
+            dst[(blk * K + kk) * kFloatNR + j] =
+                col < N ? loadFloat(operands[2], p->x_type, (g * N + col) * K + kk) : 0.0f;
+          }
+      for (int64_t col = 0; col < p->np; ++col)
+        bDst[g * p->np + col] = operands[3] && col < N
+                                    ? loadFloat(operands[3], p->x_type, g * N + col)
+                                    : 0.0f;
+    }
+    packedW = wDst;
+    packedBias = bDst;
+  }
   for (int64_t b = 0; b < batch; ++b) {
     const uint8_t *xs = static_cast<const uint8_t *>(operands[1]) + b * sampleIn * xBytes;
     for (int64_t g = 0; g < c->groups; ++g) {
@@ -247,7 +270,7 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
             }
           }
         }
-      const uint8_t *w = static_cast<const uint8_t *>(operands[2]) + g * c->group_packed_bytes;
+      const uint8_t *w = static_cast<const uint8_t *>(packedW) + g * c->group_packed_bytes;
       if (quant) {
         const int32_t *bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
         const float *scales = static_cast<const float *>(operands[4]) + g * p->np;
@@ -255,8 +278,7 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
             p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr;
         gemmU8(p, col, K, w, bias, scales, fb, rows, res, N);
       } else {
-        const float *bias =
-            operands[3] ? static_cast<const float *>(operands[3]) + g * p->np : nullptr;
+        const float *bias = packedBias ? packedBias + g * p->np : nullptr;
         qopt_k_gemm_params fp = *p;
         fp.x_type = QOPT_K_F32; // im2col already converted the activations
         fp.out_kind = QOPT_UK_OUT_F32;

@@ -60,7 +60,10 @@ typedef struct qopt_k_conv2d_params {
   int64_t groups, out_channels;
   int64_t group_packed_bytes;
   int32_t x_zp; /* quantized: the stored value of real 0 (padding) */
-  int32_t reserved;
+  /* Float only: operands[2] is the OIHW weight as the graph computes it (of x_type) and
+   * operands[3] the [out_channels] bias or null, packed at run time into scratch after the
+   * im2col and result parts (groups * group_packed_bytes, then groups * np f32 of bias). */
+  int32_t runtime_weights;
 } qopt_k_conv2d_params;
 void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
                    void *scratch);
