@@ -19,6 +19,10 @@ summarize() {
   [ -f "$f" ] && grep -E 'accuracy [0-9.]+%, loss' "$f" | sed 's/^[A-Z]* /   /'
   f="$out/onnx-conformance.test.tmp.log"
   [ -f "$f" ] && echo "   onnx conformance: $(tail -1 "$f") ($(grep '^supported cases' "$f"))"
+  f="$out/onnx-conformance-native.test.tmp.log"
+  [ -f "$f" ] && tail -2 "$f" | sed 's/^/   onnx conformance, /'
+  f="$out/fashion-mnist-native.test.tmp/summary.txt"
+  [ -f "$f" ] && awk '/^== /{name=substr($0,4)} /accuracy difference/{print "   " name ": " $0} /bit-identical/{print "   " $0}' "$f"
   return 0
 }
 
