@@ -369,6 +369,28 @@ struct FullyConnectedToKernel : OpRewritePattern<FullyConnectedOp> {
   LoweringFailures &failures;
 };
 
+/// The sizes, strides, pads and dilations of a conv2d, shared by both kernel forms.
+void setGeometry(Conv2DOp op, int64_t groups, qopt_k_conv2d_params &p) {
+  auto xType = cast<RankedTensorType>(op.getInput().getType());
+  auto wType = cast<RankedTensorType>(op.getWeight().getType());
+  auto oType = cast<RankedTensorType>(op.getOutput().getType());
+  p.channels = xType.getDimSize(1);
+  p.in_h = xType.getDimSize(2);
+  p.in_w = xType.getDimSize(3);
+  p.out_h = oType.getDimSize(2);
+  p.out_w = oType.getDimSize(3);
+  p.kernel_h = wType.getDimSize(2);
+  p.kernel_w = wType.getDimSize(3);
+  ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dil = op.getDilations();
+  p.stride_h = strides[0];
+  p.stride_w = strides[1];
+  p.pad_top = pads[0];
+  p.pad_left = pads[1];
+  p.dilation_h = dil[0];
+  p.dilation_w = dil[1];
+  p.groups = groups;
+}
+
 struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
   Conv2DToKernel(MLIRContext *ctx, Target target, LoweringFailures &failures)
       : OpRewritePattern(ctx), packer(target, failures), failures(failures) {}
@@ -401,21 +423,7 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
       return failure();
     auto p = zeroParams<qopt_k_conv2d_params>();
     p.gemm = packed->gemm;
-    p.channels = xType.getDimSize(1);
-    p.in_h = xType.getDimSize(2);
-    p.in_w = xType.getDimSize(3);
-    p.out_h = oType.getDimSize(2);
-    p.out_w = oType.getDimSize(3);
-    p.kernel_h = wType.getDimSize(2);
-    p.kernel_w = wType.getDimSize(3);
-    ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dil = op.getDilations();
-    p.stride_h = strides[0];
-    p.stride_w = strides[1];
-    p.pad_top = pads[0];
-    p.pad_left = pads[1];
-    p.dilation_h = dil[0];
-    p.dilation_w = dil[1];
-    p.groups = groups;
+    setGeometry(op, groups, p);
     p.out_channels = oc;
     p.group_packed_bytes = packed->groupPackedBytes;
     if (std::optional<TensorQuant> xq = perTensor(xType))
@@ -458,21 +466,7 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     g.layout = layout;
     g.x_type = *xt;
     g.out_kind = QOPT_UK_OUT_F32;
-    p.channels = xType.getDimSize(1);
-    p.in_h = xType.getDimSize(2);
-    p.in_w = xType.getDimSize(3);
-    p.out_h = oType.getDimSize(2);
-    p.out_w = oType.getDimSize(3);
-    p.kernel_h = wType.getDimSize(2);
-    p.kernel_w = wType.getDimSize(3);
-    ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(), dil = op.getDilations();
-    p.stride_h = strides[0];
-    p.stride_w = strides[1];
-    p.pad_top = pads[0];
-    p.pad_left = pads[1];
-    p.dilation_h = dil[0];
-    p.dilation_w = dil[1];
-    p.groups = groups;
+    setGeometry(op, groups, p);
     p.out_channels = groups * n;
     p.group_packed_bytes = uk::packedBytes(layout, n, k);
     p.runtime_weights = 1;
