@@ -172,8 +172,23 @@ qopt_status qopt_host_cpu_features(char *buffer, size_t size, qopt_error *err) {
   });
 }
 
+/// The value a C caller passed as an enum, read as its bytes: a C program may pass any int, and
+/// loading a value outside the enum's range through the enum type is undefined in C++.
+static int enumValue(const qopt_status &e) {
+  int v;
+  static_assert(sizeof(e) == sizeof(v), "C enums are int-sized here");
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+static int enumValue(const qopt_dtype &e) {
+  int v;
+  static_assert(sizeof(e) == sizeof(v), "C enums are int-sized here");
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
 const char *qopt_status_name(qopt_status status) {
-  switch (status) {
+  switch (enumValue(status)) {
   case QOPT_OK:
     return "QOPT_OK";
   case QOPT_ERR_INVALID_ARGUMENT:
@@ -207,7 +222,7 @@ const char *qopt_status_name(qopt_status status) {
 const char *qopt_dtype_name(qopt_dtype dtype) {
   static const char *const kNames[] = {"f32", "f16", "bf16", "f64", "i8",   "u8",  "i16",
                                        "u16", "i32", "u32",  "i64", "u64", "bool"};
-  unsigned i = unsigned(dtype);
+  unsigned i = unsigned(enumValue(dtype));
   return i < sizeof(kNames) / sizeof(kNames[0]) ? kNames[i] : "unknown";
 }
 
