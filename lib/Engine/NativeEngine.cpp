@@ -11,6 +11,8 @@
 #include "llvm/Support/Format.h"
 
 #include <cstring>
+#include <memory>
+#include <optional>
 
 namespace mlir::qopt::engine {
 namespace {
@@ -80,54 +82,47 @@ float fromHalfBits(uint16_t bits, const llvm::fltSemantics &sem) {
   return f.convertToFloat();
 }
 
-/// A host tensor's values as dense storage bytes of `dtype`.
+/// A host tensor's values as dense storage bytes of `dtype`. Typed loops over a buffer sized
+/// once: evaluation pushes whole test sets through here, so per-element appends would cost more
+/// than the native code they feed.
 void encode(const ref::Tensor &t, qopt_dtype dtype, std::vector<uint8_t> &bytes) {
   size_t n = size_t(t.numElements());
-  auto put = [&](auto value) {
-    size_t k = bytes.size();
-    bytes.resize(k + sizeof(value));
-    std::memcpy(bytes.data() + k, &value, sizeof(value));
+  auto fill = [&](auto zero, auto convert) {
+    using T = decltype(zero);
+    bytes.resize(n * sizeof(T));
+    T *dst = reinterpret_cast<T *>(bytes.data());
+    for (size_t k = 0; k < n; ++k)
+      dst[k] = convert(k);
   };
-  bytes.clear();
-  bytes.reserve(n * 8);
-  for (size_t k = 0; k < n; ++k) {
-    switch (dtype) {
-    case QOPT_F32:
-      put(t.f[k]);
-      break;
-    case QOPT_F64:
-      put(double(t.f[k]));
-      break;
-    case QOPT_F16:
-      put(toHalfBits(t.f[k], llvm::APFloat::IEEEhalf()));
-      break;
-    case QOPT_BF16:
-      put(toHalfBits(t.f[k], llvm::APFloat::BFloat()));
-      break;
-    case QOPT_I8:
-      put(int8_t(t.i[k]));
-      break;
-    case QOPT_U8:
-    case QOPT_BOOL:
-      put(uint8_t(t.i[k]));
-      break;
-    case QOPT_I16:
-      put(int16_t(t.i[k]));
-      break;
-    case QOPT_U16:
-      put(uint16_t(t.i[k]));
-      break;
-    case QOPT_I32:
-      put(int32_t(t.i[k]));
-      break;
-    case QOPT_U32:
-      put(uint32_t(t.i[k]));
-      break;
-    case QOPT_I64:
-    case QOPT_U64:
-      put(t.i[k]);
-      break;
-    }
+  switch (dtype) {
+  case QOPT_F32:
+    bytes.resize(n * 4);
+    if (n)
+      std::memcpy(bytes.data(), t.f.data(), n * 4);
+    return;
+  case QOPT_F64:
+    return fill(double(0), [&](size_t k) { return double(t.f[k]); });
+  case QOPT_F16:
+    return fill(uint16_t(0),
+                [&](size_t k) { return toHalfBits(t.f[k], llvm::APFloat::IEEEhalf()); });
+  case QOPT_BF16:
+    return fill(uint16_t(0), [&](size_t k) { return toHalfBits(t.f[k], llvm::APFloat::BFloat()); });
+  case QOPT_I8:
+    return fill(int8_t(0), [&](size_t k) { return int8_t(t.i[k]); });
+  case QOPT_U8:
+  case QOPT_BOOL:
+    return fill(uint8_t(0), [&](size_t k) { return uint8_t(t.i[k]); });
+  case QOPT_I16:
+    return fill(int16_t(0), [&](size_t k) { return int16_t(t.i[k]); });
+  case QOPT_U16:
+    return fill(uint16_t(0), [&](size_t k) { return uint16_t(t.i[k]); });
+  case QOPT_I32:
+    return fill(int32_t(0), [&](size_t k) { return int32_t(t.i[k]); });
+  case QOPT_U32:
+    return fill(uint32_t(0), [&](size_t k) { return uint32_t(t.i[k]); });
+  case QOPT_I64:
+  case QOPT_U64:
+    return fill(int64_t(0), [&](size_t k) { return t.i[k]; });
   }
 }
 
@@ -139,48 +134,59 @@ template <typename T> T load(const uint8_t *p) {
 
 /// Dense storage bytes back into a host tensor (values in f or i, as the element type says).
 void decode(const uint8_t *p, size_t n, qopt_dtype dtype, ref::Tensor &t) {
-  for (size_t k = 0; k < n; ++k) {
-    switch (dtype) {
-    case QOPT_F32:
-      t.f.push_back(load<float>(p + 4 * k));
-      break;
-    case QOPT_F64:
-      t.f.push_back(float(load<double>(p + 8 * k)));
-      break;
-    case QOPT_F16:
-      t.f.push_back(fromHalfBits(load<uint16_t>(p + 2 * k), llvm::APFloat::IEEEhalf()));
-      break;
-    case QOPT_BF16:
-      t.f.push_back(fromHalfBits(load<uint16_t>(p + 2 * k), llvm::APFloat::BFloat()));
-      break;
-    case QOPT_I8:
-      t.i.push_back(load<int8_t>(p + k));
-      break;
-    case QOPT_U8:
-      t.i.push_back(load<uint8_t>(p + k));
-      break;
-    case QOPT_BOOL:
-      t.i.push_back(load<uint8_t>(p + k) != 0);
-      break;
-    case QOPT_I16:
-      t.i.push_back(load<int16_t>(p + 2 * k));
-      break;
-    case QOPT_U16:
-      t.i.push_back(load<uint16_t>(p + 2 * k));
-      break;
-    case QOPT_I32:
-      t.i.push_back(load<int32_t>(p + 4 * k));
-      break;
-    case QOPT_U32:
-      t.i.push_back(load<uint32_t>(p + 4 * k));
-      break;
-    case QOPT_I64:
-    case QOPT_U64:
-      t.i.push_back(load<int64_t>(p + 8 * k));
-      break;
-    }
+  auto floats = [&](auto convert) {
+    t.f.resize(n);
+    for (size_t k = 0; k < n; ++k)
+      t.f[k] = convert(k);
+  };
+  auto ints = [&](auto convert) {
+    t.i.resize(n);
+    for (size_t k = 0; k < n; ++k)
+      t.i[k] = convert(k);
+  };
+  switch (dtype) {
+  case QOPT_F32:
+    t.f.resize(n);
+    if (n)
+      std::memcpy(t.f.data(), p, n * 4);
+    return;
+  case QOPT_F64:
+    return floats([&](size_t k) { return float(load<double>(p + 8 * k)); });
+  case QOPT_F16:
+    return floats([&](size_t k) {
+      return fromHalfBits(load<uint16_t>(p + 2 * k), llvm::APFloat::IEEEhalf());
+    });
+  case QOPT_BF16:
+    return floats([&](size_t k) {
+      return fromHalfBits(load<uint16_t>(p + 2 * k), llvm::APFloat::BFloat());
+    });
+  case QOPT_I8:
+    return ints([&](size_t k) { return int64_t(load<int8_t>(p + k)); });
+  case QOPT_U8:
+    return ints([&](size_t k) { return int64_t(p[k]); });
+  case QOPT_BOOL:
+    return ints([&](size_t k) { return int64_t(p[k] != 0); });
+  case QOPT_I16:
+    return ints([&](size_t k) { return int64_t(load<int16_t>(p + 2 * k)); });
+  case QOPT_U16:
+    return ints([&](size_t k) { return int64_t(load<uint16_t>(p + 2 * k)); });
+  case QOPT_I32:
+    return ints([&](size_t k) { return int64_t(load<int32_t>(p + 4 * k)); });
+  case QOPT_U32:
+    return ints([&](size_t k) { return int64_t(load<uint32_t>(p + 4 * k)); });
+  case QOPT_I64:
+  case QOPT_U64:
+    return ints([&](size_t k) { return load<int64_t>(p + 8 * k); });
   }
 }
+
+/// One call's runtime arguments: encoded inputs and allocated outputs.
+struct Bound {
+  std::vector<std::vector<uint8_t>> inBytes, outBytes;
+  std::vector<qopt_input> in;
+  std::vector<qopt_output> out;
+  std::vector<std::vector<int64_t>> shapes;
+};
 
 class NativeEngine : public Engine {
 public:
@@ -232,48 +238,78 @@ protected:
   FailureOr<SmallVector<ref::Tensor>> runBatch(ArrayRef<ref::Tensor> args,
                                                const RunOptions &options,
                                                std::string &error) override {
+    (void)options;
+    auto bound = bind(args, error);
+    if (!bound)
+      return failure();
+    if (!call(*bound, error))
+      return failure();
+    SmallVector<ref::Tensor> results;
+    for (size_t k = 0; k < bound->out.size(); ++k) {
+      ref::Tensor t;
+      const qopt_output &o = bound->out[k];
+      t.shape.assign(o.shape, o.shape + o.rank);
+      t.elementType = outputs()[k].type.getElementType();
+      decode(bound->outBytes[k].data(), size_t(t.numElements()), outputTypes[k], t);
+      results.push_back(std::move(t));
+    }
+    return results;
+  }
+
+public:
+  std::function<bool(std::string &)> prepareRun(ArrayRef<ref::Tensor> args,
+                                                std::string &error) override {
+    auto bound = bind(args, error);
+    if (!bound)
+      return {};
+    auto shared = std::make_shared<Bound>(std::move(*bound));
+    return [this, shared](std::string &err) { return call(*shared, err); };
+  }
+
+private:
+  /// The inputs encoded and the outputs sized for one run of `args`.
+  std::optional<Bound> bind(ArrayRef<ref::Tensor> args, std::string &error) {
     if (args.size() != inputs().size()) {
       error = "expected " + std::to_string(inputs().size()) + " inputs, got " +
               std::to_string(args.size());
-      return failure();
+      return std::nullopt;
     }
-    std::vector<std::vector<uint8_t>> inBytes(args.size());
-    std::vector<qopt_input> in(args.size());
+    Bound b;
+    b.inBytes.resize(args.size());
+    b.shapes.resize(args.size());
     for (size_t i = 0; i < args.size(); ++i) {
-      encode(args[i], inputTypes[i], inBytes[i]);
-      in[i] = {inputs()[i].name.c_str(), inBytes[i].data(), inBytes[i].size(),
-               int32_t(args[i].shape.size()), args[i].shape.data()};
+      encode(args[i], inputTypes[i], b.inBytes[i]);
+      b.shapes[i] = args[i].shape;
+      b.in.push_back({inputs()[i].name.c_str(), b.inBytes[i].data(), b.inBytes[i].size(),
+                      int32_t(b.shapes[i].size()), b.shapes[i].data()});
     }
     // The batch of this call: the inputs' leading dimension where the outputs' is dynamic.
     int64_t batch = !args.empty() && !args[0].shape.empty() ? args[0].shape[0] : 1;
-    std::vector<std::vector<uint8_t>> outBytes(outputs().size());
-    std::vector<qopt_output> out(outputs().size());
+    b.outBytes.resize(outputs().size());
+    b.out.resize(outputs().size());
     for (size_t k = 0; k < outputs().size(); ++k) {
       qopt_tensor_info info;
       qopt_model_output_info(model, int32_t(k), &info, nullptr);
       size_t bytes = info.element_size;
       for (int32_t d = 0; d < info.rank; ++d)
         bytes *= size_t(info.shape[d] < 0 ? batch : info.shape[d]);
-      outBytes[k].resize(bytes);
-      out[k] = {};
-      out[k].name = outputs()[k].name.c_str();
-      out[k].data = outBytes[k].data();
-      out[k].capacity_bytes = bytes;
+      b.outBytes[k].resize(bytes);
+      b.out[k] = {};
+      b.out[k].name = outputs()[k].name.c_str();
+      b.out[k].data = b.outBytes[k].data();
+      b.out[k].capacity_bytes = bytes;
     }
+    return b;
+  }
+
+  bool call(Bound &b, std::string &error) {
     qopt_error err;
-    if (qopt_model_run(model, in.data(), in.size(), out.data(), out.size(), &err) != QOPT_OK) {
+    if (qopt_model_run(model, b.in.data(), b.in.size(), b.out.data(), b.out.size(), &err) !=
+        QOPT_OK) {
       error = err.message;
-      return failure();
+      return false;
     }
-    SmallVector<ref::Tensor> results;
-    for (size_t k = 0; k < out.size(); ++k) {
-      ref::Tensor t;
-      t.shape.assign(out[k].shape, out[k].shape + out[k].rank);
-      t.elementType = outputs()[k].type.getElementType();
-      decode(outBytes[k].data(), size_t(t.numElements()), outputTypes[k], t);
-      results.push_back(std::move(t));
-    }
-    return results;
+    return true;
   }
 
 private:

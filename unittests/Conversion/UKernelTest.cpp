@@ -303,37 +303,51 @@ TEST_P(UKernel, TiesRoundToEven) {
 }
 
 TEST_P(UKernel, DividesLikeTheReference) {
-  // real / out_scale and real * (1 / out_scale) round to different integers for a few reals; the
-  // kernel must give the reference's division result there. Find such accumulators (accScale 1,
-  // so real = acc exactly) and feed them through the bias with a zero activation.
-  const float outScale = 3000.7f;
-  const float recip = 1.0f / outScale;
-  std::vector<int32_t> accs;
-  for (int32_t a = 0; a < 255 * 3000 && accs.size() < 96; ++a)
-    if (std::nearbyint((float)a / outScale) != std::nearbyint((float)a * recip))
-      accs.push_back(a);
-  ASSERT_GE(accs.size(), 8u) << "no accumulator distinguishes division from the reciprocal";
-  const int64_t n = (int64_t)accs.size(), k = 1, np = paddedN(v.layout, n);
-  std::vector<int8_t> w(n, 1);
-  std::vector<uint8_t> packed(packedBytes(v.layout, n, k));
-  packWeightsS8(v.layout, w.data(), n, k, packed.data());
-  std::vector<int32_t> folded(np);
-  ASSERT_TRUE(foldBias(v.layout, w.data(), n, k, accs.data(), 0, false, folded.data()));
-  std::vector<float> scales(np, 1.0f);
-  qopt_uk_epilogue ep{};
-  ep.bias = folded.data();
-  ep.acc_scale = scales.data();
-  ep.act_lo = -INFINITY, ep.act_hi = INFINITY;
-  ep.out_scale = outScale;
-  ep.qmin = 0, ep.qmax = 255;
-  ep.out_kind = QOPT_UK_OUT_U8;
-  GuardedBytes x(1);
-  x.data()[0] = 0;
-  std::vector<uint8_t> out(n);
-  v.kernel(x.data(), 1, packed.data(), 1, n, k, 0, n, &ep, out.data(), n);
-  for (int64_t j = 0; j < n; ++j)
-    EXPECT_EQ((int64_t)out[j], quant_math::quantize((float)accs[j], outScale, 0, 0, 255))
-        << "acc " << accs[j];
+  // real / out_scale and real * (1 / out_scale) round to different integers for a few reals. The
+  // kernel multiplies by the reciprocal and divides only near rounding boundaries, so these reals
+  // are exactly the ones its shortcut must catch. For several scales (down to the float range's
+  // ends), find accumulators whose real = acc * accScale lands on such a value with the quotient
+  // inside the u8 range around zero point 128, and feed them through the bias with a zero
+  // activation.
+  for (float outScale : {3000.7f, 0.37f, 1.0f / 3.0f, 7.1e-3f, 12345.678f, 1e-30f, 3e30f}) {
+    SCOPED_TRACE(outScale);
+    const float recip = 1.0f / outScale;
+    // real / out_scale is about acc / 1000: every acc = 500 * odd lands next to a half-integer.
+    const float accScale = outScale / 1000.0f;
+    std::vector<int32_t> accs;
+    for (int32_t a = 0; a < 127000 && accs.size() < 96; ++a)
+      for (int32_t v : {a, -a}) {
+        float real = (float)v * accScale;
+        if (accs.size() < 96 && std::nearbyint(real / outScale) != std::nearbyint(real * recip))
+          accs.push_back(v);
+      }
+    EXPECT_GE(accs.size(), 8u) << "no accumulator distinguishes division from the reciprocal";
+    for (int32_t a = -48; a < 48; ++a) // and ordinary values
+      accs.push_back(a * 4001);
+    const int64_t n = (int64_t)accs.size(), k = 1, np = paddedN(v.layout, n);
+    std::vector<int8_t> w(n, 1);
+    std::vector<uint8_t> packed(packedBytes(v.layout, n, k));
+    packWeightsS8(v.layout, w.data(), n, k, packed.data());
+    std::vector<int32_t> folded(np);
+    ASSERT_TRUE(foldBias(v.layout, w.data(), n, k, accs.data(), 0, false, folded.data()));
+    std::vector<float> scales(np, accScale);
+    qopt_uk_epilogue ep{};
+    ep.bias = folded.data();
+    ep.acc_scale = scales.data();
+    ep.act_lo = -INFINITY, ep.act_hi = INFINITY;
+    ep.out_scale = outScale;
+    ep.out_zp = 128;
+    ep.qmin = 0, ep.qmax = 255;
+    ep.out_kind = QOPT_UK_OUT_U8;
+    GuardedBytes x(1);
+    x.data()[0] = 0;
+    std::vector<uint8_t> out(n);
+    v.kernel(x.data(), 1, packed.data(), 1, n, k, 0, n, &ep, out.data(), n);
+    for (int64_t j = 0; j < n; ++j)
+      EXPECT_EQ((int64_t)out[j],
+                quant_math::quantize((float)accs[j] * accScale, outScale, 128, 0, 255))
+          << "acc " << accs[j];
+  }
 }
 
 TEST_P(UKernel, ColumnRangeForAThreadSplit) {

@@ -65,6 +65,18 @@ public:
   FailureOr<std::vector<ref::Tensor>> run(ArrayRef<ref::Tensor> inputs, const RunOptions &options,
                                           std::string &error);
 
+  /// A run of `inputs` as one batch with everything a run needs prepared ahead (inputs encoded,
+  /// outputs allocated), so that calling the result times the engine's execution alone: what a
+  /// program embedding the runtime pays per call. Empty when the engine has no such split (the
+  /// reference executor); callers then time `run`. The function returns false and sets its
+  /// argument on failure; `inputs` need not outlive it.
+  virtual std::function<bool(std::string &)> prepareRun(ArrayRef<ref::Tensor> inputs,
+                                                        std::string &error) {
+    (void)inputs;
+    (void)error;
+    return {};
+  }
+
   /// The same with inputs and outputs by name. Every input must be given, and no other name.
   FailureOr<std::map<std::string, ref::Tensor>>
   runNamed(const std::map<std::string, ref::Tensor> &inputs, const RunOptions &options,
