@@ -54,6 +54,9 @@ compileNativeCode(ModuleOp module, StringRef targets,
     s.arenaBytesFixed = info->arenaBytesFixed;
     s.batchParallel = info->batchParallel;
     s.constants = std::move(info->constants);
+    for (const NativeStepInfo &st : info->steps)
+      s.steps.push_back({st.name, st.kernel, st.opsPerSample, st.weightBytes,
+                         st.activationBytesPerSample});
     if (progress) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress(llvm::formatv("native code for {0}: {1} KiB of code, {2} constants, arena {3} B "

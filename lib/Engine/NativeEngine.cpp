@@ -10,6 +10,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/Format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -264,6 +265,44 @@ public:
       return {};
     auto shared = std::make_shared<Bound>(std::move(*bound));
     return [this, shared](std::string &err) { return call(*shared, err); };
+  }
+
+  FailureOr<std::vector<StepProfile>> profileSteps(ArrayRef<ref::Tensor> args, unsigned runs,
+                                                   std::string &error) override {
+    auto bound = bind(args, error);
+    if (!bound)
+      return failure();
+    int32_t n = qopt_model_num_steps(model);
+    if (n == 0) {
+      error = "the native code records no steps (compiled before profiling existed: recompile)";
+      return failure();
+    }
+    std::vector<std::vector<double>> samples(static_cast<size_t>(n));
+    for (unsigned r = 0; r <= runs; ++r) {
+      std::vector<double> ns(size_t(n), 0.0);
+      qopt_error err;
+      if (qopt_model_run_profiled(model, bound->in.data(), bound->in.size(), bound->out.data(),
+                                  bound->out.size(), ns.data(), &err) != QOPT_OK) {
+        error = err.message;
+        return failure();
+      }
+      if (r == 0)
+        continue; // warm-up
+      for (int32_t i = 0; i < n; ++i)
+        samples[size_t(i)].push_back(ns[size_t(i)]);
+    }
+    std::vector<StepProfile> steps;
+    for (int32_t i = 0; i < n; ++i) {
+      qopt_step_info info;
+      qopt_model_step_info(model, i, &info, nullptr);
+      std::vector<double> &v = samples[size_t(i)];
+      std::sort(v.begin(), v.end());
+      double median = v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2]
+                                                     : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2);
+      steps.push_back({info.name, info.kernel, info.ops_per_sample, info.weight_bytes,
+                       info.activation_bytes_per_sample, median});
+    }
+    return steps;
   }
 
 private:

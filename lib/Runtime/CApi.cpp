@@ -156,6 +156,41 @@ qopt_status qopt_model_run(const qopt_model *model, const qopt_input *inputs, si
                  [&] { return model->impl->run(inputs, num_inputs, outputs, num_outputs); });
 }
 
+int32_t qopt_model_num_steps(const qopt_model *model) {
+  return model ? int32_t(model->impl->steps().size()) : 0;
+}
+
+qopt_status qopt_model_step_info(const qopt_model *model, int32_t index, qopt_step_info *info,
+                                 qopt_error *err) {
+  if (!model || !info)
+    return invalid("model or info is NULL", err);
+  const auto &steps = model->impl->steps();
+  if (index < 0 || size_t(index) >= steps.size())
+    return report({QOPT_ERR_INVALID_ARGUMENT, "step index " + std::to_string(index) +
+                                                  " out of range (the code has " +
+                                                  std::to_string(steps.size()) + " steps)"},
+                  err);
+  const qopt::rt::Step &s = steps[size_t(index)];
+  info->name = s.name.c_str();
+  info->kernel = s.kernel.c_str();
+  info->ops_per_sample = s.opsPerSample;
+  info->weight_bytes = s.weightBytes;
+  info->activation_bytes_per_sample = s.activationBytesPerSample;
+  return report(Status{}, err);
+}
+
+qopt_status qopt_model_run_profiled(const qopt_model *model, const qopt_input *inputs,
+                                    size_t num_inputs, qopt_output *outputs, size_t num_outputs,
+                                    double *step_ns, qopt_error *err) {
+  if (!model)
+    return invalid("model is NULL", err);
+  if (!step_ns && !model->impl->steps().empty())
+    return invalid("step_ns is NULL", err);
+  return guarded(err, [&] {
+    return model->impl->run(inputs, num_inputs, outputs, num_outputs, step_ns);
+  });
+}
+
 qopt_status qopt_host_cpu_features(char *buffer, size_t size, qopt_error *err) {
   if (!buffer || size == 0)
     return invalid("buffer is NULL or empty", err);

@@ -201,6 +201,16 @@ Status NativeModel::loadCode(int index) {
   arenaPerSample = nc.arena_bytes_per_sample();
   arenaFixed = nc.arena_bytes_fixed();
   batchParallel = nc.batch_parallel();
+  if (nc.steps())
+    for (const qopt::fb::NativeStep *st : *nc.steps()) {
+      Step step;
+      step.name = st->name() ? st->name()->str() : std::string();
+      step.kernel = st->kernel() ? st->kernel()->str() : std::string();
+      step.opsPerSample = st->ops_per_sample();
+      step.weightBytes = st->weight_bytes();
+      step.activationBytesPerSample = st->activation_bytes_per_sample();
+      stepList.push_back(std::move(step));
+    }
 
   std::string error;
   if (!code.load(nc.code()->data(), nc.code()->size(), nc.entry_symbol()->str(), error))

@@ -44,6 +44,12 @@ struct Port {
   size_t bytesAt(int64_t batch) const { return batched ? unitBytes * size_t(batch) : unitBytes; }
 };
 
+/// A kernel call of the code, as NativeCode.steps records it.
+struct Step {
+  std::string name, kernel;
+  int64_t opsPerSample = 0, weightBytes = 0, activationBytesPerSample = 0;
+};
+
 /// "[?,4]".
 std::string shapeString(const std::vector<int64_t> &shape);
 
@@ -75,9 +81,12 @@ public:
   const std::vector<Port> &inputs() const { return inputPorts; }
   const std::vector<Port> &outputs() const { return outputPorts; }
 
-  /// Runs once; safe to call concurrently (NativeRun.cpp).
+  const std::vector<Step> &steps() const { return stepList; }
+  /// Runs once; safe to call concurrently (NativeRun.cpp). With `stepNs` (steps().size()
+  /// entries) the batch runs as one call and each step's wall time in nanoseconds is added to
+  /// its entry.
   Status run(const qopt_input *inputs, size_t numInputs, qopt_output *outputs,
-             size_t numOutputs) const;
+             size_t numOutputs, double *stepNs = nullptr) const;
 
 private:
   NativeModel() = default;
@@ -94,6 +103,7 @@ private:
   std::vector<const void *> constants;
   uint64_t arenaPerSample = 0, arenaFixed = 0;
   bool batchParallel = false;
+  std::vector<Step> stepList;
   std::unique_ptr<ThreadPool> pool;
 };
 

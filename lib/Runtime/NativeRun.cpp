@@ -6,6 +6,7 @@
 #include "qopt/Runtime/NativeAbi.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -78,6 +79,25 @@ void runSlices(void *closure, int64_t begin, int64_t end) {
     job->slices[i].result = job->entry(&job->slices[i].args);
 }
 
+/// The profile hook's state for one run: the start of the step in flight.
+struct Profile {
+  double *stepNs;
+  size_t numSteps;
+  std::chrono::steady_clock::time_point start;
+};
+
+void profileHook(void *data, int32_t step, int32_t phase) {
+  auto *p = static_cast<Profile *>(data);
+  auto now = std::chrono::steady_clock::now();
+  if (phase == 0) {
+    p->start = now;
+    return;
+  }
+  // The code numbers steps as NativeCode.steps lists them; ignore any it does not list.
+  if (step >= 0 && size_t(step) < p->numSteps)
+    p->stepNs[step] += std::chrono::duration<double, std::nano>(now - p->start).count();
+}
+
 struct FreeDeleter {
   void operator()(void *p) const { std::free(p); }
 };
@@ -89,7 +109,7 @@ const char *nativeErrorName(int32_t code) {
 } // namespace
 
 Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output *outputs,
-                        size_t numOutputs) const {
+                        size_t numOutputs, double *stepNs) const {
   if ((numInputs && !inputs) || (numOutputs && !outputs))
     return makeError(QOPT_ERR_INVALID_ARGUMENT, "inputs or outputs array is NULL");
   std::vector<const qopt_input *> in;
@@ -158,7 +178,8 @@ Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output 
   bool allOutputsBatched = true;
   for (const Port &p : outputPorts)
     allOutputsBatched &= p.batched;
-  int64_t numSlices = batchParallel && dynamic && allOutputsBatched && threads > 1
+  // A profiled run is one call, so that each step's time is the whole batch's.
+  int64_t numSlices = batchParallel && dynamic && allOutputsBatched && threads > 1 && !stepNs
                           ? std::min<int64_t>(threads, batch)
                           : 1;
   uint64_t total = 0;
@@ -202,9 +223,11 @@ Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output 
   for (size_t i = 0; i < outputPorts.size(); ++i)
     outData[i] = out[i] ? out[i]->data : base + scratchOffset[i];
 
-  qopt_native_env env{&ThreadPool::envParallelFor, pool.get(), threads, 0};
+  Profile profile{stepNs, stepList.size(), {}};
+  qopt_native_env env{&ThreadPool::envParallelFor, pool.get(), threads, 0,
+                      stepNs ? &profileHook : nullptr, stepNs ? &profile : nullptr};
   // A slice's code runs on one thread: the slices already occupy them all.
-  qopt_native_env sliceEnv{&ThreadPool::envParallelFor, pool.get(), 1, 0};
+  qopt_native_env sliceEnv{&ThreadPool::envParallelFor, pool.get(), 1, 0, nullptr, nullptr};
   std::vector<Slice> slices(static_cast<size_t>(numSlices));
   int64_t row = 0;
   for (int64_t k = 0; k < numSlices; ++k) {

@@ -136,6 +136,64 @@ FailureOr<BenchmarkStats> benchmark(engine::Engine &eng, ArrayRef<ref::Tensor> a
   return stats;
 }
 
+/// The per-step table of --profile and, with `jsonPath`, its JSON.
+LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
+                           ArrayRef<ref::Tensor> args, unsigned runs, const std::string &jsonPath,
+                           const std::string &modelPath, engine::Engine &eng, std::string &error) {
+  int64_t batch = args.empty() || args[0].shape.empty() ? 1 : args[0].shape[0];
+  double total = 0;
+  for (const engine::StepProfile &s : steps)
+    total += s.nsPerCall;
+  llvm::outs() << llvm::formatv("profile: {0}, batch {1}, median of {2} runs per step, total "
+                                "{3:f4} ms\n",
+                                eng.description(), batch, runs, total * 1e-6);
+  llvm::outs() << llvm::formatv("{0,-4} {1,-32} {2,-26} {3,10} {4,6} {5,10} {6,9}\n", "step",
+                                "layer", "kernel", "ms", "%", "Gop/s", "op/byte");
+  auto escape = [](const std::string &text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      if ((unsigned char)c >= 0x20)
+        out += c;
+    }
+    return out;
+  };
+  std::string json = llvm::formatv("{{\"model\": \"{0}\", \"description\": \"{1}\", \"batch\": "
+                                   "{2}, \"runs\": {3}, \"total_ms\": {4:f6}, \"steps\": [",
+                                   escape(llvm::sys::path::filename(modelPath).str()),
+                                   escape(eng.description().str()), batch, runs, total * 1e-6)
+                         .str();
+  for (auto [i, s] : llvm::enumerate(steps)) {
+    double ops = double(s.opsPerSample) * double(batch);
+    double bytes = double(s.weightBytes) + double(s.activationBytesPerSample) * double(batch);
+    double gops = s.nsPerCall > 0 ? ops / s.nsPerCall : 0;
+    double intensity = bytes > 0 ? ops / bytes : 0;
+    std::string name = s.name.size() > 32 ? "..." + s.name.substr(s.name.size() - 29) : s.name;
+    std::string kernel =
+        llvm::StringRef(s.kernel).starts_with("qopt_k_") ? s.kernel.substr(7) : s.kernel;
+    llvm::outs() << llvm::formatv("{0,-4} {1,-32} {2,-26} {3,10:f4} {4,6:f1} {5,10:f2} {6,9:f2}\n",
+                                  i, name, kernel, s.nsPerCall * 1e-6,
+                                  total > 0 ? 100 * s.nsPerCall / total : 0, gops, intensity);
+    json += llvm::formatv("{0}{{\"name\": \"{1}\", \"kernel\": \"{2}\", \"ms\": {3:f6}, "
+                          "\"ops_per_sample\": {4}, \"weight_bytes\": {5}, "
+                          "\"activation_bytes_per_sample\": {6}}",
+                          i ? ", " : "", escape(s.name), escape(s.kernel), s.nsPerCall * 1e-6,
+                          s.opsPerSample, s.weightBytes, s.activationBytesPerSample)
+                .str();
+  }
+  json += "]}\n";
+  if (!jsonPath.empty()) {
+    std::ofstream out(jsonPath);
+    out << json;
+    if (!out.flush()) {
+      error = "cannot write '" + jsonPath + "'";
+      return failure();
+    }
+  }
+  return success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -150,8 +208,9 @@ int main(int argc, char **argv) {
                      "model's inputs in order, or by name with NAME=FILE. Repeat for each input."),
       llvm::cl::value_desc("[NAME=]FILE"), llvm::cl::cat(category));
   llvm::cl::opt<std::string> outputDir(
-      "output-dir", llvm::cl::Required,
-      llvm::cl::desc("Directory for the outputs, written as <output name>.npy (created if needed)"),
+      "output-dir",
+      llvm::cl::desc("Directory for the outputs, written as <output name>.npy (created if needed). "
+                     "Required unless --benchmark or --profile is given"),
       llvm::cl::value_desc("DIR"), llvm::cl::cat(category));
   llvm::cl::opt<std::string> engineName(
       "engine",
@@ -183,6 +242,15 @@ int main(int argc, char **argv) {
       llvm::cl::value_desc("N"), llvm::cl::cat(category));
   llvm::cl::opt<std::string> benchmarkJson(
       "benchmark-json", llvm::cl::desc("With --benchmark, also write the results as JSON"),
+      llvm::cl::value_desc("FILE"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> profileRuns(
+      "profile", llvm::cl::ValueOptional,
+      llvm::cl::desc("Time each step (kernel call) of the native code over N runs (default 20) of "
+                     "the whole input as one batch, and print the median per step with its share, "
+                     "op/s and arithmetic intensity. For benchmarks, not tests"),
+      llvm::cl::value_desc("N"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> profileJson(
+      "profile-json", llvm::cl::desc("With --profile, also write the steps as JSON"),
       llvm::cl::value_desc("FILE"), llvm::cl::cat(category));
   llvm::cl::opt<bool> quiet("quiet", llvm::cl::desc("Print nothing but errors"),
                             llvm::cl::cat(category));
@@ -216,6 +284,17 @@ int main(int argc, char **argv) {
   } else if (!benchmarkJson.empty()) {
     return fail("--benchmark-json needs --benchmark");
   }
+  unsigned profileCount = 0;
+  if (profileRuns.getNumOccurrences()) {
+    profileCount = 20;
+    if (!profileRuns.empty() &&
+        (llvm::StringRef(profileRuns).getAsInteger(10, profileCount) || profileCount == 0))
+      return fail("--profile=N needs a positive number of runs, got '" + profileRuns + "'");
+  } else if (!profileJson.empty()) {
+    return fail("--profile-json needs --profile");
+  }
+  if (outputDir.empty() && !runs && !profileCount)
+    return fail("give --output-dir for the outputs (or --benchmark / --profile to only time)");
 
   // A compiled model runs natively unless told otherwise; native code lives only in .fb files.
   std::string error;
@@ -294,6 +373,16 @@ int main(int argc, char **argv) {
         return fail("cannot write '" + benchmarkJson + "'");
     }
   }
+
+  if (profileCount) {
+    auto steps = eng.profileSteps(args, profileCount, error);
+    if (failed(steps))
+      return fail(modelPath + ": " + error);
+    if (failed(printProfile(*steps, args, profileCount, profileJson, modelPath, eng, error)))
+      return fail(error);
+  }
+  if (outputDir.empty())
+    return 0; // timing only
 
   auto start = std::chrono::steady_clock::now();
   engine::RunOptions options;

@@ -45,6 +45,13 @@ struct RunOptions {
   std::function<void(Operation *op, const ref::Tensor &result)> observe;
 };
 
+/// One step (kernel call) of native code with its measured time.
+struct StepProfile {
+  std::string name, kernel;
+  int64_t opsPerSample = 0, weightBytes = 0, activationBytesPerSample = 0;
+  double nsPerCall = 0; // median over the profiled runs, for the whole batch
+};
+
 class Engine {
 public:
   virtual ~Engine();
@@ -75,6 +82,16 @@ public:
     (void)inputs;
     (void)error;
     return {};
+  }
+
+  /// Each step's time over `runs` runs of `inputs` as one batch (after a warm-up run): the
+  /// median per step. Only native code has steps; the reference engine fails with a message.
+  virtual FailureOr<std::vector<StepProfile>> profileSteps(ArrayRef<ref::Tensor> inputs,
+                                                           unsigned runs, std::string &error) {
+    (void)inputs;
+    (void)runs;
+    error = "only native code can be profiled step by step (this is " + description().str() + ")";
+    return failure();
   }
 
   /// The same with inputs and outputs by name. Every input must be given, and no other name.

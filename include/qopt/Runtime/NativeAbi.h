@@ -21,7 +21,7 @@ extern "C" {
 
 /* Bumped whenever a structure below changes; NativeCode.abi_version records the one the code was
  * built against and the runtime refuses others. */
-#define QOPT_NATIVE_ABI_VERSION 1
+#define QOPT_NATIVE_ABI_VERSION 2
 
 /* A range task: processes items [begin, end). */
 typedef void (*qopt_native_task_fn)(void *closure, int64_t begin, int64_t end);
@@ -34,6 +34,11 @@ typedef struct qopt_native_env {
   void *runtime;       /* passed back as the first argument of parallel_for */
   int32_t num_threads; /* how many threads parallel_for may use (1: run inline) */
   int32_t reserved;
+  /* Since version 2. When not NULL, the code calls profile(profile_data, step, 0) before and
+   * profile(profile_data, step, 1) after each step: the kernel calls of the entry, numbered in
+   * execution order as NativeCode.steps lists them. NULL costs one test per step. */
+  void (*profile)(void *profile_data, int32_t step, int32_t phase);
+  void *profile_data;
 } qopt_native_env;
 
 typedef struct qopt_native_args {

@@ -177,6 +177,31 @@ QOPT_RT_API qopt_status qopt_model_run(const qopt_model *model, const qopt_input
                                        size_t num_inputs, qopt_output *outputs,
                                        size_t num_outputs, qopt_error *err);
 
+/* ---- Profiling ---- */
+
+/* One step of the model's code: a kernel call, in execution order. The strings live as long as
+ * the model. */
+typedef struct qopt_step_info {
+  const char *name;                    /* the layer (its ONNX node name), or the kernel */
+  const char *kernel;                  /* the kernel function, e.g. "qopt_k_fully_connected" */
+  int64_t ops_per_sample;              /* useful arithmetic per sample, 2 per multiply-add */
+  int64_t weight_bytes;                /* constants the step reads per call */
+  int64_t activation_bytes_per_sample; /* inputs and result per sample */
+} qopt_step_info;
+
+/* The number of steps (0 for code compiled before steps were recorded, or a NULL model). */
+QOPT_RT_API int32_t qopt_model_num_steps(const qopt_model *model);
+/* Step `index`; QOPT_ERR_INVALID_ARGUMENT when out of range. */
+QOPT_RT_API qopt_status qopt_model_step_info(const qopt_model *model, int32_t index,
+                                             qopt_step_info *info, qopt_error *err);
+/* Runs like qopt_model_run, but the batch as one call (no split across threads), and adds each
+ * step's wall time in nanoseconds to step_ns[i], i < qopt_model_num_steps(model). For profiles
+ * (qopt-run --profile, the compiler's report); the timing calls cost about 50 ns a step. */
+QOPT_RT_API qopt_status qopt_model_run_profiled(const qopt_model *model, const qopt_input *inputs,
+                                                size_t num_inputs, qopt_output *outputs,
+                                                size_t num_outputs, double *step_ns,
+                                                qopt_error *err);
+
 /* ---- Miscellaneous ---- */
 
 /* This CPU's features as the runtime sees them (after QOPT_CPU_MASK), space separated. */

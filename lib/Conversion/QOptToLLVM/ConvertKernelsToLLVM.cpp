@@ -27,7 +27,9 @@ namespace {
 
 // NativeAbi.h's qopt_native_args, by byte offset.
 constexpr int64_t kArgBatch = 0, kArgInputs = 8, kArgOutputs = 16, kArgConstants = 24,
-                  kArgArena = 32;
+                  kArgArena = 32, kArgEnv = 40;
+// and qopt_native_env's profiling hook.
+constexpr int64_t kEnvProfile = 24, kEnvProfileData = 32;
 
 /// Where a buffer lives.
 struct Home {
@@ -49,6 +51,9 @@ private:
   }
   LogicalResult plan();
   LogicalResult emit();
+  LLVM::LLVMFuncOp emitProfileHelper(OpBuilder &b);
+  /// What NativeCode.steps records about one kernel call.
+  DictionaryAttr stepInfo(KernelCallOp call);
   Value pointerOf(OpBuilder &b, Value v);
   Value i64(OpBuilder &b, int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
@@ -71,6 +76,7 @@ private:
   DenseMap<Value, Value> aliasOf;          // reshape / flatten result -> the buffer it renames
   DenseMap<Value, Home> homes;             // per root
   SmallVector<Value> constants;            // constant slot -> value
+  SmallVector<Attribute> steps;            // NativeCode.steps, in execution order
   std::vector<ArenaItem> batchedItems, fixedItems;
   int64_t batchedBytes = 0, fixedBytes = 0, scratchPerSample = 0, scratchFixed = 0;
   bool dynamicBatch = false, batchParallel = true;
@@ -246,6 +252,23 @@ LogicalResult Lowering::emit() {
   }
   Value null = b.create<LLVM::ZeroOp>(loc, ptrType);
 
+  Value env = field(kArgEnv, ptrType);
+  LLVM::LLVMFuncOp profile;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(entry);
+    profile = emitProfileHelper(b);
+  }
+  auto profileStep = [&](int64_t step, int32_t phase) {
+    b.create<LLVM::CallOp>(loc, profile,
+                           ValueRange{env,
+                                      b.create<LLVM::ConstantOp>(loc, i32,
+                                                                 b.getI32IntegerAttr(step)),
+                                      b.create<LLVM::ConstantOp>(loc, i32,
+                                                                 b.getI32IntegerAttr(phase))});
+  };
+  int64_t step = 0;
+
   llvm::StringMap<LLVM::LLVMFuncOp> callees;
   auto kernelType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType});
   int64_t paramsId = 0;
@@ -298,7 +321,11 @@ LogicalResult Lowering::emit() {
     }
     Value n = isBatched(call.getResult()) ? batch : one;
     bool hasScratch = call.getScratchPerSample() > 0 || call.getScratchFixed() > 0;
+    profileStep(step, 0);
     b.create<LLVM::CallOp>(loc, callee, ValueRange{paramsPtr, table, n, hasScratch ? scratch : null});
+    profileStep(step, 1);
+    steps.push_back(stepInfo(call));
+    ++step;
   }
 
   // Outputs whose buffer is not already theirs: a graph input or constant returned as it is, or
@@ -320,6 +347,68 @@ LogicalResult Lowering::emit() {
   return success();
 }
 
+/// `void qopt_profile_step(env, step, phase)`: calls env->profile when it is set. Internal, so
+/// O3 inlines it; without a hook each step costs a load and a branch.
+LLVM::LLVMFuncOp Lowering::emitProfileHelper(OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  auto i32 = b.getI32Type();
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto hookType = LLVM::LLVMFunctionType::get(voidType, {ptrType, i32, i32});
+  auto fn = b.create<LLVM::LLVMFuncOp>(loc, "qopt_profile_step",
+                                       LLVM::LLVMFunctionType::get(voidType, {ptrType, i32, i32}),
+                                       LLVM::Linkage::Internal);
+  Block *entryBlock = fn.addEntryBlock(b);
+  Block *callBlock = new Block(), *done = new Block();
+  fn.getBody().push_back(callBlock);
+  fn.getBody().push_back(done);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entryBlock);
+  Value env = entryBlock->getArgument(0);
+  auto load = [&](int64_t offset) -> Value {
+    Value p = b.create<LLVM::GEPOp>(loc, ptrType, b.getI8Type(), env,
+                                    ArrayRef<LLVM::GEPArg>{(int32_t)offset});
+    return b.create<LLVM::LoadOp>(loc, ptrType, p);
+  };
+  Value hook = load(kEnvProfile);
+  Value isNull = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, hook,
+                                        b.create<LLVM::ZeroOp>(loc, ptrType));
+  b.create<LLVM::CondBrOp>(loc, isNull, done, callBlock);
+  b.setInsertionPointToStart(callBlock);
+  Value data = load(kEnvProfileData);
+  b.create<LLVM::CallOp>(loc, hookType,
+                         ValueRange{hook, data, entryBlock->getArgument(1),
+                                    entryBlock->getArgument(2)});
+  b.create<LLVM::BrOp>(loc, ValueRange{}, done);
+  b.setInsertionPointToStart(done);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+DictionaryAttr Lowering::stepInfo(KernelCallOp call) {
+  Builder b(module.getContext());
+  // Weights and other constants are read once per call whatever the batch; activations per
+  // sample (an unbatched intermediate counts whole: it is computed once per call too).
+  int64_t weightBytes = 0, activationBytes = valueBytes(call.getResult());
+  for (Value in : call.getInputs()) {
+    if (homes.lookup(root(in)).kind == Home::constant)
+      weightBytes += valueBytes(in);
+    else
+      activationBytes += valueBytes(in);
+  }
+  // Useful arithmetic per sample: the patterns record it for the linear ops (2 per multiply-add);
+  // for everything else, one per result element.
+  int64_t ops = sampleElements(call.getResult().getType());
+  if (auto recorded = call->getAttrOfType<IntegerAttr>("qopt.ops_per_sample"))
+    ops = recorded.getInt();
+  return b.getDictionaryAttr({
+      b.getNamedAttr("name", b.getStringAttr(layerName(call.getLoc(), call.getCallee()))),
+      b.getNamedAttr("kernel", call.getCalleeAttr()),
+      b.getNamedAttr("ops_per_sample", b.getI64IntegerAttr(ops)),
+      b.getNamedAttr("weight_bytes", b.getI64IntegerAttr(weightBytes)),
+      b.getNamedAttr("activation_bytes_per_sample", b.getI64IntegerAttr(activationBytes)),
+  });
+}
+
 LogicalResult Lowering::run() {
   if (failed(plan()) || failed(emit()))
     return failure();
@@ -337,6 +426,7 @@ LogicalResult Lowering::run() {
                                      b.getI64IntegerAttr(fixedBytes + scratchFixed)),
                       b.getNamedAttr("batch_parallel", b.getBoolAttr(dynamicBatch && batchParallel)),
                       b.getNamedAttr("constants", b.getArrayAttr(values)),
+                      b.getNamedAttr("steps", b.getArrayAttr(steps)),
                   }));
   func.erase();
   return success();

@@ -129,6 +129,11 @@ LogicalResult activationClamp(Activation act, qopt_k_gemm_params &p) {
 
 /// The packed operands of one linear op: weights in the target layout, and the per-column
 /// epilogue arrays, for `groups` independent [n, k] weight matrices laid out one after another.
+/// Records a linear kernel's multiply-adds for NativeCode.steps (the roofline's x axis).
+void setOpsPerSample(PatternRewriter &rewriter, KernelCallOp call, int64_t ops) {
+  call->setAttr(kOpsPerSampleAttr, rewriter.getI64IntegerAttr(ops));
+}
+
 struct PackedLinear {
   SmallVector<Value> operands; // packed weights, then bias(es) / scales as the kernel reads them
   SmallVector<int64_t> nulls;  // kernel operand positions that are null
@@ -360,8 +365,9 @@ struct FullyConnectedToKernel : OpRewritePattern<FullyConnectedOp> {
     if (p.out_kind == QOPT_K_OUT_F16 ||
         (p.out_kind == QOPT_UK_OUT_BF16 && p.layout != QOPT_UK_LAYOUT_BF16))
       scratch += align64(rows * p.np * 4);
-    replaceWithKernel(rewriter, op, "qopt_k_fully_connected", packed->gemm, inputs,
-                      packed->nulls, scratch);
+    KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_fully_connected", packed->gemm,
+                                          inputs, packed->nulls, scratch);
+    setOpsPerSample(rewriter, call, 2 * p.rows * p.n * p.k);
     return success();
   }
 
@@ -434,8 +440,9 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     int64_t scratch = align64(rows * k * (quant ? 1 : 4)) + align64(rows * p.gemm.np * 4);
     SmallVector<Value> inputs{op.getInput()};
     inputs.append(packed->operands.begin(), packed->operands.end());
-    replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
-                      /*scratchPerSample=*/0, /*scratchFixed=*/scratch);
+    KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
+                                          /*scratchPerSample=*/0, /*scratchFixed=*/scratch);
+    setOpsPerSample(rewriter, call, 2 * rows * p.gemm.n * p.gemm.k * p.groups);
     return success();
   }
 
@@ -480,7 +487,8 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
       inputs.push_back(op.getBias());
     else
       nulls.push_back(3);
-    replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, nulls, 0, scratch);
+    KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, nulls, 0, scratch);
+    setOpsPerSample(rewriter, call, 2 * p.gemm.rows * p.gemm.n * p.gemm.k * p.groups);
     return success();
   }
 
@@ -566,7 +574,9 @@ struct MatMulToKernel : OpRewritePattern<MatMulOp> {
     int64_t nr = target == Target::avx2 ? QOPT_UK_AVX2_FLOAT_NR : QOPT_UK_FLOAT_NR;
     int64_t np = (p.n + nr - 1) / nr * nr;
     int64_t scratch = align64(np * p.k * 4) + align64(p.m * p.k * 4) + align64(p.m * p.n * 4);
-    replaceWithKernel(rewriter, op, "qopt_k_matmul", p, ValueRange{lhs, rhs}, {}, 0, scratch);
+    KernelCallOp call =
+        replaceWithKernel(rewriter, op, "qopt_k_matmul", p, ValueRange{lhs, rhs}, {}, 0, scratch);
+    setOpsPerSample(rewriter, call, 2 * p.m * p.n * p.k * p.batch_count);
     return success();
   }
 

@@ -28,6 +28,23 @@ FailureOr<NativeModuleInfo> readNativeModuleInfo(ModuleOp module, std::string &e
     }
     info.constants.push_back(std::move(*bytes));
   }
+  // Absent in modules lowered before steps were recorded: no profile then, not an error.
+  if (auto steps = native.getAs<ArrayAttr>("steps")) {
+    for (auto [i, a] : llvm::enumerate(steps)) {
+      auto d = dyn_cast<DictionaryAttr>(a);
+      auto name = d ? d.getAs<StringAttr>("name") : StringAttr();
+      auto kernel = d ? d.getAs<StringAttr>("kernel") : StringAttr();
+      auto ops = d ? d.getAs<IntegerAttr>("ops_per_sample") : IntegerAttr();
+      auto weights = d ? d.getAs<IntegerAttr>("weight_bytes") : IntegerAttr();
+      auto acts = d ? d.getAs<IntegerAttr>("activation_bytes_per_sample") : IntegerAttr();
+      if (!name || !kernel || !ops || !weights || !acts) {
+        error = "step #" + std::to_string(i) + " of the native code is incomplete";
+        return failure();
+      }
+      info.steps.push_back({name.str(), kernel.str(), ops.getInt(), weights.getInt(),
+                            acts.getInt()});
+    }
+  }
   return info;
 }
 

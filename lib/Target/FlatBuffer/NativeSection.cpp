@@ -46,6 +46,15 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
       }
       code->constants.push_back(it->second);
     }
+    for (const NativeStepRecord &st : s.steps) {
+      auto step = std::make_unique<fb::NativeStepT>();
+      step->name = st.name;
+      step->kernel = st.kernel;
+      step->ops_per_sample = st.opsPerSample;
+      step->weight_bytes = st.weightBytes;
+      step->activation_bytes_per_sample = st.activationBytesPerSample;
+      code->steps.push_back(std::move(step));
+    }
     m.native_code.push_back(std::move(code));
   }
   // The graph's checksum no longer covers the new file: serialise with the placeholder and seal.

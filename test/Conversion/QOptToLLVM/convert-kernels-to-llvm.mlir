@@ -6,7 +6,21 @@
 // %a's place (offset 0) and %b sits at 64; the arena is 128 bytes per sample and nothing fixed.
 // The result %e is written straight into output 0. Constants are numbered in order of first use
 // (%c1 before %c0), which is the order of the qopt.native table.
-// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 128 : i64, batch_parallel = true, constants = [dense<[5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]> : tensor<4xf32>, dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>]}}
+// The steps list the four calls in order: ops are result elements per sample where no pattern
+// recorded qopt.ops_per_sample, weight bytes the constants read, activation bytes the rest.
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 128 : i64, batch_parallel = true, constants = [dense<[5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]> : tensor<4xf32>, dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>], steps = [{activation_bytes_per_sample = 32 : i64, kernel = "qopt_k_binary", name = "qopt_k_binary", ops_per_sample = 4 : i64, weight_bytes = 16 : i64}, {activation_bytes_per_sample = 32 : i64, kernel = "qopt_k_unary", name = "qopt_k_unary", ops_per_sample = 4 : i64, weight_bytes = 0 : i64}, {activation_bytes_per_sample = 32 : i64, kernel = "qopt_k_unary", name = "qopt_k_unary", ops_per_sample = 4 : i64, weight_bytes = 0 : i64}, {activation_bytes_per_sample = 32 : i64, kernel = "qopt_k_binary", name = "qopt_k_binary", ops_per_sample = 4 : i64, weight_bytes = 16 : i64}]}}
+// The profile hook (NativeAbi.h): qopt_native_env.profile at byte 24, profile_data at 32, called
+// only when set.
+// CHECK: llvm.func internal @qopt_profile_step(%[[ENV:.*]]: !llvm.ptr, %[[STEP:.*]]: i32, %[[PHASE:.*]]: i32)
+// CHECK: %[[HOOKP:.*]] = llvm.getelementptr %[[ENV]][24] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[HOOK:.*]] = llvm.load %[[HOOKP]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[NULLP:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: %[[ISNULL:.*]] = llvm.icmp "eq" %[[HOOK]], %[[NULLP]]
+// CHECK: llvm.cond_br %[[ISNULL]], ^[[DONE:.*]], ^[[CALL:[a-z0-9]*]]
+// CHECK: ^[[CALL]]:
+// CHECK: %[[DATAP:.*]] = llvm.getelementptr %[[ENV]][32] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[DATA:.*]] = llvm.load %[[DATAP]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call %[[HOOK]](%[[DATA]], %[[STEP]], %[[PHASE]])
 // CHECK-DAG: llvm.func @qopt_k_binary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 // CHECK-DAG: llvm.func @qopt_k_unary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 // CHECK-DAG: llvm.mlir.global internal constant @qopt_params_0("\01")
@@ -51,7 +65,14 @@
 // CHECK: llvm.store %[[X]], %[[T0S1]]
 // CHECK: %[[T0S2:.*]] = llvm.getelementptr %[[T0]][2]
 // CHECK: llvm.store %[[C1]], %[[T0S2]]
+// Step 0 between its two profile calls (phase 0 before, 1 after), on args.env (byte 40).
+// CHECK: %[[S0:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: %[[P0:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: llvm.call @qopt_profile_step(%[[ENVARG:.*]], %[[S0]], %[[P0]])
 // CHECK: llvm.call @qopt_k_binary(%[[PA0]], %[[T0]], %[[BATCH]], %{{.*}})
+// CHECK: %[[S0B:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: %[[P1:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: llvm.call @qopt_profile_step(%[[ENVARG]], %[[S0B]], %[[P1]])
 // %b: arena + 64 * batch.
 // CHECK: %[[OFFB:.*]] = llvm.mlir.constant(64 : i64) : i64
 // CHECK: %[[MB:.*]] = llvm.mul %[[OFFB]], %[[BATCH]] : i64
@@ -96,7 +117,7 @@ func.func @chain(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // reshape renames %a's buffer, which becomes output 1; so the only intermediate is %t (64 bytes)
 // and the fixed part is 64 + 128 bytes. The other outputs are copies: the returned input, %a
 // again (from output 1) and the constant.
-// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 192 : i64, arena_bytes_per_sample = 0 : i64, batch_parallel = false, constants = [dense<1.000000e+00> : tensor<2x4xf32>]}}
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 192 : i64, arena_bytes_per_sample = 0 : i64, batch_parallel = false, constants = [dense<1.000000e+00> : tensor<2x4xf32>], steps = [{{.*}}]}}
 // CHECK: llvm.func @qopt_model_entry(%[[ARGS:.*]]: !llvm.ptr) -> i32
 // CHECK: %[[BATCH:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
@@ -171,6 +192,7 @@ func.func @unbatched_intermediate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 
 // Null operands are inserted where recorded: operands out, x, scale, null.
 // CHECK-LABEL: module attributes
+// CHECK: llvm.func @qopt_model_entry
 // CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK: %[[S3:.*]] = llvm.getelementptr %[[T:.*]][3]
 // CHECK: llvm.store %[[NULL]], %[[S3]]
@@ -178,4 +200,15 @@ func.func @unbatched_intermediate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 func.func @null_operand(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
   %0 = qopt.kernel_call "qopt_k_layer_norm"(%x, %s) {null_operands = array<i64: 3>, params = array<i8: 1>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// A step is named after its op's location (the ONNX node) and takes the useful arithmetic a
+// pattern recorded in qopt.ops_per_sample: here 2 * 4 * 3 for a 4 -> 3 fully_connected.
+// CHECK-LABEL: module attributes {qopt.native = {{{.*}}steps = [{activation_bytes_per_sample = 28 : i64, kernel = "qopt_k_fully_connected", name = "/fc1/Gemm", ops_per_sample = 24 : i64, weight_bytes = 48 : i64}]}}
+func.func @named_step(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %w = qopt.constant dense<1.0> : tensor<12xf32>
+  %0 = qopt.kernel_call "qopt_k_fully_connected"(%x, %w) {params = array<i8: 1>, qopt.ops_per_sample = 24 : i64} : (tensor<?x4xf32>, tensor<12xf32>) -> tensor<?x3xf32> loc("/fc1/Gemm")
+  return %0 : tensor<?x3xf32>
 }

@@ -5,13 +5,14 @@
 // at 0, %d (128) at 64, %p back at 0 after %q died; %s is the output.
 // RUN: qopt-opt %s -qopt-lower-to-kernels -qopt-convert-kernels-to-llvm | FileCheck %s
 
-// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 192 : i64, batch_parallel = true, constants = [dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>, dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>]}}
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 192 : i64, batch_parallel = true, constants = [dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>, dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>], steps = [{{.*}}]}}
 // CHECK: llvm.mlir.global internal constant @qopt_params_0
 // CHECK: llvm.func @qopt_model_entry
 // CHECK: llvm.call @qopt_k_quantize
 // CHECK: llvm.call @qopt_k_dequantize
 // CHECK: llvm.call @qopt_k_max_pool2d
 // CHECK: llvm.call @qopt_k_softmax
+// CHECK: llvm.call @qopt_profile_step
 // CHECK-NOT: llvm.call
 // CHECK: llvm.return
 func.func @chain(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x2x2xf32> {

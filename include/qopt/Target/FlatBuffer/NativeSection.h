@@ -12,6 +12,12 @@
 
 namespace mlir::qopt {
 
+/// One kernel call of the code (table NativeStep).
+struct NativeStepRecord {
+  std::string name, kernel;
+  int64_t opsPerSample = 0, weightBytes = 0, activationBytesPerSample = 0;
+};
+
 /// One target's code as the backend produced it (schemas/qopt_model.fbs, table NativeCode).
 struct NativeSection {
   std::string target;
@@ -22,6 +28,8 @@ struct NativeSection {
   bool batchParallel = false;
   /// The code's constant table, in order: each becomes a buffer (identical bytes share one).
   std::vector<std::vector<uint8_t>> constants;
+  /// The kernel calls in execution order (the numbering of NativeAbi.h's profile hook).
+  std::vector<NativeStepRecord> steps;
 };
 
 /// Replaces the native code of the model in `model` (a qopt model file's bytes) by `sections`,

@@ -40,6 +40,10 @@ static LogicalResult verifyDiscardable(NamedAttribute attr,
   if (name == kPrecisionAttr && !isa<PrecisionAttr>(value))
     return emitError() << "attribute '" << name
                        << "' must be #qopt.precision<f32|f16|bf16|i8>, got " << value;
+  if (name == kOpsPerSampleAttr &&
+      !(isa<IntegerAttr>(value) && cast<IntegerAttr>(value).getValue().isNonNegative()))
+    return emitError() << "attribute '" << name << "' must be a non-negative integer, got "
+                       << value;
   if (name == kPrecisionReasonAttr && !isa<StringAttr>(value))
     return emitError() << "attribute '" << name << "' must be a string, got " << value;
   if (name == kCalibrationAttr && !isa<CalibrationAttr>(value))

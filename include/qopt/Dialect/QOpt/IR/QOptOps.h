@@ -26,6 +26,9 @@ namespace mlir::qopt {
 /// argument. The dialect verifies their types.
 inline constexpr llvm::StringLiteral kPrecisionAttr = "qopt.precision";
 inline constexpr llvm::StringLiteral kPrecisionReasonAttr = "qopt.precision_reason";
+/// On a qopt.kernel_call: the useful arithmetic of one sample (2 per multiply-add), recorded by
+/// the patterns that know it (the linear ops) for NativeCode.steps and the report's roofline.
+inline constexpr llvm::StringLiteral kOpsPerSampleAttr = "qopt.ops_per_sample";
 inline constexpr llvm::StringLiteral kCalibrationAttr = "qopt.calibration";
 
 namespace detail {
