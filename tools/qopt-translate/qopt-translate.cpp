@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
   qopt::registerAllTranslations();
   llvm::cl::OptionCategory native("Native code (--mlir-to-native-so)",
                                   "The shared object compiled from an LLVM-dialect module");
-  llvm::cl::OptionCategory mlirOutput("MLIR output and diagnostics",
+  llvm::cl::OptionCategory mlirOutput("MLIR output",
                                       "How MLIR text is printed (--help-hidden: more)");
   categorizeOptions(native, mlirOutput);
   qopt::setToolVersionPrinter("qopt-translate");
