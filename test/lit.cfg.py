@@ -25,6 +25,10 @@ config.substitutions.append(("%qopt_src_root", config.qopt_src_root))
 config.substitutions.append(("%qopt_obj_root", config.qopt_obj_root))
 config.substitutions.append(("%qopt_tools_dir", config.qopt_tools_dir))
 config.substitutions.append(("%qopt_test_native_so", os.path.join(config.qopt_obj_root, "test", "Runtime", "native_affine_relu.so")))
+# The build tools of this build, for the test that installs it and builds examples/c-api.
+config.substitutions.append(("%cmake", getattr(config, "cmake_command", "cmake")))
+config.substitutions.append(("%ninja", getattr(config, "make_program", "ninja")))
+config.substitutions.append(("%cc", getattr(config, "c_compiler", "cc")))
 # Debian's interpreter sees python3-numpy/onnx/torch; the first python3 on PATH may not.
 config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]

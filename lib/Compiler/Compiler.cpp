@@ -8,6 +8,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -64,9 +65,25 @@ private:
       std::string text;
       llvm::raw_string_ostream os(text);
       pm.printAsTextualPipeline(os);
-      pipeline += (pipeline.empty() ? "" : ",") + text;
+      pipeline += (pipeline.empty() ? "" : ",") + withFileNames(text);
     }
     return pm.run(module);
+  }
+
+  /// `pipelineText` with each data file option (data=, eval-data=, eval-labels=) naming the file
+  /// alone: the provenance must not depend on where the data lay, and its hash identifies it.
+  std::string withFileNames(StringRef pipelineText) const {
+    std::string text = pipelineText.str();
+    for (const std::string *path : {&o.data.getValue(), &o.evalData.getValue(),
+                                    &o.evalLabels.getValue()}) {
+      std::string name = llvm::sys::path::filename(*path).str();
+      if (path->empty() || name == *path)
+        continue;
+      for (size_t at = 0; (at = text.find("=" + *path, at)) != std::string::npos;
+           at += name.size() + 1)
+        text.replace(at, path->size() + 1, "=" + name);
+    }
+    return text;
   }
 
   LogicalResult checkOptions();

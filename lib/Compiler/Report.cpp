@@ -3,11 +3,15 @@
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
+#include "qopt/Runtime/Sha256.h"
+#include "qopt/Support/Version.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -18,7 +22,7 @@ using namespace mlir::qopt;
 
 namespace {
 
-constexpr const char *kVersion = "0.1.0";
+constexpr const char *kVersion = QOPT_VERSION_STRING;
 
 /// The precision an op computes in, from its attribute or its result type.
 std::string precisionOf(Operation *op) {
@@ -102,6 +106,19 @@ int64_t mlir::qopt::modelBytes(func::FuncOp func) {
   return bytes;
 }
 
+/// How the report names an input file: its name alone, so that the report and the provenance
+/// (which holds it) do not depend on where the files lay; the content hashes identify the data.
+static std::string fileName(StringRef path) { return llvm::sys::path::filename(path).str(); }
+
+/// The SHA-256 of the file at `path` in hex, or "" when it cannot be read.
+static std::string fileSha256(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return "";
+  StringRef bytes = (*buffer)->getBuffer();
+  return ::qopt::rt::sha256Hex(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+}
+
 void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
   const QuantizePipelineOptions &o = in.options;
   const eval::Comparison &cmp = in.measurement.comparison;
@@ -124,13 +141,15 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
   j.object([&] {
     j.attribute("producer", "qopt-compile");
     j.attribute("producer_version", kVersion);
-    j.attribute("model", in.modelPath);
+    j.attribute("model", fileName(in.modelPath));
+    if (std::string hash = fileSha256(in.modelPath); !hash.empty())
+      j.attribute("model_sha256", hash);
     j.attribute("target", stringifyCostTarget(o.target));
     j.attribute("precision", stringifyPrecisionMode(o.precision));
     j.attribute("quantization", stringifyQuantizationMode(o.quantization));
     if (!o.data.empty())
       j.attributeObject("calibration", [&] {
-        j.attribute("data", o.data);
+        j.attribute("data", fileName(o.data));
         j.attribute("method", o.method);
         if (CalibrationAttr c = calibrationOf(func::FuncOp(in.reference).getArgument(0))) {
           if (c.getSamples())
@@ -147,7 +166,10 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
           else if (auto i = dyn_cast<IntegerAttr>(a.getValue()))
             j.attribute(a.getName().strref(), i.getInt());
           else if (auto str = dyn_cast<StringAttr>(a.getValue()))
-            j.attribute(a.getName().strref(), str.str());
+            // "data" is "PATH (N samples)": the file's name only, as everywhere in the report.
+            j.attribute(a.getName().strref(), a.getName() == "data"
+                                                  ? fileName(str.getValue())
+                                                  : str.str());
         }
       });
     j.attributeObject("model_size_bytes", [&] {
@@ -156,11 +178,14 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
     });
     if (data) {
       j.attributeObject("evaluation", [&] {
-        j.attribute("data", data->path);
+        j.attribute("data", fileName(data->path));
+        j.attribute("data_hash", data->hash);
+        if (!o.evalLabels.empty())
+          j.attribute("labels", fileName(o.evalLabels));
         j.attribute("samples", cmp.samples);
         j.attribute("engine", in.measurement.engine);
         if (const eval::Dataset *ld = in.measurement.layerData) {
-          j.attribute("layer_errors_data", ld->path);
+          j.attribute("layer_errors_data", fileName(ld->path));
           j.attribute("layer_errors_samples", ld->samples);
         }
         j.attribute("top1_agreement_pct", cmp.agreementPct());

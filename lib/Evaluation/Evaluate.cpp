@@ -45,11 +45,16 @@ FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64
     d.batches.push_back(std::move(t));
   }
   d.hash = samples.hash;
+  // Top-1 reads the last dimension of the first result as the classes.
+  if (func.getNumResults() > 0)
+    if (auto out = dyn_cast<RankedTensorType>(func.getResultTypes()[0]))
+      if (out.getRank() > 0 && !out.isDynamicDim(out.getRank() - 1))
+        d.classes = out.getShape().back();
   return d;
 }
 
 LogicalResult loadLabels(Dataset &data, const std::string &path, std::string &error) {
-  if (!data::loadLabels(path, data.samples, data.path, data.labels, error))
+  if (!data::loadLabels(path, data.samples, data.path, data.classes, data.labels, error))
     return failure();
   return success();
 }

@@ -190,7 +190,7 @@ bool loadSamples(const std::string &path, const std::vector<int64_t> &want, bool
 }
 
 bool loadLabels(const std::string &path, int64_t samples, const std::string &samplesPath,
-                std::vector<int64_t> &labels, std::string &error) {
+                int64_t classes, std::vector<int64_t> &labels, std::string &error) {
   NpyArray a;
   if (!readNpy(path, a, error))
     return false;
@@ -211,10 +211,14 @@ bool loadLabels(const std::string &path, int64_t samples, const std::string &sam
     error = path + ": labels must be integers, got dtype " + a.dtype;
     return false;
   }
+  // A label no output can predict would only count as an error: accuracy 0% and exit 0 hid
+  // labels of another data set or class numbering.
   for (int64_t k = 0; k < samples; ++k)
-    if (values[k] < 0) {
-      error = path + ": label " + std::to_string(k) + " is negative (" +
-              std::to_string(values[k]) + ")";
+    if (values[k] < 0 || (classes > 0 && values[k] >= classes)) {
+      error = path + ": label " + std::to_string(k) + " is " + std::to_string(values[k]) +
+              (classes > 0 ? ", outside the model's " + std::to_string(classes) + " classes [0, " +
+                                 std::to_string(classes) + ")"
+                           : ", a negative class index");
       return false;
     }
   labels = std::move(values);

@@ -1,6 +1,8 @@
 // qopt-translate's translations, registered for mlirTranslateMain.
 #include "qopt/Target/ModelIO.h"
 
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/ParseUtilities.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/SourceMgr.h"
@@ -25,6 +27,9 @@ static void registerImport(StringRef name, StringRef description, ModelFormat fo
       name, description,
       [format](const std::shared_ptr<llvm::SourceMgr> &sourceMgr, llvm::raw_ostream &os,
                MLIRContext *context) -> LogicalResult {
+        // mlirTranslateMain prints the op with every diagnostic on one; ours name the file, node
+        // and tensor, and the op would dump IR the user never wrote.
+        context->printOpOnDiagnostic(false);
         DialectRegistry registry;
         registerModelDialects(registry);
         context->appendDialectRegistry(registry);
@@ -45,12 +50,25 @@ void mlir::qopt::registerModelTranslations() {
                    ModelFormat::ONNX);
     registerImport("import-flatbuffer", "read a qopt FlatBuffers model (.fb) and write qopt MLIR",
                    ModelFormat::FlatBuffer);
-    TranslateFromMLIRRegistration(
+    // Parsed here rather than by TranslateFromMLIRRegistration, so that a verifier error names
+    // the line (shown with its source) without a generic dump of the op after it.
+    TranslateRegistration(
         "export-flatbuffer", "read qopt MLIR and write a qopt FlatBuffers model (.fb)",
-        [](ModuleOp module, llvm::raw_ostream &os) {
+        [](const std::shared_ptr<llvm::SourceMgr> &sourceMgr, llvm::raw_ostream &os,
+           MLIRContext *context) -> LogicalResult {
+          context->printOpOnDiagnostic(false);
+          DialectRegistry registry;
+          registerModelDialects(registry);
+          context->appendDialectRegistry(registry);
+          OwningOpRef<Operation *> op =
+              parseSourceFileForTool(sourceMgr, ParserConfig(context), /*insertImplicitModule=*/true);
+          if (!op || failed(verify(*op)))
+            return failure();
+          auto module = dyn_cast<ModuleOp>(*op);
+          if (!module)
+            return op->emitError("expected a module");
           return writeModel(module, os, ModelFormat::FlatBuffer);
-        },
-        registerModelDialects);
+        });
     return true;
   }();
   (void)registered;

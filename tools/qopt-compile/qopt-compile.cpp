@@ -12,6 +12,7 @@
 #include "qopt/Compiler/Compiler.h"
 #include "qopt/Compiler/NativeCompile.h"
 #include "qopt/InitAll.h"
+#include "qopt/Support/ToolVersion.h"
 #include "qopt/Target/ModelIO.h"
 
 #include "mlir/Dialect/Quant/QuantTypes.h"
@@ -77,19 +78,26 @@ static bool isCompiledGraph(ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::OptionCategory category("qopt-compile options");
+  // --help lists the options by task; everything else LLVM registers stays hidden.
+  cl::OptionCategory inputCat("Input", "The trained model");
+  cl::OptionCategory precisionCat("Precision and calibration",
+                                  "What each layer computes in, and the data its ranges come from");
+  cl::OptionCategory targetCat("Target and code generation", "The native code in the model");
+  cl::OptionCategory evalCat("Evaluation and report",
+                             "Measuring the compiled model against fp32, and reporting it");
+  cl::OptionCategory outputCat("Output", "What is written, and what is printed");
   cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model: .onnx, .fb or .mlir>"),
-                             cl::cat(category));
+                             cl::cat(inputCat));
   cl::opt<std::string> output("o", cl::Required, cl::value_desc("file"),
                               cl::desc("The compiled model: .fb (qopt FlatBuffers) or .mlir"),
-                              cl::cat(category));
+                              cl::cat(outputCat));
   cl::opt<std::string> target(
       "target", cl::init("host"),
       cl::desc("Native code for: avx512vnni (zmm vpdpbusd), avx512bf16 (plus vdpbf16ps), avx2 "
                "(Haswell: no 512-bit, exact int8 via vpmaddwd) or host (the best this CPU runs); "
                "a comma-separated list puts code for each in the model, and the runtime picks. "
                "The first is also the precision search's cost model"),
-      cl::cat(category));
+      cl::cat(targetCat));
   cl::opt<CompileOptions::EvalEngine> evalEngine(
       "eval-engine", cl::init(CompileOptions::EvalEngine::automatic),
       cl::desc("What measures the compiled model against fp32 on the evaluation data:"),
@@ -100,62 +108,62 @@ int main(int argc, char **argv) {
                             "native code for this CPU; an error when none can be built"),
                  clEnumValN(CompileOptions::EvalEngine::reference, "reference",
                             "the reference executor (the oracle; slow on large data)")),
-      cl::cat(category));
+      cl::cat(evalCat));
   cl::opt<bool> requireInteger(
       "require-integer",
       cl::desc("Fail, naming every layer, unless every layer computes on integers"),
-      cl::cat(category));
+      cl::cat(targetCat));
   cl::opt<std::string> precision(
       "precision", cl::init("int8"),
       cl::desc("fp32 | fp16 | bf16 | int8 | mixed. mixed picks the cheapest per-layer assignment "
                "whose loss stays within --accuracy-budget"),
-      cl::cat(category));
+      cl::cat(precisionCat));
   cl::opt<std::string> quantization(
       "quantization", cl::init("static"),
       cl::desc("int8 only: static (calibrated activation scales, per-channel weights) or dynamic "
                "(per-tensor weights, activation scales from the live tensor: the naive scheme, "
                "for comparison)"),
-      cl::cat(category));
+      cl::cat(precisionCat));
   cl::opt<std::string> activations("activations", cl::init("u8"),
                                    cl::desc("int8 activations: u8 (asymmetric) or i8 (symmetric)"),
-                                   cl::cat(category));
+                                   cl::cat(precisionCat));
   cl::opt<std::string> calibrationData(
       "calibration-data", cl::value_desc("FILE.npy"),
       cl::desc("Sample inputs, float32 [N, input dims...], to calibrate ranges and measure on"),
-      cl::cat(category));
+      cl::cat(precisionCat));
   cl::opt<std::string> calibrationMethod(
       "calibration-method", cl::init("percentile=99.99"),
-      cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(category));
+      cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(precisionCat));
   cl::opt<double> budget("accuracy-budget", cl::init(0.1), cl::value_desc("POINTS"),
                          cl::desc("mixed: top-1 points the compiled model may lose (accuracy "
                                   "with --eval-labels, else agreement with fp32)"),
-                         cl::cat(category));
+                         cl::cat(precisionCat));
   cl::opt<std::string> evalData("eval-data", cl::value_desc("X.npy"),
                                 cl::desc("Inputs to measure the error on (default: the "
                                          "calibration data)"),
-                                cl::cat(category));
+                                cl::cat(evalCat));
   cl::opt<std::string> evalLabels("eval-labels", cl::value_desc("Y.npy"),
                                   cl::desc("Integer labels for --eval-data: report accuracy"),
-                                  cl::cat(category));
+                                  cl::cat(evalCat));
   cl::list<std::string> overrides("precision-override", cl::value_desc("NAME=PREC"),
                                   cl::desc("Pin the layer with this ONNX node name to f32, f16, "
                                            "bf16 or i8 (repeatable)"),
-                                  cl::cat(category));
+                                  cl::cat(precisionCat));
   cl::opt<bool> allowOverBudget("allow-over-budget",
                                 cl::desc("mixed: write the best assignment even when it misses "
                                          "the budget (exit status 0)"),
-                                cl::cat(category));
+                                cl::cat(precisionCat));
   cl::opt<bool> biasCorrection("bias-correction",
                                cl::desc("Correct the mean output shift int8 weights cause "
                                         "(qopt-correct-bias, measured on the calibration data)"),
-                               cl::cat(category));
+                               cl::cat(precisionCat));
   cl::opt<std::string> reportPath("report", cl::value_desc("report.json"),
                                   cl::desc("Write the error report as JSON here, and as a table "
                                            "next to it (.txt)"),
-                                  cl::cat(category));
+                                  cl::cat(evalCat));
   cl::opt<int64_t> batchSize("batch-size", cl::init(64),
                              cl::desc("Samples per run while calibrating and measuring"),
-                             cl::cat(category));
+                             cl::cat(evalCat));
   cl::opt<Emit> emit(
       "emit", cl::init(Emit::Model), cl::desc("What -o receives:"),
       cl::values(clEnumValN(Emit::Model, "model",
@@ -167,9 +175,10 @@ int main(int argc, char **argv) {
                  clEnumValN(Emit::MLIR, "mlir",
                             "the quantized IR alone, as MLIR text: what `qopt-opt "
                             "--qopt-quantize-pipeline` prints for the same options")),
-      cl::cat(category));
-  cl::opt<bool> quiet("quiet", cl::desc("Print only errors"), cl::cat(category));
-  cl::HideUnrelatedOptions(category);
+      cl::cat(outputCat));
+  cl::opt<bool> quiet("quiet", cl::desc("Print only errors"), cl::cat(outputCat));
+  cl::HideUnrelatedOptions({&inputCat, &precisionCat, &targetCat, &evalCat, &outputCat});
+  setToolVersionPrinter("qopt-compile");
   cl::ParseCommandLineOptions(
       argc, argv,
       "qopt-compile: quantizes a trained fp32 model (per-layer f32 / f16 / bf16 / int8, calibrated "

@@ -2,6 +2,7 @@
 // uses are registered, which keeps the binary small and `--help` readable. The input may also be
 // a model file (.onnx or .fb): it is imported first, keeping layer names as locations.
 #include "qopt/InitAll.h"
+#include "qopt/Support/ToolVersion.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
@@ -45,6 +46,7 @@ int main(int argc, char **argv) {
   // the passes and the options MlirOptMain registers when it parses.
   llvm::cl::OptionCategory none("none");
   llvm::cl::HideUnrelatedOptions(none);
+  qopt::setToolVersionPrinter("qopt-opt");
   qopt::registerAllPasses();
   DialectRegistry registry;
   qopt::registerAllDialects(registry);
@@ -53,7 +55,15 @@ int main(int argc, char **argv) {
       "qopt optimizer driver: runs qopt passes on MLIR, or on a .onnx / .fb model it imports "
       "first\n",
       registry);
-  if (qopt::formatOf(input) != qopt::ModelFormat::MLIR)
+  if (qopt::formatOf(input) != qopt::ModelFormat::MLIR) {
+    // On a model file the IR is qopt's import, not text the user wrote: diagnostics name the
+    // layer without a generic dump of the op (unless asked for). On .mlir input qopt-opt keeps
+    // mlir-opt's behaviour and prints it.
+    llvm::cl::Option *printOp =
+        llvm::cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+    if (printOp && printOp->getNumOccurrences() == 0)
+      printOp->addOccurrence(0, "mlir-print-op-on-diagnostic", "false");
     return failed(runOnModelFile(input, output, registry)) ? 1 : 0;
+  }
   return asMainReturnCode(MlirOptMain(argc, argv, input, output, registry));
 }

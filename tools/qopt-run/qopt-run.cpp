@@ -10,6 +10,7 @@
 #include "qopt/Engine/Engine.h"
 #include "qopt/Engine/TensorIO.h"
 #include "qopt/Runtime/Data.h"
+#include "qopt/Support/ToolVersion.h"
 #include "qopt/Target/ModelIO.h"
 #include "qopt/Target/ONNX/ONNXImport.h"
 
@@ -198,20 +199,24 @@ LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::cl::OptionCategory category("qopt-run options");
+  // --help lists the options by task; everything else LLVM registers stays hidden.
+  llvm::cl::OptionCategory inputCat("Input", "The model and its input tensors");
+  llvm::cl::OptionCategory engineCat("Engine and threads", "What runs the model, and how");
+  llvm::cl::OptionCategory benchCat("Benchmark", "Timing runs (for benchmarks, not tests)");
+  llvm::cl::OptionCategory outputCat("Output", "Where the outputs go, and what is printed");
   llvm::cl::opt<std::string> modelPath(llvm::cl::Positional, llvm::cl::Required,
                                        llvm::cl::desc("<model: .onnx, .fb or .mlir>"),
-                                       llvm::cl::cat(category));
+                                       llvm::cl::cat(inputCat));
   llvm::cl::list<std::string> inputs(
       "input",
       llvm::cl::desc("An input file, .npy (NumPy) or .pb (ONNX TensorProto). Inputs bind to the "
                      "model's inputs in order, or by name with NAME=FILE. Repeat for each input."),
-      llvm::cl::value_desc("[NAME=]FILE"), llvm::cl::cat(category));
+      llvm::cl::value_desc("[NAME=]FILE"), llvm::cl::cat(inputCat));
   llvm::cl::opt<std::string> outputDir(
       "output-dir",
       llvm::cl::desc("Directory for the outputs, written as <output name>.npy (created if needed). "
                      "Required unless --benchmark or --profile is given"),
-      llvm::cl::value_desc("DIR"), llvm::cl::cat(category));
+      llvm::cl::value_desc("DIR"), llvm::cl::cat(outputCat));
   llvm::cl::opt<std::string> engineName(
       "engine",
       llvm::cl::desc("The engine to run on: reference (the reference executor: plain loops, fp32 "
@@ -219,42 +224,43 @@ int main(int argc, char **argv) {
                      "compiled model's native code; fails when the model has none for this CPU). "
                      "Default: native when the .fb model has code for this CPU, else reference"),
       llvm::cl::value_desc("reference|native"), llvm::cl::init("reference"),
-      llvm::cl::cat(category));
+      llvm::cl::cat(engineCat));
   llvm::cl::opt<bool> reference("reference",
                                 llvm::cl::desc("Run on the reference executor (--engine=reference)"),
-                                llvm::cl::cat(category));
+                                llvm::cl::cat(engineCat));
   llvm::cl::opt<int64_t> batchSize(
       "batch-size",
       llvm::cl::desc("Rows of the leading (batch) dimension to run at a time when the model's "
                      "batch is dynamic; bounds memory on large inputs (0: all at once)"),
-      llvm::cl::init(256), llvm::cl::cat(category));
+      llvm::cl::init(256), llvm::cl::cat(engineCat));
   // libLLVM registers a global "threads" option of its own; qopt-run's --threads is the runtime's.
   if (llvm::cl::Option *llvmThreads = llvm::cl::getRegisteredOptions().lookup("threads"))
     llvmThreads->setArgStr("llvm-threads");
   llvm::cl::opt<int32_t> threads(
       "threads",
       llvm::cl::desc("Threads for the native engine, the calling thread included (0: one per CPU)"),
-      llvm::cl::init(0), llvm::cl::cat(category));
+      llvm::cl::init(0), llvm::cl::cat(engineCat));
   llvm::cl::opt<std::string> benchmarkRuns(
       "benchmark", llvm::cl::ValueOptional,
       llvm::cl::desc("Time N runs (default 20) after a warm-up run and print the median, p10 and "
                      "p90 latency per batch and the throughput. For benchmarks, not tests"),
-      llvm::cl::value_desc("N"), llvm::cl::cat(category));
+      llvm::cl::value_desc("N"), llvm::cl::cat(benchCat));
   llvm::cl::opt<std::string> benchmarkJson(
       "benchmark-json", llvm::cl::desc("With --benchmark, also write the results as JSON"),
-      llvm::cl::value_desc("FILE"), llvm::cl::cat(category));
+      llvm::cl::value_desc("FILE"), llvm::cl::cat(benchCat));
   llvm::cl::opt<std::string> profileRuns(
       "profile", llvm::cl::ValueOptional,
       llvm::cl::desc("Time each step (kernel call) of the native code over N runs (default 20) of "
                      "the whole input as one batch, and print the median per step with its share, "
                      "op/s and arithmetic intensity. For benchmarks, not tests"),
-      llvm::cl::value_desc("N"), llvm::cl::cat(category));
+      llvm::cl::value_desc("N"), llvm::cl::cat(benchCat));
   llvm::cl::opt<std::string> profileJson(
       "profile-json", llvm::cl::desc("With --profile, also write the steps as JSON"),
-      llvm::cl::value_desc("FILE"), llvm::cl::cat(category));
+      llvm::cl::value_desc("FILE"), llvm::cl::cat(benchCat));
   llvm::cl::opt<bool> quiet("quiet", llvm::cl::desc("Print nothing but errors"),
-                            llvm::cl::cat(category));
-  llvm::cl::HideUnrelatedOptions(category);
+                            llvm::cl::cat(outputCat));
+  llvm::cl::HideUnrelatedOptions({&inputCat, &engineCat, &benchCat, &outputCat});
+  setToolVersionPrinter("qopt-run");
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "qopt-run: run a model on input tensors and write its outputs as .npy files\n");
@@ -268,6 +274,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerModelDialects(registry);
   MLIRContext context(registry);
+  // Diagnostics name the file, layer and op; a dump of the IR would bury them.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = loadModel(modelPath, &context);

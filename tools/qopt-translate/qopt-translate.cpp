@@ -5,8 +5,13 @@
 //   qopt-translate --export-flatbuffer model.mlir -o model.fb
 //   qopt-translate --mlir-to-native-so [--native-target=avx2] llvm-dialect.mlir -o model.so
 #include "qopt/InitAll.h"
+#include "qopt/Support/ToolVersion.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -64,6 +69,33 @@ std::optional<int> checkArguments(int argc, char **argv) {
   return std::nullopt;
 }
 
+/// Groups the options by task for --help. MLIR's option sets are registered here, ahead of
+/// mlirTranslateMain (which registers them again, a no-op), so that they can be given categories;
+/// the options it declares itself (the translations, -o, --split-input-file, ...) stay under
+/// "General options". Of MLIR's printing options only the common ones stay visible; --help-hidden
+/// lists the others (--mlir-print-op-on-diagnostic among them: qopt's translations never print
+/// the op, see ModelTranslations.cpp).
+void categorizeOptions(llvm::cl::OptionCategory &native, llvm::cl::OptionCategory &mlirOutput) {
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerTranslationCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  static constexpr llvm::StringLiteral kShown[] = {
+      "mlir-print-debuginfo", "mlir-pretty-debuginfo", "mlir-print-local-scope",
+      "mlir-elide-elementsattrs-if-larger"};
+  for (auto &entry : llvm::cl::getRegisteredOptions()) {
+    llvm::cl::Option *opt = entry.second;
+    StringRef name = entry.first();
+    if (name.starts_with("native-")) {
+      opt->addCategory(native);
+    } else if (name.starts_with("mlir-")) {
+      opt->addCategory(mlirOutput);
+      if (!llvm::is_contained(kShown, name))
+        opt->setHiddenFlag(llvm::cl::Hidden);
+    }
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -72,6 +104,12 @@ int main(int argc, char **argv) {
   llvm::cl::OptionCategory none("none");
   llvm::cl::HideUnrelatedOptions(none);
   qopt::registerAllTranslations();
+  llvm::cl::OptionCategory native("Native code (--mlir-to-native-so)",
+                                  "The shared object compiled from an LLVM-dialect module");
+  llvm::cl::OptionCategory mlirOutput("MLIR output",
+                                      "How MLIR text is printed (--help-hidden: more)");
+  categorizeOptions(native, mlirOutput);
+  qopt::setToolVersionPrinter("qopt-translate");
   if (std::optional<int> status = checkArguments(argc, argv))
     return *status;
   return failed(mlirTranslateMain(

@@ -24,6 +24,8 @@ struct Dataset {
   /// FNV-1a 64 of the file's element bytes, in hex: identifies the data in provenance.
   std::string hash;
   std::vector<ref::Tensor> batches;
+  /// The classes the function's first output scores (its last dimension), or -1 when unknown.
+  int64_t classes = -1;
   /// One class index per sample, or empty without labels.
   std::vector<int64_t> labels;
 };
@@ -35,7 +37,8 @@ struct Dataset {
 FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64_t batchSize,
                                StringRef what, std::string &error);
 
-/// Adds labels (.npy of integers [N]) to `data`: N must match and every label must be >= 0.
+/// Adds labels (.npy of integers [N]) to `data`: N must match and every label must lie in
+/// [0, data.classes).
 LogicalResult loadLabels(Dataset &data, const std::string &path, std::string &error);
 
 /// Error statistics of one layer's output over the data.

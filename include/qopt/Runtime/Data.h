@@ -66,9 +66,11 @@ struct Samples {
 bool loadSamples(const std::string &path, const std::vector<int64_t> &want, bool inputIsF32,
                  const std::string &what, Samples &out, std::string &error);
 
-/// Reads class labels (integers [samples], each >= 0) for the data set `samplesPath`.
+/// Reads class labels (integers [samples], each in [0, classes)) for the data set `samplesPath`.
+/// `classes` <= 0: the class count is unknown, and only negative labels are refused. Fails with a
+/// message naming the file and the first bad label's index and value.
 bool loadLabels(const std::string &path, int64_t samples, const std::string &samplesPath,
-                std::vector<int64_t> &labels, std::string &error);
+                int64_t classes, std::vector<int64_t> &labels, std::string &error);
 
 } // namespace mlir::qopt::data
 

@@ -241,16 +241,19 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
     std::string error;
     auto calib = eval::loadDataset(func, data, batchSize, "calibration data", error);
     if (failed(calib))
-      return func.emitError("mixed precision measures sensitivity on calibration data: ") << error;
+      // Data errors are about files, not the IR: no op printed with them (as in qopt-calibrate).
+      return mlir::emitError(func.getLoc(),
+                             "mixed precision measures sensitivity on calibration data: ")
+             << error;
     eval::Dataset searchData = *calib;
     if (!evalData.empty()) {
       auto e = eval::loadDataset(func, evalData, batchSize, "evaluation data", error);
       if (failed(e))
-        return func.emitError(error);
+        return mlir::emitError(func.getLoc(), error);
       searchData = std::move(*e);
     }
     if (!evalLabels.empty() && failed(eval::loadLabels(searchData, evalLabels, error)))
-      return func.emitError(error);
+      return mlir::emitError(func.getLoc(), error);
     if (budget < 0)
       return func.emitError("the accuracy budget must be >= 0 points, got ") << budget.getValue();
 

@@ -27,17 +27,20 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
     calib::Method m;
     double percentile;
     std::string error;
+    // Errors about the options and the data file are not about the IR: reported at the function's
+    // location without the op, which would print the whole function after "see current
+    // operation".
     if (!calib::parseMethod(method, m, percentile, error)) {
-      func.emitError(error);
+      mlir::emitError(func.getLoc(), error);
       return signalPassFailure();
     }
     if (data.empty()) {
-      func.emitError("qopt-calibrate needs calibration data: data=FILE.npy");
+      mlir::emitError(func.getLoc(), "qopt-calibrate needs calibration data: data=FILE.npy");
       return signalPassFailure();
     }
     auto dataset = eval::loadDataset(func, data, batchSize, "calibration data", error);
     if (failed(dataset)) {
-      func.emitError(error);
+      mlir::emitError(func.getLoc(), error);
       return signalPassFailure();
     }
     int64_t samples = dataset->samples;

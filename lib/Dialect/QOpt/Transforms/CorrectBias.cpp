@@ -78,7 +78,9 @@ struct CorrectBiasPass : qopt::impl::CorrectBiasPassBase<CorrectBiasPass> {
     std::string error;
     auto data = eval::loadDataset(func, dataPath, batchSize, "calibration data", error);
     if (failed(data)) {
-      func.emitError("qopt-correct-bias measures input means on calibration data: ") << error;
+      // About the data file, not the IR: no op printed with it (as in qopt-calibrate).
+      mlir::emitError(func.getLoc(), "qopt-correct-bias measures input means on calibration data: ")
+          << error;
       return signalPassFailure();
     }
     // The value each target reads as input, and where its mean accumulates.
