@@ -10,6 +10,7 @@ PKGS=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev
   python3-torch python3-onnx python3-numpy dataset-fashion-mnist libonnx-testdata
+  python3-sklearn
   libzstd-dev zlib1g-dev libedit-dev libcurl4-openssl-dev libxml2-dev libffi-dev
 )
 
