@@ -39,11 +39,27 @@ std::optional<double> nativeLatencyNs(const Object &o) {
   return sum;
 }
 
-std::string lastPart(const std::string &name) {
+/// The last two parts of a layer name ("net.1/Gemm" of "/net/net.1/Gemm"), for point labels.
+std::string shortName(const std::string &name) {
   size_t slash = name.find_last_of('/');
+  if (slash != std::string::npos && slash > 0)
+    slash = name.find_last_of('/', slash - 1);
   std::string s = slash == std::string::npos || slash + 1 == name.size() ? name
                                                                           : name.substr(slash + 1);
   return s.size() > 24 ? s.substr(0, 21) + "..." : s;
+}
+
+/// Adds `p` to `s`, or its label to a point already there: models that compiled to the same
+/// size and accuracy (mixed that chose i8 everywhere, say) share one labelled marker.
+void addPoint(svg::Series &s, const svg::Point &p) {
+  for (svg::Point &q : s.points)
+    if (std::fabs(q.x - p.x) <= 1e-6 * std::fabs(p.x) && std::fabs(q.y - p.y) < 1e-6 &&
+        (q.yLo > q.yHi) == (p.yLo > p.yHi)) {
+      q.label += ", " + p.label;
+      q.tooltip += "; " + p.tooltip;
+      return;
+    }
+  s.points.push_back(p);
 }
 
 /// The points of `pts` no other point beats in both: less x and more y.
@@ -79,7 +95,7 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
   plot.title = allAccuracy ? "accuracy against latency" : "agreement with fp32 against latency";
   plot.y.label = allAccuracy ? "top-1 accuracy (%)" : "top-1 agreement with fp32 (%)";
   plot.x.label = allLatency ? "native latency per sample (us)"
-                            : "model size (bytes), a proxy: latency not measured";
+                            : "model size (bytes), as a proxy for latency";
   if (!allLatency)
     plot.title = allAccuracy ? "accuracy against model size" : "agreement against model size";
 
@@ -87,7 +103,10 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
   std::map<std::string, std::vector<size_t>> bySource;
   std::vector<std::string> order;
   for (size_t k = 0; k < models.size(); ++k) {
-    std::string src = text(models[k].json, "model");
+    // By file name: the same model compiled from different directories is one model.
+    std::string src = llvm::StringRef(text(models[k].json, "model")).rsplit('/').second.str();
+    if (src.empty())
+      src = text(models[k].json, "model");
     if (!bySource.count(src))
       order.push_back(src);
     bySource[src].push_back(k);
@@ -96,9 +115,7 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
   for (size_t g = 0; g < order.size(); ++g) {
     svg::Series s;
     std::string color = kPalette[g % 8];
-    s.name = order.size() > 1 ? llvm::StringRef(order[g]).rsplit('/').second.str() : "";
-    if (s.name.empty() && order.size() > 1)
-      s.name = order[g];
+    s.name = order.size() > 1 ? order[g] : "";
     s.color = color;
     bool haveFp32 = false;
     for (size_t k : bySource[order[g]]) {
@@ -109,6 +126,8 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
       p.y = number(o, yKey).value_or(0);
       p.label = text(o, "precision");
       haveFp32 |= p.label == "fp32";
+      if (p.label == "int8" && text(o, "quantization") == "dynamic")
+        p.label += " dynamic";
       p.tooltip = models[k].label + ": " + fmt("%.4g", p.x) + ", " + fmt("%.2f%%", p.y);
       std::optional<double> loss = number(o, "evaluation.loss_points");
       const Array *ci = array(o, "evaluation.loss_points_ci95");
@@ -121,7 +140,7 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
         p.tooltip += fmt(" (95%% CI %.2f", p.yLo) + fmt(" .. %.2f)", p.yHi);
       }
       xmin = std::min(xmin, p.x), xmax = std::max(xmax, p.x);
-      s.points.push_back(p);
+      addPoint(s, p);
     }
     const Object &first = models[bySource[order[g]].front()].json;
     if (!haveFp32 && !allLatency) {
@@ -131,7 +150,7 @@ std::string frontierSection(const std::vector<ModelReport> &models) {
       ref.label = "fp32 (reference)";
       ref.tooltip = "fp32 reference: " + fmt("%.0f bytes", ref.x) + ", " + fmt("%.2f%%", ref.y);
       xmin = std::min(xmin, ref.x), xmax = std::max(xmax, ref.x);
-      s.points.push_back(ref);
+      addPoint(s, ref);
     }
     svg::Series front;
     front.color = color;
@@ -225,8 +244,8 @@ std::string rooflineSection(const std::vector<ModelReport> &models) {
       r.color = precisionColor(c.precision);
       r.dashed = std::string(c.key) == "int8_avx2_ops_per_cycle";
       plot.refLines.push_back(r);
-      ceilings += "<li>" + escape(c.label) + ": " + fmt("%.4g", *v) + " ops/cycle = " +
-                  escape(svg::shortNumber(r.value)) + "op/s</li>";
+      ceilings += std::string(ceilings.empty() ? "" : "; ") + escape(c.label) + " " +
+                  fmt("%.4g", *v) + " ops/cycle (" + escape(svg::shortNumber(r.value)) + "op/s)";
     }
   for (const Ceiling &c : bandwidths)
     if (std::optional<double> v = machine->getNumber(c.key); v && *v > 0) {
@@ -237,8 +256,8 @@ std::string rooflineSection(const std::vector<ModelReport> &models) {
       r.color = "#999";
       r.dashed = true;
       plot.refLines.push_back(r);
-      ceilings += "<li>" + escape(c.label) + " bandwidth: " + fmt("%.4g", *v) +
-                  " bytes/cycle = " + escape(svg::shortNumber(r.value)) + "B/s</li>";
+      ceilings += std::string(ceilings.empty() ? "" : "; ") + escape(c.label) + " bandwidth " +
+                  fmt("%.4g", *v) + " bytes/cycle (" + escape(svg::shortNumber(r.value)) + "B/s)";
     }
   std::map<std::string, svg::Series> byPrecision;
   double xmin = INFINITY, xmax = 0, ymin = INFINITY, ymax = 0;
@@ -249,7 +268,7 @@ std::string rooflineSection(const std::vector<ModelReport> &models) {
     svg::Point p;
     p.x = l.ops / l.bytes;
     p.y = l.ops / (l.ns * 1e-9);
-    p.label = models.size() == 1 ? lastPart(l.name) : "";
+    p.label = models.size() == 1 ? shortName(l.name) : "";
     p.tooltip = models[l.model].label + " " + l.name + ": " + fmt("%.3g ops/byte", p.x) + ", " +
                 svg::shortNumber(p.y) + "op/s";
     xmin = std::min(xmin, p.x), xmax = std::max(xmax, p.x);
@@ -270,7 +289,9 @@ std::string rooflineSection(const std::vector<ModelReport> &models) {
   h += "<p class=\"note\">Ceilings measured on the compiling machine";
   if (models.size() > 1)
     h += " (from " + escape(machineFrom) + ")";
-  h += fmt(", at %.3g GHz", ghz) + ":</p>\n<ul class=\"note\">" + ceilings + "</ul>\n";
+  h += fmt(", one core at %.3g GHz: ", ghz) + ceilings + ". Horizontal lines are compute "
+       "peaks, diagonals bandwidths (op/s = bytes/s x ops/byte); the lower of the two at a layer's "
+       "intensity is the most it can reach.</p>\n";
 
   h += "<table class=\"roofline\">\n<tr>" + std::string(models.size() > 1 ? "<th>model</th>" : "") +
        "<th>layer</th><th>precision</th><th class=\"num\">ops / sample</th>"
@@ -292,8 +313,8 @@ std::string rooflineSection(const std::vector<ModelReport> &models) {
 
 std::string calibrationSection(const std::vector<ModelReport> &models) {
   std::string h = "<section id=\"calibration\">\n<h2>Calibration of the worst layers</h2>\n"
-                  "<p class=\"note\">Each lowered layer's fp32 output over the calibration data, "
-                  "for the layers with the lowest local SQNR. The green band is the range the "
+                  "<p class=\"note\">The fp32 output of the i8 layers with the lowest local SQNR "
+                  "over the calibration data. The green band is the range the "
                   "calibration method kept; values outside it are clipped.</p>\n";
   for (size_t k = 0; k < models.size(); ++k) {
     const Object &o = models[k].json;
@@ -306,7 +327,7 @@ std::string calibrationSection(const std::vector<ModelReport> &models) {
       continue;
     }
     if (hs->empty()) {
-      h += "<p class=\"note\">No layer is lowered below f32: no range was applied.</p>\n";
+      h += "<p class=\"note\">No layer computes in i8: no clipping range was applied.</p>\n";
       continue;
     }
     h += "<table class=\"calibration\" data-model=\"" + std::to_string(k) +

@@ -96,8 +96,9 @@ struct LayerHistogram {
 
 /// The calibration pass keeps only the chosen range, not its 2048-bin histograms, so the report
 /// runs the fp32 function over the calibration data once more and fills a compact histogram (64
-/// bins over the observed [min, max]) for the `limit` lowered layers with the lowest local SQNR:
-/// the ones whose clipping range is worth a look. Empty when there is no calibration data.
+/// bins over the observed [min, max]) for the `limit` i8 layers with the lowest local SQNR: the
+/// ones whose clipping range is worth a look (f16 and bf16 clip nothing). Empty when there is no
+/// calibration data.
 std::vector<LayerHistogram> calibrationHistograms(const ReportInput &in,
                                                   std::map<std::string, Operation *> &refOps,
                                                   std::map<std::string, Operation *> &outOps,
@@ -111,7 +112,7 @@ std::vector<LayerHistogram> calibrationHistograms(const ReportInput &in,
   for (const eval::LayerError &l : cmp.layers) {
     auto out = outOps.find(l.name);
     auto ref = refOps.find(l.name);
-    if (out == outOps.end() || ref == refOps.end() || precisionOf(out->second) == "f32" ||
+    if (out == outOps.end() || ref == refOps.end() || precisionOf(out->second) != "i8" ||
         !ref->second->getAttrOfType<CalibrationAttr>(kCalibrationAttr))
       continue;
     auto local = in.measurement.localSqnrDb.find(l.name);

@@ -209,7 +209,8 @@ std::string Plot::render() const {
   double L = sx.p0, R = sx.p1, T = sy.p1, B = sy.p0;
 
   std::string o;
-  o += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" +
+  // Inline in HTML, an <svg> is in the SVG namespace without an xmlns: the page names no URL.
+  o += "<svg class=\"plot\" width=\"" +
        std::to_string(width) + "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " +
        std::to_string(width) + " " + std::to_string(height) +
        "\" font-family=\"sans-serif\" font-size=\"11\">\n";
@@ -262,6 +263,7 @@ std::string Plot::render() const {
   if (!bars.empty())
     o += "\n";
   int verticals = 0;
+  std::vector<double> rightLabels;
   for (const RefLine &r : refLines) {
     std::string color = r.color.empty() ? "#555" : r.color;
     double x0, y0, x1, y1;
@@ -296,14 +298,33 @@ std::string Plot::render() const {
         lx = right ? x1 + 3 : x1 - 3;
         ly = T + 12 + 13 * (verticals++ % 2);
         anchor = right ? "start" : "end";
-      } else if (r.kind == RefLine::Proportional && y1 <= T + 2) {
-        ly = T + 12, lx = x1 - 4;
+      } else if (r.kind == RefLine::Proportional) {
+        // Along the line from where it enters the plot: diagonals of different slopes enter
+        // at different heights, so their labels do not meet.
+        double angle = std::atan2(y1 - y0, x1 - x0) * 180 / M_PI;
+        double len = std::hypot(x1 - x0, y1 - y0), ux = (x1 - x0) / len, uy = (y1 - y0) / len;
+        double tx = x0 + ux * 10 + uy * 4, ty = y0 + uy * 10 - ux * 4;
+        o += "<text x=\"" + p1(tx) + "\" y=\"" + p1(ty) + "\" transform=\"rotate(" +
+             p1(angle) + " " + p1(tx) + " " + p1(ty) + ")\" fill=\"" + color + "\">" +
+             escape(r.label) + "</text>\n";
+        continue;
+      } else {
+        // Horizontal: at the right end, or at the left when another label sits there already.
+        bool taken = std::any_of(rightLabels.begin(), rightLabels.end(),
+                                 [&](double y) { return std::fabs(y - ly) < 12; });
+        if (taken) {
+          lx = L + 4;
+          anchor = "start";
+        } else {
+          rightLabels.push_back(ly);
+        }
       }
       o += "<text x=\"" + p1(lx) + "\" y=\"" + p1(ly) + "\" text-anchor=\"" + anchor +
            "\" fill=\"" + color + "\">" + escape(r.label) + "</text>";
     }
     o += "\n";
   }
+  std::vector<std::pair<double, double>> pointLabels;
   for (size_t k = 0; k < series.size(); ++k) {
     const Series &s = series[k];
     std::string color = s.color.empty() ? kPalette[k % 8] : s.color;
@@ -329,10 +350,22 @@ std::string Plot::render() const {
            escape(p.tooltip.empty() ? p.label : p.tooltip) + "</title></circle>";
       // Labels of points in the right third go to their left, to stay inside the plot.
       bool leftOf = px > L + (R - L) * 0.67;
-      if (!p.label.empty())
-        o += "<text x=\"" + p1(leftOf ? px - 7 : px + 7) + "\" y=\"" + p1(py - 6) +
+      double ty = py - 6;
+      // Close points get their labels stacked instead of printed over each other.
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (auto [lx, ly] : pointLabels)
+          if (std::fabs(lx - px) < 60 && std::fabs(ly - ty) < 11) {
+            ty = ly + 12;
+            moved = true;
+          }
+      }
+      if (!p.label.empty()) {
+        pointLabels.push_back({px, ty});
+        o += "<text x=\"" + p1(leftOf ? px - 7 : px + 7) + "\" y=\"" + p1(ty) +
              "\" text-anchor=\"" + (leftOf ? "end" : "start") + "\" fill=\"" + color + "\">" +
              escape(p.label) + "</text>";
+      }
       o += "\n";
     }
   }
