@@ -321,6 +321,15 @@ std::string calibrationSection(const std::vector<ModelReport> &models) {
     if (models.size() > 1)
       h += "<h3>" + escape(models[k].label) + "</h3>\n";
     const Array *hs = array(o, "calibration_histograms");
+    if (!at(o, "calibration")) {
+      h += notMeasured("no calibration data (compile with --calibration-data)");
+      continue;
+    }
+    if (text(o, "quantization") == "dynamic" && (!hs || hs->empty())) {
+      h += "<p class=\"note\">Dynamic quantization: activation scales come from each live "
+           "tensor, so no calibrated range is applied.</p>\n";
+      continue;
+    }
     if (!hs) {
       h += notMeasured("no calibration histograms in this report (compile with "
                        "--calibration-data)");

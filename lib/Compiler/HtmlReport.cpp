@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -148,7 +149,7 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; col
 h1 { font-size: 22px; margin: 0 0 6px; } h2 { font-size: 17px; margin: 28px 0 8px;
   border-bottom: 1px solid #ddd; padding-bottom: 4px; } h3 { font-size: 14px; margin: 16px 0 6px; }
 p.intro { font-size: 14px; margin: 4px 0 12px; color: #333; }
-p.note, p.missing { font-size: 12.5px; color: #555; margin: 4px 0 8px; }
+p.note, p.missing, summary.note { font-size: 12.5px; color: #555; margin: 4px 0 8px; }
 p.missing { color: #a05a00; font-style: italic; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 10px; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 8px; text-align: left; vertical-align: top; }
@@ -394,8 +395,18 @@ std::string renderHtml(std::vector<ModelReport> models) {
                   "<title>" + escape(title) + "</title>\n<style>" + kStyle +
                   "</style>\n</head>\n<body>\n<h1>" + escape(title) + "</h1>\n"
                   "<section id=\"intro\">\n";
-  for (size_t k = 0; k < models.size(); ++k)
-    h += "<p class=\"intro\">" + describe(models[k], k) + "</p>\n";
+  if (models.size() == 1) {
+    h += "<p class=\"intro\">" + describe(models[0], 0) + "</p>\n";
+  } else {
+    h += "<p class=\"intro\">" + std::to_string(models.size()) + " compiled models: ";
+    for (size_t k = 0; k < models.size(); ++k)
+      h += (k ? ", " : "") + escape(models[k].label);
+    h += ".</p>\n<details><summary class=\"note\">How each was compiled and measured"
+         "</summary>\n";
+    for (size_t k = 0; k < models.size(); ++k)
+      h += "<p class=\"note\">" + describe(models[k], k) + "</p>\n";
+    h += "</details>\n";
+  }
   h += "</section>\n";
   h += summarySection(models);
   h += frontierSection(models);

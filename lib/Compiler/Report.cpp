@@ -105,7 +105,9 @@ std::vector<LayerHistogram> calibrationHistograms(const ReportInput &in,
                                                   size_t limit) {
   constexpr size_t kBins = 64;
   const eval::Comparison &cmp = in.measurement.comparison;
-  if (in.options.data.empty() || cmp.layers.empty())
+  // Dynamic quantization scales activations from the live tensor: no calibrated range applies.
+  if (in.options.data.empty() || cmp.layers.empty() ||
+      in.options.quantization == QuantizationMode::Dynamic)
     return {};
   // (SQNR, position): ties keep the layers' order.
   std::vector<std::pair<std::pair<double, size_t>, const eval::LayerError *>> ranked;

@@ -126,8 +126,12 @@ std::vector<double> ticks(bool log, double lo, double hi) {
       step = m * mag;
       break;
     }
-  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+  // Counted, not accumulated: far from zero, v += step could stop moving.
+  double first = std::ceil(lo / step);
+  for (int i = 0; i < 20 && (first + i) * step <= hi + step * 1e-9; ++i) {
+    double v = (first + i) * step;
     out.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
+  }
   return out;
 }
 

@@ -10,6 +10,15 @@
 // data-model="K" data-json="PATH" (PATH like "layers.3.sqnr_db"), so a test can check it against
 // the report it came from. Sections have fixed ids: intro, summary, frontier, roofline, layers,
 // calibration, decisions.
+//
+// Optional fields, drawn when a report has them and otherwise named as "not measured":
+//   machine {ghz, f32_fma_ops_per_cycle, int8_vnni_ops_per_cycle, int8_avx2_ops_per_cycle,
+//            bf16_ops_per_cycle, l1/l2/dram_bytes_per_cycle}   (MachinePeaks::toJson)
+//   layers[].ops_per_sample, .bytes_per_sample, .native_ns_per_sample   (the roofline; their sum,
+//            or a top-level native_ns_per_sample, is the frontier's latency)
+//   evaluation.loss_points_ci95 [lo, hi]   (the summary and the frontier's error bars)
+//   calibration_histograms[], decisions[]   (Report.cpp); other fields of search{} and of a
+//            decision are listed as they are.
 #ifndef QOPT_COMPILER_HTMLREPORT_H
 #define QOPT_COMPILER_HTMLREPORT_H
 
