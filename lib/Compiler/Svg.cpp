@@ -99,6 +99,16 @@ void settle(const Axis &axis, std::vector<double> values, double &lo, double &hi
   hi += span * 0.05;
 }
 
+/// The spacing of linear ticks: 1, 2, 2.5 or 5 times a power of ten, about six per axis.
+double niceStep(double lo, double hi) {
+  double raw = (hi - lo) / 6;
+  double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0})
+    if (m * mag >= raw)
+      return m * mag;
+  return 10 * mag;
+}
+
 /// Tick positions (data values) for a range in axis units.
 std::vector<double> ticks(bool log, double lo, double hi) {
   std::vector<double> out;
@@ -118,14 +128,7 @@ std::vector<double> ticks(bool log, double lo, double hi) {
     std::sort(out.begin(), out.end());
     return out;
   }
-  double raw = (hi - lo) / 6;
-  double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (m * mag >= raw) {
-      step = m * mag;
-      break;
-    }
+  double step = niceStep(lo, hi);
   // Counted, not accumulated: far from zero, v += step could stop moving.
   double first = std::ceil(lo / step);
   for (int i = 0; i < 20 && (first + i) * step <= hi + step * 1e-9; ++i) {
@@ -133,6 +136,23 @@ std::vector<double> ticks(bool log, double lo, double hi) {
     out.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
   }
   return out;
+}
+
+/// A tick's label: short units on log axes and for large values, else as many decimals as the
+/// tick spacing needs (88.62 and 88.64 must not both read 88.6).
+std::string tickLabel(double v, bool log, double lo, double hi) {
+  if (log)
+    return shortNumber(v);
+  double span = hi - lo;
+  if (std::max(std::fabs(lo), std::fabs(hi)) >= 1e4 || !(span > 0))
+    return shortNumber(v);
+  double step = niceStep(lo, hi);
+  int exponent = (int)std::floor(std::log10(step) + 1e-9);
+  bool half = std::fabs(step / std::pow(10.0, exponent) - 2.5) < 1e-6;
+  int decimals = std::clamp(-exponent + (half ? 1 : 0), 0, 8);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
 }
 
 /// Clips the segment (x0,y0)-(x1,y1) to the rectangle; false when nothing is left.
@@ -228,18 +248,20 @@ std::string Plot::render() const {
 
   // Grid and tick labels.
   for (double v : ticks(sx.log, sx.lo, sx.hi)) {
+    std::string label = tickLabel(v, sx.log, sx.lo, sx.hi);
     double px = sx.px(v);
     o += "<line x1=\"" + p1(px) + "\" y1=\"" + p1(T) + "\" x2=\"" + p1(px) + "\" y2=\"" + p1(B) +
          "\" stroke=\"#e3e3e8\"/>";
     o += "<text x=\"" + p1(px) + "\" y=\"" + p1(B + 15) + "\" text-anchor=\"middle\">" +
-         escape(shortNumber(v)) + "</text>\n";
+         escape(label) + "</text>\n";
   }
   for (double v : ticks(sy.log, sy.lo, sy.hi)) {
+    std::string label = tickLabel(v, sy.log, sy.lo, sy.hi);
     double py = sy.px(v);
     o += "<line x1=\"" + p1(L) + "\" y1=\"" + p1(py) + "\" x2=\"" + p1(R) + "\" y2=\"" + p1(py) +
          "\" stroke=\"#e3e3e8\"/>";
     o += "<text x=\"" + p1(L - 6) + "\" y=\"" + p1(py + 4) + "\" text-anchor=\"end\">" +
-         escape(shortNumber(v)) + "</text>\n";
+         escape(label) + "</text>\n";
   }
   o += "<text x=\"" + p1((L + R) / 2) + "\" y=\"" + p1(height - 12.0) +
        "\" text-anchor=\"middle\">" + escape(x.label) + "</text>\n";
