@@ -34,7 +34,7 @@ config.substitutions.append(("%{python}", "/usr/bin/python3"))
 tool_dirs = [config.qopt_tools_dir, config.llvm_tools_dir]
 tools = ["qopt-opt", "qopt-translate", "qopt-run", "qopt-compile", "qopt-fb-mutate", "qopt-onnx-conformance",
          "qopt-runtime-probe", "qopt-native-testmodel", "qopt-capi-test", "qopt-native-check",
-         "qopt-runtime-check"]
+         "qopt-runtime-check", "qopt-report"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The sanitizer build (QOPT_ENABLE_SANITIZERS) skips the tests that run whole data sets.

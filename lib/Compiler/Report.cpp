@@ -3,6 +3,7 @@
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
+#include "qopt/Engine/Engine.h"
 #include "qopt/Runtime/Sha256.h"
 #include "qopt/Support/Version.h"
 
@@ -86,6 +87,152 @@ std::map<std::string, Operation *> layersByName(func::FuncOp func) {
   return ops;
 }
 
+
+/// What the HTML report plots of one layer's calibration: a histogram of its fp32 output over
+/// the calibration data with the range the method chose.
+struct LayerHistogram {
+  std::string layer, precision;
+  CalibrationAttr calibration;
+  std::vector<uint64_t> bins;
+  uint64_t total = 0, clipped = 0;
+  int64_t samples = 0;
+};
+
+/// The calibration pass keeps only the chosen range, not its 2048-bin histograms, so the report
+/// runs the fp32 function over the calibration data once more and fills a compact histogram (64
+/// bins over the observed [min, max]) for the `limit` i8 layers with the lowest local SQNR: the
+/// ones whose clipping range is worth a look (f16 and bf16 clip nothing). Empty when there is no
+/// calibration data.
+std::vector<LayerHistogram> calibrationHistograms(const ReportInput &in,
+                                                  std::map<std::string, Operation *> &refOps,
+                                                  std::map<std::string, Operation *> &outOps,
+                                                  size_t limit) {
+  constexpr size_t kBins = 64;
+  const eval::Comparison &cmp = in.measurement.comparison;
+  // Dynamic quantization scales activations from the live tensor: no calibrated range applies.
+  if (in.options.data.empty() || cmp.layers.empty() ||
+      in.options.quantization == QuantizationMode::Dynamic)
+    return {};
+  // (SQNR, position): ties keep the layers' order.
+  std::vector<std::pair<std::pair<double, size_t>, const eval::LayerError *>> ranked;
+  for (const eval::LayerError &l : cmp.layers) {
+    auto out = outOps.find(l.name);
+    auto ref = refOps.find(l.name);
+    if (out == outOps.end() || ref == refOps.end() || precisionOf(out->second) != "i8" ||
+        !ref->second->getAttrOfType<CalibrationAttr>(kCalibrationAttr))
+      continue;
+    auto local = in.measurement.localSqnrDb.find(l.name);
+    double sqnr = local != in.measurement.localSqnrDb.end() ? local->second : l.sqnrDb();
+    ranked.push_back({{sqnr, ranked.size()}, &l});
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
+  if (ranked.size() > limit)
+    ranked.resize(limit);
+  if (ranked.empty())
+    return {};
+
+  std::vector<LayerHistogram> result;
+  llvm::DenseMap<Operation *, size_t> index;
+  for (auto &[sqnr, l] : ranked) {
+    Operation *op = refOps[l->name];
+    LayerHistogram h;
+    h.layer = l->name;
+    h.precision = precisionOf(outOps[l->name]);
+    h.calibration = op->getAttrOfType<CalibrationAttr>(kCalibrationAttr);
+    h.bins.assign(kBins, 0);
+    index[op] = result.size();
+    result.push_back(std::move(h));
+  }
+  // The same samples the calibration saw: reuse a dataset already loaded from that file.
+  std::string error;
+  std::optional<eval::Dataset> loaded;
+  const eval::Dataset *calib = nullptr;
+  for (const eval::Dataset *d : {in.measurement.layerData, in.measurement.data})
+    if (d && d->path == in.options.data)
+      calib = d;
+  if (!calib) {
+    auto d = eval::loadDataset(in.reference, in.options.data, in.options.batchSize,
+                               "calibration data", error);
+    if (failed(d))
+      return {};
+    loaded = std::move(*d);
+    calib = &*loaded;
+  }
+  for (LayerHistogram &h : result)
+    h.samples = calib->samples;
+  std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(in.reference);
+  engine::RunOptions options;
+  options.observe = [&](Operation *op, const ref::Tensor &t) {
+    auto it = index.find(op);
+    if (it == index.end() || !t.isFloat())
+      return;
+    LayerHistogram &h = result[it->second];
+    double lo = h.calibration.getMinF32(), hi = h.calibration.getMaxF32();
+    double rlo = h.calibration.getLoF32(), rhi = h.calibration.getHiF32();
+    double scale = hi > lo ? kBins / (hi - lo) : 0;
+    for (float v : t.f) {
+      int64_t b = (int64_t)std::floor((v - lo) * scale);
+      h.bins[std::clamp<int64_t>(b, 0, kBins - 1)]++;
+      h.total++;
+      h.clipped += v < rlo || v > rhi;
+    }
+  };
+  for (const ref::Tensor &batch : calib->batches)
+    if (failed(runner->run(batch, options, error)))
+      return {};
+  return result;
+}
+
+void writeCalibrationHistograms(llvm::json::OStream &j, const std::vector<LayerHistogram> &hs) {
+  j.attributeArray("calibration_histograms", [&] {
+    for (const LayerHistogram &h : hs)
+      j.object([&] {
+        j.attribute("layer", h.layer);
+        j.attribute("precision", h.precision);
+        j.attribute("method", h.calibration.getMethod().str());
+        j.attribute("samples", h.samples);
+        j.attribute("lo", (double)h.calibration.getLoF32());
+        j.attribute("hi", (double)h.calibration.getHiF32());
+        j.attribute("hist_min", (double)h.calibration.getMinF32());
+        j.attribute("hist_max", (double)h.calibration.getMaxF32());
+        j.attributeArray("bins", [&] {
+          for (uint64_t c : h.bins)
+            j.value((int64_t)c);
+        });
+        j.attribute("values", (int64_t)h.total);
+        j.attribute("clipped_fraction", h.total ? (double)h.clipped / h.total : 0.0);
+      });
+  });
+}
+
+/// The precision decision of every searchable layer (fully_connected, conv2d, matmul) as the
+/// assign-precision pass recorded it: the choice, the reason, and in a mixed search the
+/// sensitivity measured with the layer alone in i8, which ranks the promotions.
+void writeDecisions(llvm::json::OStream &j, func::FuncOp compiled) {
+  j.attributeArray("decisions", [&] {
+    compiled.walk([&](Operation *op) {
+      auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr);
+      if (!p)
+        return;
+      auto reason = op->getAttrOfType<StringAttr>(kPrecisionReasonAttr);
+      std::string why = reason ? reason.str() : "";
+      j.object([&] {
+        j.attribute("layer", locationName(op));
+        j.attribute("op", op->getName().getStringRef().drop_front(5).str());
+        j.attribute("precision", stringifyPrecision(p.getValue()).str());
+        j.attribute("reason", why);
+        j.attribute("rule", !StringRef(why).starts_with("mixed:") &&
+                                !StringRef(why).starts_with("uniform"));
+        if (auto s = op->getAttrOfType<DictionaryAttr>("qopt.sensitivity"))
+          for (NamedAttribute a : s)
+            if (auto f = dyn_cast<FloatAttr>(a.getValue()))
+              j.attribute(a.getName().strref(), f.getValueAsDouble());
+      });
+    });
+  });
+}
+
 } // namespace
 
 std::string mlir::qopt::locationName(Operation *op) {
@@ -129,6 +276,7 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
   bool perTensorWeights = o.quantization == QuantizationMode::Dynamic;
   int64_t refBytes = in.referenceBytes;
   int64_t outBytes = modelBytes(in.compiled);
+  std::vector<LayerHistogram> histograms = calibrationHistograms(in, refOps, outOps, 4);
 
   std::string json;
   llvm::raw_string_ostream js(json);
@@ -231,6 +379,8 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
                           l.maxAbs, cause.c_str(), why.c_str());
       }
     });
+    writeCalibrationHistograms(j, histograms);
+    writeDecisions(j, in.compiled);
   });
   if (data) {
     t << llvm::format("top-1 agreement with fp32: %.2f%% on %s (%lld samples)",

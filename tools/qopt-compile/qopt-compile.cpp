@@ -10,6 +10,7 @@
 // `qopt-run --reference` executes with exact integer semantics, and from which the code can be
 // rebuilt for another target) plus native code for every target.
 #include "qopt/Compiler/Compiler.h"
+#include "qopt/Compiler/HtmlReport.h"
 #include "qopt/Compiler/NativeCompile.h"
 #include "qopt/InitAll.h"
 #include "qopt/Support/ToolVersion.h"
@@ -74,6 +75,29 @@ static bool isCompiledGraph(ModuleOp module) {
                 llvm::any_of(op->getResultTypes(), lowered);
   });
   return compiled;
+}
+
+/// --report=PATH: the JSON at PATH and the table beside it (.txt); for PATH.html also the HTML
+/// page, with the JSON and the table beside it.
+static LogicalResult writeReports(StringRef path, const CompileReport &report) {
+  bool html = path.ends_with(".html");
+  StringRef base = path.ends_with(".json") || html ? path.drop_back(5) : path;
+  std::string jsonPath = html ? (base + ".json").str() : path.str();
+  if (!writeBytes(jsonPath, report.json) || !writeBytes((base + ".txt").str(), report.table))
+    return failure();
+  if (!html)
+    return success();
+  std::string error;
+  std::optional<report::ModelReport> m = report::parseReport(report.json, jsonPath, error);
+  if (!m) {
+    llvm::errs() << path << ": error: no report to show: "
+                 << (report.json.empty() ? "the model is already compiled (qopt-report reads "
+                                           "the report inside its .fb)"
+                                         : error)
+                 << "\n";
+    return failure();
+  }
+  return success(writeBytes(path, report::renderHtml({std::move(*m)})));
 }
 
 int main(int argc, char **argv) {
@@ -157,9 +181,11 @@ int main(int argc, char **argv) {
                                cl::desc("Correct the mean output shift int8 weights cause "
                                         "(qopt-correct-bias, measured on the calibration data)"),
                                cl::cat(precisionCat));
-  cl::opt<std::string> reportPath("report", cl::value_desc("report.json"),
+  cl::opt<std::string> reportPath("report", cl::value_desc("report.json|report.html"),
                                   cl::desc("Write the error report as JSON here, and as a table "
-                                           "next to it (.txt)"),
+                                           "next to it (.txt); a path ending in .html gets the "
+                                           "HTML report (plots, one self-contained file) with "
+                                           "the .json and .txt beside it"),
                                   cl::cat(evalCat));
   cl::opt<int64_t> batchSize("batch-size", cl::init(64),
                              cl::desc("Samples per run while calibrating and measuring"),
@@ -256,13 +282,8 @@ int main(int argc, char **argv) {
     return 1;
   if (requireInteger && failed(requireIntegerLayers(*module)))
     return 1;
-  if (!reportPath.empty()) {
-    StringRef base = StringRef(reportPath).ends_with(".json")
-                         ? StringRef(reportPath).drop_back(5)
-                         : StringRef(reportPath);
-    if (!writeBytes(reportPath, report.json) || !writeBytes((base + ".txt").str(), report.table))
-      return 1;
-  }
+  if (!reportPath.empty() && failed(writeReports(reportPath, report)))
+    return 1;
   bool native = emit == Emit::Model && formatOf(output) == ModelFormat::FlatBuffer;
   if (!native) {
     if (failed(saveModel(*module, output,
