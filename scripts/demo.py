@@ -269,8 +269,7 @@ def print_table(model, result):
 def write_report(args, keys, compiled):
     tool = os.path.join(args.bin, "qopt-report")
     if not os.path.exists(tool):
-        print("report: qopt-report not built in this tree")
-        return []
+        sys.exit(f"demo: {tool} is missing: build qopt (scripts/build.sh) first")
     paths = []
     for key in keys:
         html = os.path.join(args.out, f"{key}.report.html")
