@@ -119,7 +119,7 @@ class Bench:
     # -- qopt -----------------------------------------------------------------------------------
     def qopt(self, model, files):
         a = self.a
-        bin_dir = os.path.join(a.build, "bin")
+        bin_dir = a.bin_dir
         for p in a.precisions:
             by_file = {}
             for b in a.batches:
@@ -150,7 +150,7 @@ class Bench:
         rounds, errmsg = [], None
         log(f"{model}: qopt {p} batch {b} threads {t}")
         for r in range(a.repeats):
-            rc, out, err = run([f"{a.build}/bin/qopt-run", fb, "--input", files[f"b{b}"],
+            rc, out, err = run([f"{a.bin_dir}/qopt-run", fb, "--input", files[f"b{b}"],
                                 f"--benchmark={a.runs}", f"--benchmark-json={js}",
                                 f"--threads={t}", "--output-dir", outdir, "--quiet"],
                                timeout=a.run_timeout)
@@ -222,33 +222,39 @@ class Bench:
 
     # -- PyTorch --------------------------------------------------------------------------------
     def torch(self, model, files):
+        """Both precisions in one process: importing torch and building the model cost seconds."""
         a = self.a
-        for p in [p for p in a.precisions if p in PEER_PRECISIONS]:
-            log(f"{model}: pytorch {p}")
-            outdir = os.path.join(self.work, f"out.torch.{model}.{p}")
-            cmd = ["/usr/bin/python3", os.path.join(HERE, "peers", "torch_run.py"), "--model", model,
-                   "--precision", p, "--calib", files["calib"], "--threads",
-                   ",".join(map(str, a.threads)), "--runs", str(a.runs), "--rounds", str(a.repeats),
-                   "--warmup", str(a.warmup), "--output-dir", outdir]
-            for b in a.batches:
-                cmd += ["--input", f"{b}={files[f'b{b}']}"]
-            rc, out, err = run(cmd, timeout=a.run_timeout * len(a.batches) * len(a.threads))
-            lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-            if rc != 0 and not lines:
-                self.fail_rows("pytorch", model, p, a.batches, "error", first_errors(err))
+        precisions = [p for p in a.precisions if p in PEER_PRECISIONS]
+        if not precisions:
+            return
+        log(f"{model}: pytorch {','.join(precisions)}")
+        outdir = os.path.join(self.work, f"out.torch.{model}")
+        cmd = ["/usr/bin/python3", os.path.join(HERE, "peers", "torch_run.py"), "--model", model,
+               "--precision", ",".join(precisions), "--calib", files["calib"], "--threads",
+               ",".join(map(str, a.threads)), "--runs", str(a.runs), "--rounds", str(a.repeats),
+               "--warmup", str(a.warmup), "--output-dir", outdir]
+        for b in a.batches:
+            cmd += ["--input", f"{b}={files[f'b{b}']}"]
+        rc, out, err = run(cmd, timeout=a.run_timeout * len(a.batches) * len(a.threads) * len(precisions))
+        lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+        done = {res["precision"] for res in lines}
+        for p in precisions:
+            if p not in done:
+                self.fail_rows("pytorch", model, p, a.batches, "error",
+                               first_errors(err) if rc != 0 else "no result")
+        for res in lines:
+            p = res["precision"]
+            if "batch" not in res:  # the model as a whole was refused
+                self.fail_rows("pytorch", model, p, a.batches, "unsupported", res["error"])
                 continue
-            for res in lines:
-                if "batch" not in res:  # the model as a whole was refused
-                    self.fail_rows("pytorch", model, p, a.batches, "unsupported", res["error"])
-                    break
-                base = dict(model=model, tool="pytorch", precision=p, batch=res["batch"],
-                            threads=res["threads"], version=res["version"])
-                if "error" in res:
-                    self.row(**base, status="error", error=res["error"])
-                else:
-                    self.row(**base, runs=res["runs"], engine=res.get("engine"),
-                             output=os.path.join(outdir, f"{res['batch']}.npy"),
-                             **{k: res[k] for k in ("rounds_ms", "median_ms", "min_ms", "max_ms")})
+            base = dict(model=model, tool="pytorch", precision=p, batch=res["batch"],
+                        threads=res["threads"], version=res["version"])
+            if "error" in res:
+                self.row(**base, status="error", error=res["error"])
+            else:
+                self.row(**base, runs=res["runs"], engine=res.get("engine"),
+                         output=os.path.join(outdir, p, f"{res['batch']}.npy"),
+                         **{k: res[k] for k in ("rounds_ms", "median_ms", "min_ms", "max_ms")})
 
     def check_outputs(self):
         """Every output against ORT fp32 at the same model and batch (else PyTorch fp32)."""
@@ -269,10 +275,13 @@ def parse_args(argv=None):
     p.add_argument("--smoke", action="store_true",
                    help="CI mode: only mlp512 at batch 1, 1 thread, fp32 + int8, 2 rounds of 1 run")
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--bin-dir", default=None, help="qopt-compile and qopt-run (default: BUILD/bin)")
     p.add_argument("--cache", default=None, help="models and scratch files (default: BUILD/bench)")
     p.add_argument("--out", default=None, help="bench.json goes here (default: BUILD/bench/results)")
-    p.add_argument("--node-dir", default=os.environ.get("QOPT_BENCH_NODE_DIR"),
-                   help="where onnxruntime-node is installed (node_modules/ inside)")
+    p.add_argument("--node-dir", default=os.environ.get("QOPT_BENCH_NODE_DIR") or os.path.join(
+                       os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "qopt", "bench-node"),
+                   help="where onnxruntime-node is installed, node_modules/ inside (default: where "
+                        "scripts/setup-bench.sh puts it)")
     p.add_argument("--node", default="node")
     p.add_argument("--models", default=None, help=f"comma-separated, from {','.join(zoo.MODELS)}")
     p.add_argument("--batches", default=None)
@@ -300,7 +309,7 @@ def parse_args(argv=None):
         a.warmup = 1
     a.cache = a.cache or os.path.join(a.build, "bench")
     a.out = a.out or os.path.join(a.cache, "results")
-    a.node_dir = a.node_dir or os.path.join(a.cache, "node")
+    a.bin_dir = a.bin_dir or os.path.join(a.build, "bin")
     return a
 
 

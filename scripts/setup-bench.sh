@@ -2,12 +2,16 @@
 # Installs what the whole-model benchmark needs beyond scripts/setup.sh: Debian's torchvision and
 # matplotlib, Node.js, and ONNX Runtime's Node package (its CPU library ships inside it) into a
 # fixed cache directory, so a fresh clone (CI) reuses it. Idempotent and quick when all is there.
-#   scripts/setup-bench.sh            prints the onnxruntime-node directory (NODE_PATH's parent)
+#   scripts/setup-bench.sh [--ort-only]   prints the onnxruntime-node directory (NODE_PATH's parent)
+# --ort-only: only the npm step (the smoke test: it needs no more than scripts/setup.sh has).
 # QOPT_BENCH_NODE_DIR overrides the cache directory; QOPT_ORT_VERSION the pinned version.
 # Without network, what cannot be installed is reported and the benchmark runs without it.
 set -euo pipefail
-node_dir=${QOPT_BENCH_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qopt/bench-node}
+node_dir=${QOPT_BENCH_NODE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/qopt/bench-node}
 ort_version=${QOPT_ORT_VERSION:-1.30.0}
+
+ort_only=""
+[ "${1:-}" = --ort-only ] && ort_only=1
 
 pkgs=(python3-torch python3-torchvision python3-onnx python3-numpy python3-matplotlib)
 missing=()
@@ -17,7 +21,7 @@ done
 # By command, not package: a Node.js from elsewhere (one that bundles npm) is as good.
 command -v node > /dev/null || missing+=(nodejs)
 command -v npm > /dev/null || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
+if [ ${#missing[@]} -gt 0 ] && [ -z "$ort_only" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup-bench: installing ${missing[*]}" >&2

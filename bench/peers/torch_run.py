@@ -3,12 +3,12 @@
 quantized backend (FX graph mode static quantization: prepare_fx, calibrate, convert_fx;
 quantized Linear and Conv). Prints one JSON line per (batch, threads):
 
-  torch_run.py --model NAME --precision fp32|int8 --calib C.npy --input 1=x1.npy --input 64=x64.npy
+  torch_run.py --model NAME --precision fp32,int8 --calib C.npy --input 1=x1.npy --input 64=x64.npy
                [--threads 1,2] [--runs N] [--rounds R] [--warmup W] [--output-dir D]
 
 Each timed run is one forward call under torch.inference_mode(); a round's figure is the median of
 its runs, and the line reports the median, min and max over rounds. --output-dir writes each
-batch's output as <batch>.npy. A model the int8 path cannot take prints one line with "error".
+output as <precision>/<batch>.npy. A model the int8 path cannot take prints one line with "error".
 """
 import argparse
 import json
@@ -45,28 +45,7 @@ def quantize(model, calib, engine):
     return convert_fx(prepared)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, choices=list(zoo.MODELS))
-    p.add_argument("--precision", required=True, choices=["fp32", "int8"])
-    p.add_argument("--calib")
-    p.add_argument("--input", action="append", required=True, metavar="BATCH=X.npy")
-    p.add_argument("--threads", default="1")
-    p.add_argument("--runs", type=int, default=20)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--output-dir")
-    a = p.parse_args()
-    base = {"tool": "pytorch", "version": torch.__version__, "model": a.model, "precision": a.precision}
-    model = zoo.torch_module(a.model)
-    if a.precision == "int8":
-        try:
-            engine = int8_engine()
-            base["engine"] = engine
-            model = quantize(model, np.load(a.calib), engine)
-        except Exception as e:  # the int8 path refuses whole models; record why
-            print(json.dumps({**base, "error": f"{type(e).__name__}: {e}".splitlines()[0][:300]}))
-            return
+def bench(a, model, precision, base):
     for spec in a.input:
         batch, path = spec.split("=", 1)
         x = torch.from_numpy(np.load(path))
@@ -89,10 +68,40 @@ def main():
                 print(json.dumps({**row, "error": f"{type(e).__name__}: {e}".splitlines()[0][:300]}))
                 continue
             if a.output_dir:
-                os.makedirs(a.output_dir, exist_ok=True)
-                np.save(os.path.join(a.output_dir, f"{batch}.npy"), y.float().numpy())
+                d = os.path.join(a.output_dir, precision)
+                os.makedirs(d, exist_ok=True)
+                np.save(os.path.join(d, f"{batch}.npy"), y.float().numpy())
             print(json.dumps({**row, "rounds_ms": rounds, "median_ms": float(np.median(rounds)),
                               "min_ms": min(rounds), "max_ms": max(rounds)}), flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, choices=list(zoo.MODELS))
+    p.add_argument("--precision", required=True, help="fp32, int8 or both: fp32,int8")
+    p.add_argument("--calib")
+    p.add_argument("--input", action="append", required=True, metavar="BATCH=X.npy")
+    p.add_argument("--threads", default="1")
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--output-dir")
+    a = p.parse_args()
+    for precision in a.precision.split(","):
+        if precision not in ("fp32", "int8"):
+            p.error(f"unknown precision '{precision}' (fp32 or int8)")
+        base = {"tool": "pytorch", "version": torch.__version__, "model": a.model,
+                "precision": precision}
+        model = zoo.torch_module(a.model)
+        if precision == "int8":
+            try:
+                engine = int8_engine()
+                base["engine"] = engine
+                model = quantize(model, np.load(a.calib), engine)
+            except Exception as e:  # the int8 path refuses whole models; record why
+                print(json.dumps({**base, "error": f"{type(e).__name__}: {e}".splitlines()[0][:300]}))
+                continue
+        bench(a, model, precision, base)
 
 
 if __name__ == "__main__":
