@@ -49,7 +49,7 @@ def main():
         seen.add((r["tool"], r["precision"]))
     want = {(t, p) for t in ("qopt", "onnxruntime", "pytorch") for p in ("fp32", "int8")}
     bad += [f"no row for {t} {p}" for t, p in sorted(want - seen)]
-    for needle in ("## Latency", "| model | batch | threads | precision | qopt | ORT | PyTorch | qopt/ORT"):
+    for needle in ("## Latency", "| model | batch | threads | precision | qopt | ORT | PyTorch | qopt/ORT | qopt/PyTorch | error vs ORT fp32"):
         if needle not in md:
             bad.append(f"bench.md lacks '{needle}'")
     for b in bad:
