@@ -115,10 +115,20 @@ def calibrate(model_path, model, tensors, calib, node):
             aug.graph.output.append(helper.make_tensor_value_info(t, TensorProto.FLOAT, None))
     path = model_path + ".calib.onnx"
     onnx.save(aug, path)
+    # A model exported at a fixed batch takes exactly that many samples per run: repeat the
+    # calibration samples up to a multiple of it (repeats leave min / max unchanged).
+    dim0 = model.graph.input[0].type.tensor_type.shape.dim[0]
+    batch = dim0.dim_value if dim0.HasField("dim_value") else 8
+    x = np.load(calib)
+    if len(x) % batch:
+        x = np.concatenate([x] * batch)[:batch * -(-len(x) // batch)]
+    tmp_calib = out_calib = model_path + ".calib.npy"
+    np.save(tmp_calib, x)
     r = subprocess.run([node, os.path.join(HERE, "peers", "ort_run.js"), "--model", path,
-                        "--minmax", calib, "--batch", "8"],
+                        "--minmax", out_calib, "--batch", str(batch)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     os.remove(path)
+    os.remove(tmp_calib)
     if r.returncode:
         raise QdqError(f"calibration run failed: {r.stderr.strip()}")
     ranges = json.loads(r.stdout)["ranges"]
