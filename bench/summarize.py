@@ -151,7 +151,7 @@ def speedups(doc, ix):
                 cells = []
                 for tool in TOOLS:
                     r = ratio(ix.get(model, tool, p, b, 1), ix.get(model, tool, p, b, 2))
-                    cells.append(f"{r:.2f}×" + (("✓" if r >= 1.8 else " ✗") if tool == "qopt" else "") if r else "–")
+                    cells.append(f"{r:.2f}×" + ((" ✓" if r >= 1.8 else " ✗") if tool == "qopt" else "") if r else "–")
                 if any(c != "–" for c in cells):
                     lines.append(f"| {model} | {p} | " + " | ".join(cells) + " |")
         lines += ["", "Target: qopt ≥ 1.8× at 2 threads."]
