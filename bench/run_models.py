@@ -138,9 +138,11 @@ class Bench:
                 self.compiles.append({"model": model, "precision": p, "file": os.path.basename(onnx_path),
                                       "seconds": secs, "ok": rc == 0, "flags": QOPT_COMPILE_FLAGS})
                 if rc != 0:
-                    msg = first_errors(err + out)
-                    log(f"{model}: qopt {p}: unsupported: {msg}")
-                    self.fail_rows("qopt", model, p, batches, "unsupported", msg)
+                    status = "timeout" if rc is None else "unsupported"
+                    msg = (f"qopt-compile did not finish in {a.compile_timeout} s (--compile-timeout)"
+                           if rc is None else first_errors(err + out))
+                    log(f"{model}: qopt {p}: {status}: {msg}")
+                    self.fail_rows("qopt", model, p, batches, status, msg)
                     continue
                 for b in batches:
                     for t in a.threads:
