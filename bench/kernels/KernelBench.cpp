@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -44,24 +45,37 @@ Timing timeRuns(const std::function<bool()> &f, int warmUp, int minRuns, int max
   for (int i = 0; i < warmUp; ++i)
     if (!f())
       return *ok = false, t;
-  std::vector<double> ms;
+  auto cpuMs = [] {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+  };
+  std::vector<double> ms, cpu;
   auto start = clock::now();
   while ((int)ms.size() < maxRuns) {
+    double c0 = cpuMs();
     auto t0 = clock::now();
     if (!f())
       return *ok = false, t;
     auto t1 = clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    double wall = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    // The CPU-time clock is a system call: on a microsecond call its own cost would show up as
+    // CPU time beyond the wall time, which one thread cannot spend.
+    cpu.push_back(std::min(cpuMs() - c0, wall));
+    ms.push_back(wall);
     if ((int)ms.size() >= minRuns &&
         std::chrono::duration<double>(t1 - start).count() >= budgetSeconds)
       break;
   }
-  std::sort(ms.begin(), ms.end());
+  auto median = [](std::vector<double> &v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  };
   t.runs = (int)ms.size();
+  t.medianMs = median(ms);
   t.minMs = ms.front();
   t.maxMs = ms.back();
-  t.medianMs = ms.size() % 2 ? ms[ms.size() / 2]
-                             : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  t.medianCpuMs = median(cpu);
   return t;
 }
 
@@ -123,7 +137,11 @@ std::string num(double v) {
   if (!std::isfinite(v))
     return "null";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  // Counts (bytes, ops) exactly; measured values to 6 significant digits.
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }
 
@@ -216,9 +234,13 @@ void fillFigures(Result &r, const Kernel &k, const MachinePeaks &p, double peak)
   double seconds = r.t.medianMs * 1e-3;
   r.opPerCycle = k.ops() / (seconds * p.ghz * 1e9);
   r.pctOfPeak = peak > 0 ? 100.0 * r.opPerCycle / peak : NAN;
+  if (r.threads == 1 && r.t.medianCpuMs > 0) {
+    r.opPerCycleCpu = k.ops() / (r.t.medianCpuMs * 1e-3 * p.ghz * 1e9);
+    r.pctOfPeakCpu = peak > 0 ? 100.0 * r.opPerCycleCpu / peak : NAN;
+  }
 }
 
-std::string resultJson(const Result &r, const Kernel &k, double ghz) {
+std::string resultJson(const Result &r, const Kernel &k) {
   Obj o;
   o.str("name", r.name).str("shape", r.shape).str("precision", r.precision);
   o.num("threads", r.threads).str("tool", r.tool).str("variant", r.variant);
@@ -228,9 +250,15 @@ std::string resultJson(const Result &r, const Kernel &k, double ghz) {
     o.num("runs", r.t.runs);
     o.num("gop_per_s", k.ops() / (r.t.medianMs * 1e-3) * 1e-9);
     o.num("op_per_cycle", r.opPerCycle).num("pct_of_peak", r.pctOfPeak);
+    if (r.threads == 1 && r.opPerCycleCpu > 0)
+      o.num("median_cpu_ms", r.t.medianCpuMs).num("op_per_cycle_cpu", r.opPerCycleCpu)
+          .num("pct_of_peak_cpu", r.pctOfPeakCpu);
+    else
+      o.raw("median_cpu_ms", "null").raw("op_per_cycle_cpu", "null").raw("pct_of_peak_cpu", "null");
   } else {
     o.raw("median_ms", "null").raw("min_ms", "null").raw("max_ms", "null");
     o.raw("op_per_cycle", "null").raw("pct_of_peak", "null");
+    o.raw("median_cpu_ms", "null").raw("op_per_cycle_cpu", "null").raw("pct_of_peak_cpu", "null");
   }
   o.num("ops", k.ops()).num("gemm_rows", (double)k.gemmRows());
   o.str("peak_name", r.peakName);
@@ -238,7 +266,6 @@ std::string resultJson(const Result &r, const Kernel &k, double ghz) {
     o.str("impl", r.impl);
   if (!r.note.empty())
     o.str("note", r.note);
-  (void)ghz;
   return o.done();
 }
 
@@ -391,9 +418,12 @@ void printRow(const Result &r) {
                 r.threads, r.tool.c_str(), r.variant.c_str(), r.note.c_str());
     return;
   }
-  std::printf("%-24s %-5s %2d %-7s %-4s %10.4f %9.1f %7.1f%%  %s\n", r.name.c_str(),
+  char cpu[16] = "      -";
+  if (r.threads == 1 && r.pctOfPeakCpu > 0)
+    std::snprintf(cpu, sizeof cpu, "%6.1f%%", r.pctOfPeakCpu);
+  std::printf("%-24s %-5s %2d %-7s %-4s %10.4f %9.1f %7.1f%% %s  %s\n", r.name.c_str(),
               r.precision.c_str(), r.threads, r.tool.c_str(), r.variant.c_str(), r.t.medianMs,
-              r.opPerCycle, r.pctOfPeak, r.peakName.c_str());
+              r.opPerCycle, r.pctOfPeak, cpu, r.peakName.c_str());
   std::fflush(stdout);
 }
 
@@ -460,12 +490,12 @@ int main(int argc, char **argv) {
   std::vector<std::string> rows;
   std::vector<Result> results;
   std::map<std::string, std::string> compiled, compileErrors; // model.precision -> .fb / error
-  std::printf("\n%-24s %-5s %2s %-7s %-4s %10s %9s %8s  %s\n", "kernel", "prec", "th", "tool",
-              "var", "median ms", "op/cycle", "% peak", "peak");
+  std::printf("\n%-24s %-5s %2s %-7s %-4s %10s %9s %8s %7s  %s\n", "kernel", "prec", "th", "tool",
+              "var", "median ms", "op/cycle", "% peak", "(cpu)", "peak");
   auto record = [&](Result r, const Kernel &k, double peak) {
     fillFigures(r, k, peaks, peak);
     printRow(r);
-    rows.push_back(resultJson(r, k, peaks.ghz));
+    rows.push_back(resultJson(r, k));
     results.push_back(r);
   };
   for (const Kernel &k : kernels) {

@@ -35,6 +35,10 @@ struct Kernel {
 
 struct Timing {
   double medianMs = 0, minMs = 0, maxMs = 0;
+  // The calling thread's CPU time per run (median): on a loaded machine it leaves out the time
+  // the thread was preempted, which wall time counts. Only meaningful for 1-thread runs, where
+  // all the work happens on the calling thread.
+  double medianCpuMs = 0;
   int runs = 0;
 };
 
@@ -50,6 +54,7 @@ struct Result {
   bool ok = false;         // false: `note` says why there is no figure
   Timing t;
   double opPerCycle = 0, pctOfPeak = 0;
+  double opPerCycleCpu = 0, pctOfPeakCpu = 0; // from medianCpuMs; threads == 1 only
 };
 
 struct Options {

@@ -90,7 +90,8 @@ uint16_t floatToHalf(float f) {
 }
 
 /// Random contents for a tensor of `dtype`, values in [-1, 1] for the float types.
-void fillRandom(qopt_dtype dtype, void *data, size_t elements, std::mt19937 &rng) {
+void fillRandom(qopt_dtype dtype, void *data, size_t elements, size_t elementSize,
+                std::mt19937 &rng) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   switch (dtype) {
   case QOPT_F32:
@@ -111,9 +112,9 @@ void fillRandom(qopt_dtype dtype, void *data, size_t elements, std::mt19937 &rng
     return;
   default: {
     auto *bytes = static_cast<uint8_t *>(data);
-    // Integer inputs: any byte pattern is a valid value; keep the words small so that a
-    // quantized input stays near its zero point.
-    for (size_t i = 0; i < elements * 1; ++i)
+    // Integer inputs: any byte pattern is a valid value; small bytes keep a quantized input
+    // near its zero point.
+    for (size_t i = 0; i < elements * elementSize; ++i)
       bytes[i] = (uint8_t)(rng() & 0x3f);
     return;
   }
@@ -176,7 +177,7 @@ QOptRun timeCompiledModel(const std::string &fbPath, const Kernel &k, int thread
     return r;
   }
   std::mt19937 rng(11);
-  fillRandom(in.dtype, inBuf.get(), inElems, rng);
+  fillRandom(in.dtype, inBuf.get(), inElems, in.element_size, rng);
   qopt_input input = {nullptr, inBuf.get(), inElems * in.element_size, (int32_t)inShape.size(),
                       inShape.data()};
   qopt_output output = {};

@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 KERNEL_KEYS = {"name", "shape", "precision", "threads", "tool", "variant", "ok", "median_ms",
-               "min_ms", "max_ms", "op_per_cycle", "pct_of_peak", "peak_name", "ops"}
+               "min_ms", "max_ms", "op_per_cycle", "pct_of_peak", "peak_name", "ops",
+               "median_cpu_ms", "op_per_cycle_cpu", "pct_of_peak_cpu"}
 PEAK_KEYS = {"ghz", "f32_fma_ops_per_cycle", "f32_fma_vector_bits", "f32_fma_ymm_ops_per_cycle",
              "int8_vnni_ops_per_cycle", "int8_avx2_ops_per_cycle", "bf16_ops_per_cycle",
              "l1_bytes_per_cycle", "l2_bytes_per_cycle", "dram_bytes_per_cycle", "l1_bytes",
@@ -61,6 +62,8 @@ def main():
                     fail(f"{row['name']} {row['precision']}: {key} = {row[key]!r}")
             if not row["min_ms"] <= row["median_ms"] <= row["max_ms"]:
                 fail(f"{row['name']} {row['precision']}: min <= median <= max does not hold")
+            if row["threads"] == 1 and not (row["median_cpu_ms"] or 0) > 0:
+                fail(f"{row['name']} {row['precision']}: a 1-thread row without median_cpu_ms")
         elif not row.get("note"):
             fail(f"{row['name']} {row['precision']} {row['tool']}: failed without a note")
     # int8 and fp32 compile and run on every x86-64 host qopt supports; bf16 / fp16 may be
