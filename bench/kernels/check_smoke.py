@@ -3,7 +3,7 @@
 field bench/summarize_kernels.py documents, then that the summary renders. Nothing here looks at
 a timing's value: performance lives in the benchmark, not in the tests.
 
-  check_smoke.py QOPT_KERNEL_BENCH SUMMARIZE_KERNELS_PY OUT_DIR
+  check_smoke.py QOPT_KERNEL_BENCH SUMMARIZE_KERNELS_PY OUT_DIR [EXTRA BENCH ARGS...]
 """
 import importlib.util
 import json
@@ -26,11 +26,12 @@ def fail(msg):
 
 def main():
     bench, summarize, out = sys.argv[1:4]
+    extra = sys.argv[4:]
     os.makedirs(out, exist_ok=True)
     js = os.path.join(out, "kernels.json")
     if os.path.exists(js):
         os.remove(js)
-    r = subprocess.run([bench, "--smoke", f"--json={js}", f"--work-dir={out}/work"],
+    r = subprocess.run([bench, "--smoke", f"--json={js}", f"--work-dir={out}/work"] + extra,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(r.stdout)
     if r.returncode != 0:
