@@ -8,6 +8,7 @@ JSON schema ("schema": "qopt-kernel-bench/1"):
 {
   "schema": "qopt-kernel-bench/1",
   "smoke": bool,                                  # --smoke: tiny shapes, one run each
+  "notes": {"qopt", "onednn", "timing"},          # what exactly is timed, in words
   "machine": {
     "peaks": {                                    # MachinePeaks::toJson (lib/Support), per core
       "ghz",                                      # clock from a dependent-add chain
@@ -38,6 +39,8 @@ JSON schema ("schema": "qopt-kernel-bench/1"):
                                                   # peaks are measured the same way)
     "peak_name": "vpdpbusd zmm" | "vdpbf16ps zmm" | "vfmadd231ps zmm" | ...,
     "ops": float, "gemm_rows": int,               # rows of the GEMM (output pixels for a conv)
+    "vs_onednn": float|null,                      # qopt rows: qopt / oneDNN throughput (CPU
+                                                  # time at 1 thread, else wall time)
     "impl": str,                                  # qopt: "target in->out dtypes"; oneDNN: impl
     "note": str                                   # optional
   }, ...],

@@ -262,6 +262,8 @@ std::string resultJson(const Result &r, const Kernel &k) {
   }
   o.num("ops", k.ops()).num("gemm_rows", (double)k.gemmRows());
   o.str("peak_name", r.peakName);
+  if (r.tool == "qopt")
+    o.raw("vs_onednn", r.vsOneDnn > 0 ? num(r.vsOneDnn) : "null");
   if (!r.impl.empty())
     o.str("impl", r.impl);
   if (!r.note.empty())
@@ -487,16 +489,16 @@ int main(int argc, char **argv) {
     }
   }
 
-  std::vector<std::string> rows;
   std::vector<Result> results;
+  std::vector<Kernel> resultKernels; // the kernel of each result
   std::map<std::string, std::string> compiled, compileErrors; // model.precision -> .fb / error
   std::printf("\n%-24s %-5s %2s %-7s %-4s %10s %9s %8s %7s  %s\n", "kernel", "prec", "th", "tool",
               "var", "median ms", "op/cycle", "% peak", "(cpu)", "peak");
   auto record = [&](Result r, const Kernel &k, double peak) {
     fillFigures(r, k, peaks, peak);
     printRow(r);
-    rows.push_back(resultJson(r, k));
     results.push_back(r);
+    resultKernels.push_back(k);
   };
   for (const Kernel &k : kernels) {
     const Kernel model = modelOf(k);
@@ -599,13 +601,38 @@ int main(int argc, char **argv) {
   else
     onednn.str("why", dnnlWhy);
 
+  // qopt / oneDNN throughput on each qopt row: from CPU time when both ran on one thread (robust
+  // to preemption), else from wall time.
+  std::vector<std::string> rows;
+  for (size_t i = 0; i < results.size(); ++i) {
+    Result &q = results[i];
+    if (q.tool == "qopt" && q.ok)
+      for (const Result &d : results)
+        if (d.tool == "onednn" && d.ok && d.name == q.name && d.precision == q.precision &&
+            d.threads == q.threads && (d.variant.empty() || d.variant == "u8")) {
+          bool cpu = q.threads == 1 && q.t.medianCpuMs > 0 && d.t.medianCpuMs > 0;
+          q.vsOneDnn = cpu ? d.t.medianCpuMs / q.t.medianCpuMs : d.t.medianMs / q.t.medianMs;
+        }
+    rows.push_back(resultJson(q, resultKernels[i]));
+  }
+
   std::string gemvJson = "[";
   for (size_t i = 0; i < gemv.size(); ++i)
     gemvJson += (i ? "," : "") + gemv[i];
   gemvJson += "]";
   std::ofstream out(a.jsonPath);
+  Obj notes;
+  notes.str("qopt", "a one-layer ONNX model compiled by qopt-compile --target=host (the layer "
+                    "pinned to the precision with --precision-override), loaded once through "
+                    "qopt_runtime.h and run on preallocated f32 inputs and outputs: the time "
+                    "includes the graph's input quantize / cast and the runtime's per-call cost");
+  notes.str("onednn", "matmul / convolution_forward with weights (and, for convolutions, "
+                      "activations) reordered into the primitive's chosen layout before timing; "
+                      "int8 u8 variant requantizes per channel like qopt's epilogue");
+  notes.str("timing", "wall time per call, median of runs after warm-up; *_cpu figures use the "
+                      "calling thread's CPU time and exist for 1-thread rows only");
   out << "{\"schema\":\"qopt-kernel-bench/1\",\"smoke\":" << (opt.smoke ? "true" : "false")
-      << ",\n\"machine\":" << machine.done() << ",\n\"onednn\":" << onednn.done()
+      << ",\n\"notes\":" << notes.done() << ",\n\"machine\":" << machine.done() << ",\n\"onednn\":" << onednn.done()
       << ",\n\"kernels\":[\n";
   for (size_t i = 0; i < rows.size(); ++i)
     out << (i ? ",\n" : "") << rows[i];

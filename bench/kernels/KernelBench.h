@@ -55,6 +55,7 @@ struct Result {
   Timing t;
   double opPerCycle = 0, pctOfPeak = 0;
   double opPerCycleCpu = 0, pctOfPeakCpu = 0; // from medianCpuMs; threads == 1 only
+  double vsOneDnn = 0; // qopt rows: qopt / oneDNN throughput (0: no oneDNN figure)
 };
 
 struct Options {
