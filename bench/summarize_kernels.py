@@ -93,7 +93,8 @@ def machine_lines(doc):
             else f"oneDNN not measured: {d.get('why')}")
     return [
         f"CPU: {m.get('cpu')}, {m.get('nproc')} CPUs; load average {m.get('load_before')} before, "
-        f"{m.get('load_after')} after{' (smoke run: tiny shapes, one run each)' if doc.get('smoke') else ''}.",
+        f"{m.get('load_after')} after"
+        f"{' (smoke run: tiny shapes, one run each)' if doc.get('smoke') else ''}.",
         f"Measured peaks per core: clock {p['ghz']:.2f} GHz; op/cycle vfmadd231ps "
         f"{p['f32_fma_ops_per_cycle']:.1f} ({p['f32_fma_vector_bits']}-bit), vpdpbusd "
         f"{p['int8_vnni_ops_per_cycle']:.1f}, vdpbf16ps {p['bf16_ops_per_cycle']:.1f}, AVX2 int8 "
@@ -162,7 +163,8 @@ def gemv_lines(doc):
         return []
     out = ["", "Batch-1 GEMV (1 thread): weight bytes streamed per cycle vs the measured L2 read "
            "bandwidth.", "",
-           "| kernel | prec | weight bytes | in L2 | ms | bytes/cycle | % of L2 bw | % of DRAM bw |",
+           "| kernel | prec | weight bytes | in L2 | ms | bytes/cycle | % of L2 bw | "
+           "% of DRAM bw |",
            "|---|---|---:|---|---:|---:|---:|---:|"]
     for r in rows:
         pct = lambda v: "-" if v is None else f"{100 * v:.1f}"
@@ -202,9 +204,11 @@ def plots(doc, out_dir):
         return []
     os.makedirs(out_dir, exist_ok=True)
     written = []
-    precisions = [p for p in ("int8", "bf16", "fp16", "fp32") if any(r["precision"] == p for r in qrows)]
+    precisions = [p for p in ("int8", "bf16", "fp16", "fp32")
+                  if any(r["precision"] == p for r in qrows)]
     names = list(dict.fromkeys(r["name"] for r in qrows))
-    fig, axes = plt.subplots(len(precisions), 1, figsize=(max(6, 1.1 * len(names)), 2.6 * len(precisions)),
+    fig, axes = plt.subplots(len(precisions), 1,
+                             figsize=(max(6, 1.1 * len(names)), 2.6 * len(precisions)),
                              squeeze=False)
     for ax, p in zip(axes[:, 0], precisions):
         qv, dv = [], []
@@ -222,7 +226,7 @@ def plots(doc, out_dir):
         ax.set_xticks(list(x))
         ax.set_xticklabels(names, rotation=20, ha="right", fontsize=7)
         ax.legend(fontsize=7, loc="upper right")
-    fig.suptitle("% of the measured instruction peak, 1 thread, from CPU time "
+    fig.suptitle("% of the measured instruction peak, 1 thread, from CPU time where measured "
                  f"(load {doc['machine'].get('load_before')})",
                  fontsize=9)
     fig.tight_layout()

@@ -184,7 +184,8 @@ Kernel conv(const std::string &name, int64_t c, int64_t hw, int64_t o, int64_t k
 
 std::vector<Kernel> kernelList(bool smoke) {
   if (smoke)
-    return {fc("fc_1x64x64", 1, 64, 64), fc("fc_8x64x64", 8, 64, 64), conv("conv3x3_8c_8x8", 8, 8, 8, 3, 1, 1),
+    return {fc("fc_1x64x64", 1, 64, 64), fc("fc_8x64x64", 8, 64, 64),
+            conv("conv3x3_8c_8x8", 8, 8, 8, 3, 1, 1),
             conv("dw3x3_8c_8x8", 8, 8, 8, 3, 1, 8)};
   return {fc("fc_1x1024x1024", 1, 1024, 1024),     fc("fc_32x1024x1024", 32, 1024, 1024),
           fc("fc_256x1024x1024", 256, 1024, 1024), fc("ffn_up_128x768x3072", 128, 768, 3072),
@@ -375,7 +376,8 @@ Obj epilogueShare(const Options &opt, const std::vector<Kernel> &kernels,
     double u8Ms = INFINITY, f32Ms = INFINITY;
     std::string why;
     for (int round = 0; round < (opt.smoke ? 1 : 2); ++round) {
-      QOptRun a = timeCompiledModel(u8Fb, k, 1, opt), b = timeCompiledModel(f32Out->second, k, 1, opt);
+      QOptRun a = timeCompiledModel(u8Fb, k, 1, opt);
+      QOptRun b = timeCompiledModel(f32Out->second, k, 1, opt);
       if (!a.ok || !b.ok) {
         why = !a.ok ? a.note : b.note;
         break;
@@ -468,7 +470,8 @@ int main(int argc, char **argv) {
   std::vector<Kernel> models;
   for (const Kernel &k : kernels) {
     Kernel m = modelOf(k);
-    if (std::none_of(models.begin(), models.end(), [&](const Kernel &x) { return x.name == m.name; }))
+    auto same = [&](const Kernel &x) { return x.name == m.name; };
+    if (std::none_of(models.begin(), models.end(), same))
       models.push_back(m);
   }
   std::string err;
@@ -548,7 +551,8 @@ int main(int argc, char **argv) {
           continue;
         std::vector<std::string> variants = {""};
         if (!std::strcmp(precision, "int8"))
-          variants = k.conv ? std::vector<std::string>{"u8"} : std::vector<std::string>{"u8", "s32"};
+          variants = k.conv ? std::vector<std::string>{"u8"}
+                            : std::vector<std::string>{"u8", "s32"};
         for (int threads : threadCounts)
           for (const std::string &variant : variants) {
             OneDnnRun d = timeOneDnn(k, precision, variant, threads, opt);
@@ -632,7 +636,8 @@ int main(int argc, char **argv) {
   notes.str("timing", "wall time per call, median of runs after warm-up; *_cpu figures use the "
                       "calling thread's CPU time and exist for 1-thread rows only");
   out << "{\"schema\":\"qopt-kernel-bench/1\",\"smoke\":" << (opt.smoke ? "true" : "false")
-      << ",\n\"notes\":" << notes.done() << ",\n\"machine\":" << machine.done() << ",\n\"onednn\":" << onednn.done()
+      << ",\n\"notes\":" << notes.done() << ",\n\"machine\":" << machine.done()
+      << ",\n\"onednn\":" << onednn.done()
       << ",\n\"kernels\":[\n";
   for (size_t i = 0; i < rows.size(); ++i)
     out << (i ? ",\n" : "") << rows[i];

@@ -161,7 +161,8 @@ OneDnnRun timeOneDnn(const Kernel &k, const std::string &precision, const std::s
     if (!k.conv) {
       memory::dims srcDims = {k.m, k.k}, weiDims = {k.k, k.n}, biasDims = {1, k.n},
                    dstDims = {k.m, k.n};
-      matmul::desc d(memory::desc(srcDims, ty.src, tag::ab), memory::desc(weiDims, ty.wei, tag::any),
+      matmul::desc d(memory::desc(srcDims, ty.src, tag::ab),
+                     memory::desc(weiDims, ty.wei, tag::any),
                      memory::desc(biasDims, dt::f32, tag::ab),
                      memory::desc(dstDims, ty.dst, tag::ab));
       matmul::primitive_desc pd(d, attr, eng);

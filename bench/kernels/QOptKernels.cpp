@@ -191,7 +191,8 @@ QOptRun timeCompiledModel(const std::string &fbPath, const Kernel &k, int thread
     return false;
   };
   bool ok = false;
-  r.t = opt.smoke ? timeRuns(run, 1, 1, 1, 0, &ok) : timeRuns(run, 2, 5, 2000, opt.budgetSeconds, &ok);
+  r.t = opt.smoke ? timeRuns(run, 1, 1, 1, 0, &ok)
+                  : timeRuns(run, 2, 5, 2000, opt.budgetSeconds, &ok);
   if (!ok) {
     r.note = "run: " + runError;
     return r;

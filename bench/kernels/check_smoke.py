@@ -70,7 +70,8 @@ def main():
     # int8 and fp32 compile and run on every x86-64 host qopt supports; bf16 / fp16 may be
     # refused by name (the note says why), which the check above allows.
     for precision in ("int8", "fp32"):
-        bad = [r for r in rows if r["tool"] == "qopt" and r["precision"] == precision and not r["ok"]]
+        bad = [r for r in rows
+               if r["tool"] == "qopt" and r["precision"] == precision and not r["ok"]]
         if bad:
             fail(f"qopt {precision} failed: {bad[0]['name']}: {bad[0].get('note')}")
     if doc["onednn"].get("available"):

@@ -219,7 +219,8 @@ uint64_t sumXmm(const char *p, size_t bytes, int passes) {
     __asm__ volatile("" : "+r"(p));
     for (size_t i = 0; i + 128 <= bytes; i += 128)
       for (int j = 0; j < 8; ++j)
-        a[j] = _mm_add_epi32(a[j], _mm_load_si128(reinterpret_cast<const __m128i *>(p + i + 16 * j)));
+        a[j] = _mm_add_epi32(
+            a[j], _mm_load_si128(reinterpret_cast<const __m128i *>(p + i + 16 * j)));
   }
   for (int j = 1; j < 8; ++j)
     a[0] = _mm_add_epi32(a[0], a[j]);

@@ -31,7 +31,7 @@ struct MachinePeaks {
   long l1Bytes = 0, l2Bytes = 0, dramBytes = 0;
   // The L2's size as the OS reports it (bytes; 0 when unknown): what fits in L2.
   long l2CacheBytes = 0;
-  // Measured by measureMachinePeaks(quick = true): single short timings, not medians.
+  // From measureMachinePeaks(quick = true): medians of 3 short timings, not of 7 long ones.
   bool quick = false;
 
   // {"ghz":..,"f32_fma_ops_per_cycle":..,...} with the field names above in snake_case.
