@@ -44,10 +44,10 @@ JSON schema ("schema": "qopt-kernel-bench/1"):
     "impl": str,                                  # qopt: "target in->out dtypes"; oneDNN: impl
     "note": str                                   # optional
   }, ...],
-  "gemv": {"rows": [{"name", "precision", "weight_bytes", "weights_fit_l2", "median_ms",
+  "gemv": {"rows": [{"name", "precision", "weight_bytes", "weights_fit_l2", "median_ms" (CPU),
                      "bytes_per_cycle", "l2_bytes_per_cycle", "fraction_of_l2_bw",
                      "fraction_of_dram_bw"}]},    # batch-1 FC, 1 thread: weight bytes / time
-  "epilogue": {"measured": bool, "why": str,      # the fused requantize epilogue's share
+  "epilogue": {"measured": bool, "why": str,      # the fused requantize epilogue's share (CPU ms)
                "rows": [{"name", "threads", "int8_out_ms", "wide_out_ms", "wide_out", "share"}]}
 }
 """
