@@ -1,14 +1,15 @@
 // Microbenchmark of the GEMM microkernels against the machine's own measured peaks.
 //
 // Every kernel figure is op/cycle and % of the peak measured in the same run (DESIGN.md: the VMs
-// vary between sessions, so peaks are never assumed). The clock comes from a chain of dependent
-// adds (1 cycle each), timed with this thread's CPU time, so that the figures do not depend on the
+// vary between sessions, so peaks are never assumed) by MachinePeaks (lib/Support). Kernels are
+// timed with this thread's CPU time, as the peaks are, so that the figures do not depend on the
 // frequency and are less disturbed by other processes on the same cores.
 //
 //   ukernel_bench            a few seconds
 //   ukernel_bench --smoke    one iteration of tiny shapes (does it still build and run?)
 #include "qopt/Conversion/QOptToLLVM/Kernels/HostCpu.h"
 #include "qopt/Conversion/QOptToLLVM/Kernels/PackWeights.h"
+#include "qopt/Support/MachinePeaks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,104 +44,6 @@ double medianSeconds(int repeats, const std::function<void()> &f) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
-}
-
-//===----------------------------------------------------------------------===//
-// Clock and instruction peaks
-//===----------------------------------------------------------------------===//
-
-#define REP10(x) x x x x x x x x x x
-
-/// 100 dependent adds per iteration: 100 cycles. The addend is a register whose value the CPU
-/// cannot know at rename time: Golden Cove class cores fold chains of add-immediate in the
-/// renamer, which made "add $1" chains run at 6 per cycle (a 23 GHz "clock").
-volatile long unknownOne = 1;
-void addChain(long iters) {
-  long v = 0, one = unknownOne;
-  __asm__ volatile("1:\n\t" REP10(REP10("add %2, %0\n\t")) "dec %1\n\tjnz 1b"
-                   : "+r"(v), "+r"(iters)
-                   : "r"(one)
-                   : "cc");
-}
-
-double measureGHz() {
-  long iters = smoke ? 1000 : 200000;
-  double s = medianSeconds(smoke ? 1 : 7, [&] { addChain(iters); });
-  return iters * 100.0 / s * 1e-9;
-}
-
-// 16 independent accumulators (zmm0-15 / ymm0-15) cover latency x ports of every instruction here.
-#define CHAINS16(op, a, b, reg)                                                                   \
-  op " " a ", " b ", %%" reg "0\n\t" op " " a ", " b ", %%" reg "1\n\t" op " " a ", " b           \
-     ", %%" reg "2\n\t" op " " a ", " b ", %%" reg "3\n\t" op " " a ", " b ", %%" reg "4\n\t" op   \
-     " " a ", " b ", %%" reg "5\n\t" op " " a ", " b ", %%" reg "6\n\t" op " " a ", " b           \
-     ", %%" reg "7\n\t" op " " a ", " b ", %%" reg "8\n\t" op " " a ", " b ", %%" reg "9\n\t" op   \
-     " " a ", " b ", %%" reg "10\n\t" op " " a ", " b ", %%" reg "11\n\t" op " " a ", " b          \
-     ", %%" reg "12\n\t" op " " a ", " b ", %%" reg "13\n\t" op " " a ", " b ", %%" reg            \
-     "14\n\t" op " " a ", " b ", %%" reg "15\n\t"
-
-#define ZMM_CLOBBERS                                                                               \
-  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",        \
-      "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17"
-
-void fmaLoop(long iters) {
-  __asm__ volatile("vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-                   "1:\n\t" CHAINS16("vfmadd231ps", "%%zmm16", "%%zmm17", "zmm")
-                       CHAINS16("vfmadd231ps", "%%zmm16", "%%zmm17", "zmm") "dec %0\n\tjnz 1b"
-                   : "+r"(iters)
-                   :
-                   : "cc", ZMM_CLOBBERS);
-}
-void fmaYmmLoop(long iters) {
-  __asm__ volatile("vpxor %%ymm14, %%ymm14, %%ymm14\n\tvpxor %%ymm15, %%ymm15, %%ymm15\n\t"
-                   "1:\n\t"
-#define FMAY(i) "vfmadd231ps %%ymm14, %%ymm15, %%ymm" #i "\n\t"
-                   FMAY(0) FMAY(1) FMAY(2) FMAY(3) FMAY(4) FMAY(5) FMAY(6) FMAY(7) FMAY(8) FMAY(9)
-                       FMAY(10) FMAY(11) FMAY(12) FMAY(13)
-#undef FMAY
-                   "dec %0\n\tjnz 1b"
-                   : "+r"(iters)
-                   :
-                   : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-}
-void vnniLoop(long iters) {
-  __asm__ volatile("vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-                   "1:\n\t" CHAINS16("vpdpbusd", "%%zmm16", "%%zmm17", "zmm")
-                       CHAINS16("vpdpbusd", "%%zmm16", "%%zmm17", "zmm") "dec %0\n\tjnz 1b"
-                   : "+r"(iters)
-                   :
-                   : "cc", ZMM_CLOBBERS);
-}
-void bf16Loop(long iters) {
-  __asm__ volatile("vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-                   "1:\n\t" CHAINS16("vdpbf16ps", "%%zmm16", "%%zmm17", "zmm")
-                       CHAINS16("vdpbf16ps", "%%zmm16", "%%zmm17", "zmm") "dec %0\n\tjnz 1b"
-                   : "+r"(iters)
-                   :
-                   : "cc", ZMM_CLOBBERS);
-}
-/// The avx2 int8 kernel's instruction pair: vpmaddwd (16 multiply-adds) + vpaddd, 8 of each.
-void maddwdLoop(long iters) {
-  __asm__ volatile("vpxor %%ymm14, %%ymm14, %%ymm14\n\tvpxor %%ymm15, %%ymm15, %%ymm15\n\t"
-                   "1:\n\t"
-#define MADD(i, t) "vpmaddwd %%ymm14, %%ymm15, %%ymm" #t "\n\tvpaddd %%ymm" #t ", %%ymm" #i ", %%ymm" #i "\n\t"
-                   MADD(0, 8) MADD(1, 9) MADD(2, 10) MADD(3, 11) MADD(4, 12) MADD(5, 13) MADD(6, 8)
-                       MADD(7, 9) MADD(0, 10) MADD(1, 11) MADD(2, 12) MADD(3, 13) MADD(4, 8)
-                           MADD(5, 9) MADD(6, 10) MADD(7, 11)
-#undef MADD
-                   "dec %0\n\tjnz 1b"
-                   : "+r"(iters)
-                   :
-                   : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-}
-
-/// op/cycle of a loop doing `opsPerIter` operations per iteration.
-double peak(void (*loop)(long), double opsPerIter, double ghz) {
-  long iters = smoke ? 100 : 2000000;
-  double s = medianSeconds(smoke ? 1 : 5, [&] { loop(iters); });
-  return iters * opsPerIter / (s * ghz * 1e9);
 }
 
 //===----------------------------------------------------------------------===//
@@ -253,38 +156,29 @@ int main(int argc, char **argv) {
       std::printf("load average: %s", buf);
     std::fclose(f);
   }
-  double ghz = measureGHz();
+  const mlir::qopt::MachinePeaks mp = mlir::qopt::measureMachinePeaks(/*quick=*/smoke);
+  const double ghz = mp.ghz;
   std::printf("clock (dependent adds): %.3f GHz\n\n", ghz);
 
-  std::printf("%-28s %12s\n", "instruction peak", "op/cycle");
-  double fmaPeak = 0, vnniPeak = 0, bf16Peak = 0, maddPeak = 0;
-  if (cpu.avx512) {
-    fmaPeak = peak(fmaLoop, 32 * 32, ghz); // 32 instr x 16 lanes x 2 flop
-    std::printf("%-28s %12.1f\n", "vfmadd231ps zmm", fmaPeak);
-  } else {
-    std::printf("%-28s %12s\n", "vfmadd231ps zmm", "skipped: no avx512f");
-  }
-  if (cpu.avx512vnni) {
-    vnniPeak = peak(vnniLoop, 32 * 128, ghz); // 64 u8 x s8 products + adds
-    std::printf("%-28s %12.1f\n", "vpdpbusd zmm", vnniPeak);
-  } else {
-    std::printf("%-28s %12s\n", "vpdpbusd zmm", "skipped: no avx512_vnni");
-  }
-  if (cpu.avx512bf16) {
-    bf16Peak = peak(bf16Loop, 32 * 64, ghz); // 32 bf16 pairs
-    std::printf("%-28s %12.1f\n", "vdpbf16ps zmm", bf16Peak);
-  } else {
-    std::printf("%-28s %12s\n", "vdpbf16ps zmm", "skipped: no avx512_bf16");
-  }
-  double fmaYmmPeak = 0;
-  if (cpu.avx2 && cpu.fma) {
-    fmaYmmPeak = peak(fmaYmmLoop, 14 * 16, ghz); // 14 instr x 8 lanes x 2 flop
-    std::printf("%-28s %12.1f\n", "vfmadd231ps ymm", fmaYmmPeak);
-  }
-  if (cpu.avx2) {
-    maddPeak = peak(maddwdLoop, 16 * 32, ghz); // 16 x (8 lanes x 2 products x 2 op)
-    std::printf("%-28s %12.1f\n", "vpmaddwd+vpaddd ymm", maddPeak);
-  }
+  std::printf("%-32s %12s\n", "instruction peak", "op/cycle");
+  auto show = [](const char *name, double v, const char *missing) {
+    if (v > 0)
+      std::printf("%-32s %12.1f\n", name, v);
+    else
+      std::printf("%-32s %12s\n", name, missing);
+  };
+  const double fmaPeak = mp.f32FmaVectorBits == 512 ? mp.f32FmaOpsPerCycle : 0;
+  const double vnniPeak = mp.int8VnniOpsPerCycle, bf16Peak = mp.bf16OpsPerCycle;
+  const double fmaYmmPeak = mp.f32FmaYmmOpsPerCycle, maddPeak = mp.int8Avx2OpsPerCycle;
+  show("vfmadd231ps zmm", fmaPeak, "skipped: no avx512f");
+  show("vpdpbusd zmm", vnniPeak, "skipped: no avx512_vnni");
+  show("vdpbf16ps zmm", bf16Peak, "skipped: no avx512_bf16");
+  show("vfmadd231ps ymm", fmaYmmPeak, "skipped: no avx2+fma");
+  // The int8 peak without VNNI (vpmaddubsw + vpmaddwd + vpaddd); qopt's exact avx2 kernel uses
+  // vpmaddwd on sign-extended pairs, half the products per instruction, so it tops out near 50%.
+  show("vpmaddubsw+vpmaddwd+vpaddd ymm", maddPeak, "skipped: no avx2");
+  std::printf("%-32s %12.1f %12.1f %12.1f  (bytes/cycle)\n", "read bandwidth L1 L2 DRAM",
+              mp.l1BytesPerCycle, mp.l2BytesPerCycle, mp.dramBytesPerCycle);
 
   if (peaksOnly)
     return 0;

@@ -8,7 +8,7 @@ PKGS=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 libclang-rt-19-dev lld-19
   flatbuffers-compiler libflatbuffers-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libdnnl-dev
   python3-torch python3-onnx python3-numpy dataset-fashion-mnist libonnx-testdata
   python3-sklearn
   libzstd-dev zlib1g-dev libedit-dev libcurl4-openssl-dev libxml2-dev libffi-dev

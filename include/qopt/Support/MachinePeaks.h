@@ -18,6 +18,8 @@ struct MachinePeaks {
   // Throughput per core and cycle, as "ops" the way GEMM figures count them: a multiply and an add
   // are 2 ops. 0 when the CPU lacks the instruction.
   double f32FmaOpsPerCycle = 0;   // vfmadd231ps on zmm (ymm when there is no AVX-512)
+  int f32FmaVectorBits = 0;       // 512 or 256: which of the two f32FmaOpsPerCycle measured
+  double f32FmaYmmOpsPerCycle = 0; // vfmadd231ps on ymm, the avx2 target's f32 peak
   double int8VnniOpsPerCycle = 0; // vpdpbusd zmm: 64 u8*s8 products + adds per instruction
   double int8Avx2OpsPerCycle = 0; // AVX2 vpmaddubsw/vpmaddwd/vpaddd sequence (ymm)
   double bf16OpsPerCycle = 0;     // vdpbf16ps zmm
@@ -27,6 +29,10 @@ struct MachinePeaks {
   double dramBytesPerCycle = 0;
   // Sizes of the working sets measured (bytes), for the report.
   long l1Bytes = 0, l2Bytes = 0, dramBytes = 0;
+  // The L2's size as the OS reports it (bytes; 0 when unknown): what fits in L2.
+  long l2CacheBytes = 0;
+  // From measureMachinePeaks(quick = true): medians of 3 short timings, not of 7 long ones.
+  bool quick = false;
 
   // {"ghz":..,"f32_fma_ops_per_cycle":..,...} with the field names above in snake_case.
   std::string toJson() const;
@@ -35,6 +41,9 @@ struct MachinePeaks {
 // Measures all of the above. `quick` bounds the whole measurement to about 0.2 s (for a compiler
 // writing a report); otherwise each figure is the median of several repeats (about 2 s).
 MachinePeaks measureMachinePeaks(bool quick);
+
+// The CPU's brand string from cpuid ("Intel(R) Xeon(R) Processor"), or "unknown".
+std::string hostCpuName();
 
 } // namespace mlir::qopt
 
