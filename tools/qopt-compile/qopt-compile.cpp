@@ -123,6 +123,12 @@ int main(int argc, char **argv) {
       "calibration-data", cl::value_desc("FILE.npy"),
       cl::desc("Sample inputs, float32 [N, input dims...], to calibrate ranges and measure on"),
       cl::cat(category));
+  cl::opt<std::string> calibrationStats(
+      "calibration-stats", cl::value_desc("COMPILED.fb"),
+      cl::desc("Instead of --calibration-data: the statistics a model compiled from this same "
+               "fp32 model recorded (its provenance), from which every --calibration-method "
+               "gives the range the data would"),
+      cl::cat(category));
   cl::opt<std::string> calibrationMethod(
       "calibration-method", cl::init("percentile=99.99"),
       cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(category));
@@ -145,6 +151,12 @@ int main(int argc, char **argv) {
                                 cl::desc("mixed: write the best assignment even when it misses "
                                          "the budget (exit status 0)"),
                                 cl::cat(category));
+  cl::opt<double> budgetConfidence(
+      "budget-confidence", cl::init(0), cl::value_desc("LEVEL"),
+      cl::desc("mixed: check --accuracy-budget against the upper bound of the loss's confidence "
+               "interval at this level (e.g. 0.95), paired on the evaluation samples, instead of "
+               "the point estimate"),
+      cl::cat(category));
   cl::opt<bool> biasCorrection("bias-correction",
                                cl::desc("Correct the mean output shift int8 weights cause "
                                         "(qopt-correct-bias, measured on the calibration data)"),
@@ -230,8 +242,10 @@ int main(int argc, char **argv) {
   p.evalLabels = evalLabels.getValue();
   p.overrides = std::vector<std::string>(overrides.begin(), overrides.end());
   p.allowOverBudget = allowOverBudget.getValue();
+  p.budgetConfidence = budgetConfidence.getValue();
   p.biasCorrection = biasCorrection.getValue();
   p.batchSize = batchSize.getValue();
+  options.calibrationStats = calibrationStats.getValue();
   options.recordReport = emit != Emit::MLIR;
   options.evalEngine = evalEngine;
   if (!quiet)
@@ -240,9 +254,16 @@ int main(int argc, char **argv) {
   // A model that is already compiled (its graph is quantized or lowered in precision) keeps its
   // graph: only its native code is built again, for --target, and no data is needed.
   bool compiled = isCompiledGraph(*module);
-  if (compiled && (!calibrationData.empty() || precision.getNumOccurrences()))
+  // Its graph holds the quantized weights, not the fp32 ones they came from, so precision cannot
+  // be assigned again from it; the statistics it records can be, with the fp32 model.
+  if (compiled && (!calibrationData.empty() || precision.getNumOccurrences() ||
+                   calibrationMethod.getNumOccurrences() || calibrationStats.getNumOccurrences() ||
+                   budget.getNumOccurrences() || overrides.getNumOccurrences()))
     return badFlag("this model is already compiled: qopt-compile only rebuilds its native code "
-                   "(for --target), so --calibration-data and --precision do not apply");
+                   "(for --target), so --calibration-data and --precision do not apply; its graph "
+                   "holds quantized weights, not the fp32 ones, so to assign precision or "
+                   "calibrate again compile the fp32 model with --calibration-stats " +
+                   input + " (its recorded statistics stand in for the calibration data)");
   if (!compiled && failed(compileModule(*module, options, input, report)))
     return 1;
   if (requireInteger && failed(requireIntegerLayers(*module)))

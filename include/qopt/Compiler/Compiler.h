@@ -16,6 +16,10 @@ namespace mlir::qopt {
 struct CompileOptions {
   /// What to compile to and how: the options of `qopt-quantize-pipeline`.
   QuantizePipelineOptions pipeline;
+  /// A compiled model (.fb) whose provenance records calibration statistics (tensor_stats):
+  /// the ranges are computed from those, with the pipeline's method, instead of from
+  /// calibration data. The model compiled must be the fp32 graph they were measured on.
+  std::string calibrationStats;
   /// Record the report in the IR (`qopt.error` per layer, `qopt.provenance` on the module). Off,
   /// the module is exactly what the pipeline produced.
   bool recordReport = true;
