@@ -14,6 +14,8 @@
 #include "qopt/InitAll.h"
 #include "qopt/Target/ModelIO.h"
 
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+
 #include "mlir/Dialect/Quant/QuantTypes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -58,19 +60,27 @@ static bool writeBytes(StringRef path, StringRef bytes) {
 }
 
 /// True when the graph is already compiled: quantized, in 16-bit floats, or with recorded
-/// per-layer precisions.
-static bool isCompiledGraph(ModuleOp module) {
+/// per-layer precisions. `lowered` tells whether anything is in a precision other than f32 (an
+/// fp32-compiled graph still holds the fp32 weights).
+static bool isCompiledGraph(ModuleOp module, bool &lowered) {
   bool compiled = false;
+  lowered = false;
   module.walk([&](Operation *op) {
-    if (op->hasAttr("qopt.precision"))
+    if (auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr)) {
       compiled = true;
-    auto lowered = [](Type t) {
+      lowered |= p.getValue() != Precision::f32;
+    } else if (op->hasAttr(kPrecisionAttr)) {
+      compiled = lowered = true;
+    }
+    auto isLowered = [](Type t) {
       auto s = dyn_cast<ShapedType>(t);
       return s && (isa<quant::QuantizedType>(s.getElementType()) || s.getElementType().isF16() ||
                    s.getElementType().isBF16());
     };
-    compiled |= llvm::any_of(op->getOperandTypes(), lowered) ||
-                llvm::any_of(op->getResultTypes(), lowered);
+    bool any = llvm::any_of(op->getOperandTypes(), isLowered) ||
+               llvm::any_of(op->getResultTypes(), isLowered);
+    compiled |= any;
+    lowered |= any;
   });
   return compiled;
 }
@@ -253,15 +263,25 @@ int main(int argc, char **argv) {
   CompileReport report;
   // A model that is already compiled (its graph is quantized or lowered in precision) keeps its
   // graph: only its native code is built again, for --target, and no data is needed.
-  bool compiled = isCompiledGraph(*module);
-  // Its graph holds the quantized weights, not the fp32 ones they came from, so precision cannot
-  // be assigned again from it; the statistics it records can be, with the fp32 model.
-  if (compiled && (!calibrationData.empty() || precision.getNumOccurrences() ||
-                   calibrationMethod.getNumOccurrences() || calibrationStats.getNumOccurrences() ||
-                   budget.getNumOccurrences() || overrides.getNumOccurrences()))
+  bool lowered = false;
+  bool compiled = isCompiledGraph(*module, lowered);
+  bool reassign = !calibrationData.empty() || precision.getNumOccurrences() ||
+                  calibrationMethod.getNumOccurrences() || calibrationStats.getNumOccurrences() ||
+                  budget.getNumOccurrences() || overrides.getNumOccurrences();
+  // A model compiled at fp32 still holds the fp32 weights (after batch-norm folding and fusion,
+  // which apply again unchanged): it compiles again like the original, and its own recorded
+  // statistics stand in for the calibration data.
+  if (compiled && !lowered && reassign) {
+    compiled = false;
+    if (calibrationData.empty() && calibrationStats.empty())
+      options.calibrationStats = input;
+  }
+  // A lowered graph holds the quantized weights, not the fp32 ones they came from, so precision
+  // cannot be assigned again from it; the statistics it records can be, with the fp32 model.
+  if (compiled && reassign)
     return badFlag("this model is already compiled: qopt-compile only rebuilds its native code "
                    "(for --target), so --calibration-data and --precision do not apply; its graph "
-                   "holds quantized weights, not the fp32 ones, so to assign precision or "
+                   "holds quantized or 16-bit weights, not the fp32 ones, so to assign precision or "
                    "calibrate again compile the fp32 model with --calibration-stats " +
                    input + " (its recorded statistics stand in for the calibration data)");
   if (!compiled && failed(compileModule(*module, options, input, report)))
