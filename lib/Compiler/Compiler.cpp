@@ -178,7 +178,7 @@ LogicalResult Compiler::run() {
   writeReport(input, report);
   if (options.recordReport) {
     recordReport(module, input, report, pipeline);
-    if (tensorStats && !tensorStats.empty()) {
+    if (options.keepStats && tensorStats && !tensorStats.empty()) {
       NamedAttrList prov(module->getAttrOfType<DictionaryAttr>("qopt.provenance"));
       prov.set("tensor_stats", tensorStats);
       module->setAttr("qopt.provenance", prov.getDictionary(module.getContext()));

@@ -139,6 +139,12 @@ int main(int argc, char **argv) {
                "fp32 model recorded (its provenance), from which every --calibration-method "
                "gives the range the data would"),
       cl::cat(category));
+  cl::opt<bool> keepStats(
+      "keep-calibration-stats", cl::init(true),
+      cl::desc("Record the calibration statistics in the model's provenance (4 bytes per "
+               "histogram bin and tensor), so that --calibration-stats can calibrate again "
+               "from it without data; =false leaves them out"),
+      cl::cat(category));
   cl::opt<std::string> calibrationMethod(
       "calibration-method", cl::init("percentile=99.99"),
       cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(category));
@@ -256,6 +262,7 @@ int main(int argc, char **argv) {
   p.biasCorrection = biasCorrection.getValue();
   p.batchSize = batchSize.getValue();
   options.calibrationStats = calibrationStats.getValue();
+  options.keepStats = keepStats.getValue();
   options.recordReport = emit != Emit::MLIR;
   options.evalEngine = evalEngine;
   if (!quiet)

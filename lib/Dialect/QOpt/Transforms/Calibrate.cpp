@@ -35,8 +35,8 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
     bool fromStats = data.empty() && func.getNumArguments() == 1 &&
                      func.getArgAttrOfType<DictionaryAttr>(0, kCalibrationStatsAttr);
     if (data.empty() && !fromStats) {
-      func.emitError("qopt-calibrate needs calibration data: data=FILE.npy (or the statistics "
-                     "of an earlier calibration, qopt.calibration_stats, on the function)");
+      func.emitError("qopt-calibrate needs calibration data: data=FILE.npy (or, on the function, the "
+                     "statistics an earlier run with record-stats kept)");
       return signalPassFailure();
     }
     if (failed(fromStats ? collectFromRecords(error) : collectFromData(error))) {
