@@ -32,6 +32,11 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
       func.emitError(error);
       return signalPassFailure();
     }
+    // One pass instance may calibrate several functions in turn.
+    ranges.clear();
+    histograms.clear();
+    samples = 0;
+    dataHash.clear();
     bool fromStats = data.empty() && func.getNumArguments() == 1 &&
                      func.getArgAttrOfType<DictionaryAttr>(0, kCalibrationStatsAttr);
     if (data.empty() && !fromStats) {
