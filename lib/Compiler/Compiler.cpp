@@ -3,11 +3,14 @@
 #include "Report.h"
 
 #include "qopt/Compiler/NativeCompile.h"
+#include "qopt/Dialect/QOpt/Transforms/CalibrationStats.h"
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
+#include "qopt/Target/FlatBuffer/FlatBufferImport.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -87,6 +90,9 @@ private:
   }
 
   LogicalResult checkOptions();
+  LogicalResult attachStoredStats();
+  /// What calibration measured, for the compiled model's provenance.
+  ArrayAttr tensorStats;
   FailureOr<Measurement> measure(func::FuncOp reference, std::optional<eval::Dataset> &data,
                                  std::optional<eval::Dataset> &calib);
   FailureOr<std::unique_ptr<engine::Engine>> nativeEngineFor(func::FuncOp f, std::string &why);
@@ -110,12 +116,28 @@ LogicalResult Compiler::checkOptions() {
     return fail(llvm::formatv("--accuracy-budget must be a number of top-1 points >= 0, got {0}",
                               budget)
                     .str());
+  double confidence = o.budgetConfidence;
+  if (confidence != 0 && !(confidence > 0 && confidence < 1))
+    return fail(llvm::formatv("--budget-confidence must be a level in (0, 1), e.g. 0.95, got {0}",
+                              confidence)
+                    .str());
+  if (confidence != 0 && o.precision != PrecisionMode::mixed)
+    return fail("--budget-confidence applies to --precision=mixed only (the budget it checks)");
   bool needsCalibration = (o.precision == PrecisionMode::int8 && !dynamic) ||
                           o.precision == PrecisionMode::fp16 || o.precision == PrecisionMode::mixed;
-  if (needsCalibration && o.data.empty())
+  bool stats = !options.calibrationStats.empty();
+  if (stats && !o.data.empty())
+    return fail("give --calibration-data or --calibration-stats, not both: the statistics "
+                "replace the data");
+  if (needsCalibration && o.data.empty() && !stats)
     return fail("--precision=" + precision +
                 " needs --calibration-data FILE.npy (sample inputs to measure ranges on)" +
-                (o.precision == PrecisionMode::int8 ? "; --quantization=dynamic needs none" : ""));
+                (o.precision == PrecisionMode::int8 ? "; --quantization=dynamic needs none" : "") +
+                "; or --calibration-stats COMPILED.fb to reuse the statistics a compiled model "
+                "records");
+  if (stats && o.precision == PrecisionMode::mixed && o.evalData.empty())
+    return fail("--precision=mixed with --calibration-stats measures the candidates on "
+                "--eval-data X.npy (there is no calibration data to measure on): give it");
   if (o.biasCorrection && o.data.empty())
     return fail("--bias-correction measures input means and needs --calibration-data FILE.npy");
   if (!o.evalLabels.empty() && o.evalData.empty())
@@ -138,10 +160,20 @@ LogicalResult Compiler::run() {
                                               "activations"); })))
     return failure();
   int64_t refBytes = modelBytes(func);
-  if (failed(runStage([&](OpPassManager &pm) { buildCalibrateStage(pm, o); }, Record::Yes, [&] {
-        return "calibrating (" + o.method + ") on " + o.data;
-      })))
+  bool stats = !options.calibrationStats.empty();
+  if (stats && failed(attachStoredStats()))
     return failure();
+  if (failed(runStage(
+          [&](OpPassManager &pm) {
+            buildCalibrateStage(pm, o, /*recordStats=*/true, /*haveStats=*/stats);
+          },
+          Record::Yes, [&] {
+            return "calibrating (" + o.method + ") on " +
+                   (stats ? "the statistics recorded in " + options.calibrationStats : o.data.getValue());
+          })))
+    return failure();
+  // Off the function, so that the IR is what the quantize pipeline gives; into the provenance.
+  tensorStats = takeCalibrationStats(func);
   OwningOpRef<func::FuncOp> reference = func.clone();
   if (failed(runStage([&](OpPassManager &pm) { buildLowerPrecisionStage(pm, o); }, Record::Yes,
                       [&] {
@@ -159,10 +191,75 @@ LogicalResult Compiler::run() {
   FailureOr<Measurement> m = measure(*reference, data, calib);
   if (failed(m))
     return failure();
-  ReportInput input{o, path, *reference, func, refBytes, *m};
+  ReportInput input{o, path, *reference, func, refBytes, *m, options.calibrationStats};
   writeReport(input, report);
-  if (options.recordReport)
+  if (options.recordReport) {
     recordReport(module, input, report, pipeline);
+    if (options.keepStats && tensorStats && !tensorStats.empty()) {
+      NamedAttrList prov(module->getAttrOfType<DictionaryAttr>("qopt.provenance"));
+      prov.set("tensor_stats", tensorStats);
+      module->setAttr("qopt.provenance", prov.getDictionary(module.getContext()));
+    }
+  }
+  return success();
+}
+
+/// CalibrationStats.h records (integers, f32, strings, i64 count tensors) rebuilt in `ctx`.
+ArrayAttr copyRecords(ArrayAttr records, MLIRContext *ctx) {
+  Builder b(ctx);
+  SmallVector<Attribute> out;
+  for (Attribute r : records) {
+    NamedAttrList copy;
+    for (NamedAttribute a : cast<DictionaryAttr>(r)) {
+      Attribute v = a.getValue(), c;
+      if (auto i = dyn_cast<IntegerAttr>(v))
+        c = b.getI64IntegerAttr(i.getInt());
+      else if (auto f = dyn_cast<FloatAttr>(v))
+        c = b.getF32FloatAttr((float)f.getValueAsDouble());
+      else if (auto str = dyn_cast<StringAttr>(v))
+        c = b.getStringAttr(str.getValue());
+      else if (auto d = dyn_cast<DenseIntElementsAttr>(v)) {
+        SmallVector<int64_t> counts(d.getValues<int64_t>());
+        c = DenseIntElementsAttr::get(
+            RankedTensorType::get({(int64_t)counts.size()}, b.getI64Type()), counts);
+      }
+      if (c)
+        copy.set(a.getName().strref(), c);
+    }
+    out.push_back(copy.getDictionary(ctx));
+  }
+  return b.getArrayAttr(out);
+}
+
+/// The statistics a compiled model recorded, on the prepared fp32 function, for the calibrate
+/// stage to compute ranges from.
+LogicalResult Compiler::attachStoredStats() {
+  const std::string &file = options.calibrationStats;
+  auto fail = [&](const Twine &msg) { return module.emitError("--calibration-stats " + file + ": " + msg); };
+  auto buffer = llvm::MemoryBuffer::getFile(file);
+  if (!buffer)
+    return fail("cannot read: " + buffer.getError().message());
+  // Imported in a context of its own: its weights' resource names would otherwise be taken, and
+  // this model's renamed (net.1.weight.q_1), which changes the IR.
+  MLIRContext scratch;
+  OwningOpRef<ModuleOp> stored;
+  {
+    StringRef bytes = (*buffer)->getBuffer();
+    stored = importFlatBuffer(ArrayRef<uint8_t>((const uint8_t *)bytes.data(), bytes.size()),
+                              &scratch, file);
+  }
+  if (!stored)
+    return fail("cannot be read as a qopt model");
+  auto prov = (*stored)->getAttrOfType<DictionaryAttr>("qopt.provenance");
+  auto storedRecords = prov ? prov.getAs<ArrayAttr>("tensor_stats") : ArrayAttr();
+  ArrayAttr records = storedRecords ? copyRecords(storedRecords, module.getContext()) : ArrayAttr();
+  if (!records || records.empty())
+    return fail("the model records no calibration statistics (it was compiled without "
+                "calibration data, or by a qopt that did not record them); give "
+                "--calibration-data FILE.npy");
+  std::string error;
+  if (failed(attachCalibrationStats(func, records, error)))
+    return fail("the statistics do not fit this model: " + error);
   return success();
 }
 

@@ -233,6 +233,27 @@ void writeDecisions(llvm::json::OStream &j, func::FuncOp compiled) {
   });
 }
 
+/// The loss's 95% interval (Confidence.h) next to its point estimate in the JSON.
+void writeLossInterval(llvm::json::OStream &j, const eval::Comparison &cmp) {
+  eval::Interval ci = cmp.lossInterval(0.95);
+  j.attributeArray("loss_points_ci95", [&] {
+    j.value(ci.lo);
+    j.value(ci.hi);
+  });
+  j.attribute("loss_ci_method", eval::kLossIntervalMethod);
+  j.attribute("discordant_samples", cmp.discordant());
+}
+
+/// "95% CI [-0.12, +0.31] points, 14 discordant samples": whether a loss is noise.
+std::string lossIntervalText(const eval::Comparison &cmp) {
+  eval::Interval ci = cmp.lossInterval(0.95);
+  return llvm::formatv("loss {0:F2} points, 95% CI [{1:F2}, {2:F2}] (paired, {3} discordant "
+                       "sample{4})",
+                       cmp.lossPoints(), ci.lo, ci.hi, cmp.discordant(),
+                       cmp.discordant() == 1 ? "" : "s")
+      .str();
+}
+
 } // namespace
 
 std::string mlir::qopt::locationName(Operation *op) {
@@ -295,9 +316,12 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
     j.attribute("target", stringifyCostTarget(o.target));
     j.attribute("precision", stringifyPrecisionMode(o.precision));
     j.attribute("quantization", stringifyQuantizationMode(o.quantization));
-    if (!o.data.empty())
+    if (!o.data.empty() || !in.calibrationStats.empty())
       j.attributeObject("calibration", [&] {
-        j.attribute("data", fileName(o.data));
+        if (!o.data.empty())
+          j.attribute("data", fileName(o.data));
+        else
+          j.attribute("statistics_from", fileName(in.calibrationStats));
         j.attribute("method", o.method);
         if (CalibrationAttr c = calibrationOf(func::FuncOp(in.reference).getArgument(0))) {
           if (c.getSamples())
@@ -311,6 +335,8 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
         for (NamedAttribute a : s) {
           if (auto f = dyn_cast<FloatAttr>(a.getValue()))
             j.attribute(a.getName().strref(), f.getValueAsDouble());
+          else if (auto flag = dyn_cast<BoolAttr>(a.getValue()))
+            j.attribute(a.getName().strref(), flag.getValue());
           else if (auto i = dyn_cast<IntegerAttr>(a.getValue()))
             j.attribute(a.getName().strref(), i.getInt());
           else if (auto str = dyn_cast<StringAttr>(a.getValue()))
@@ -345,6 +371,7 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
         j.attribute("loss_points", cmp.lossPoints());
         j.attribute("loss_measure", cmp.hasLabels ? "top-1 accuracy points lost"
                                                   : "top-1 disagreement with fp32, percent");
+        writeLossInterval(j, cmp);
       });
     }
     j.attributeArray("layers", [&] {
@@ -389,7 +416,7 @@ void mlir::qopt::writeReport(const ReportInput &in, CompileReport &report) {
       t << llvm::format("; accuracy fp32 %.2f%% -> %.2f%% (%+.2f points)",
                         cmp.referenceAccuracyPct(), cmp.accuracyPct(),
                         cmp.accuracyPct() - cmp.referenceAccuracyPct());
-    t << "\n";
+    t << "\n" << lossIntervalText(cmp) << "\n";
     if (const eval::Dataset *ld = in.measurement.layerData)
       t << "measured on " << in.measurement.engine
         << "; per-layer errors on the reference executor over " << ld->path << " ("

@@ -42,6 +42,8 @@ struct ReportInput {
   func::FuncOp reference, compiled;
   int64_t referenceBytes = 0;
   const Measurement &measurement;
+  /// The compiled model whose statistics replaced calibration data, or "".
+  llvm::StringRef calibrationStats;
 };
 
 /// Fills `report` (JSON, table, loss).

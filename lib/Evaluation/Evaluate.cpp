@@ -71,6 +71,12 @@ double Comparison::outputSqnrDb() const {
   return 10.0 * std::log10(outputSignal / outputNoise);
 }
 
+Interval Comparison::lossInterval(double confidence) const {
+  if (hasLabels)
+    return pairedLossInterval(samples, lost - gained, lost + gained, confidence);
+  return pairedLossInterval(samples, samples - agree, samples - agree, confidence);
+}
+
 const LayerError *Comparison::layer(StringRef name) const {
   for (const LayerError &l : layers)
     if (l.name == name)
@@ -155,8 +161,11 @@ static int64_t accumulateOutputs(const ref::Tensor &ref, const ref::Tensor &cand
   for (size_t k = 0; k < refTop.size() && k < candTop.size(); ++k) {
     cmp.agree += refTop[k] == candTop[k];
     if (cmp.hasLabels) {
-      cmp.referenceCorrect += refTop[k] == data.labels[done + k];
-      cmp.correct += candTop[k] == data.labels[done + k];
+      bool refOk = refTop[k] == data.labels[done + k], candOk = candTop[k] == data.labels[done + k];
+      cmp.referenceCorrect += refOk;
+      cmp.correct += candOk;
+      cmp.lost += refOk && !candOk;
+      cmp.gained += candOk && !refOk;
     }
   }
   return (int64_t)refTop.size();

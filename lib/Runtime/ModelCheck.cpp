@@ -835,17 +835,47 @@ bool checkGraph(Context &ctx) {
 // Provenance
 //===------------------------------------------------------------------------------------------===//
 
+/// A TensorStats' histograms fit its bin count, and its sign split fits the whole: the negative
+/// part and the zeros never exceed what the |x| histogram counts (an importer rebuilds the
+/// positive part by subtraction).
+bool checkTensorStatsCounts(Context &ctx, const TensorStats &t, uint32_t k) {
+  auto fail = [&](const std::string &msg) {
+    return ctx.fail("provenance tensor_stats #" + std::to_string(k) + ": " + msg);
+  };
+  const auto *all = t.histogram();
+  const auto *neg = t.negative_histogram();
+  size_t allSize = all ? all->size() : 0, negSize = neg ? neg->size() : 0;
+  // Calibration uses 2048 bins; the cap keeps a reader from allocating billions for a crafted one.
+  if (t.bins() > (1u << 20))
+    return fail("bins " + std::to_string(t.bins()) + " exceeds 2^20");
+  if (allSize > t.bins() || negSize > t.bins())
+    return fail("a histogram holds more than its " + std::to_string(t.bins()) + " bins");
+  for (size_t b = 0; b < negSize; ++b) {
+    uint64_t whole = b < allSize ? all->Get(b) : 0;
+    uint64_t part = (uint64_t)neg->Get(b) + (b == 0 ? t.zeros() : 0);
+    if (part > whole)
+      return fail("bin " + std::to_string(b) + " counts fewer values than its negative part");
+  }
+  if (negSize == 0 && t.zeros() > (allSize ? all->Get(0) : 0))
+    return fail("more zeros than the first bin counts");
+  return true;
+}
+
 /// Reports index into the graph like everything else, so they get the same range checks.
 bool checkProvenance(Context &ctx) {
   const Provenance *p = ctx.model.provenance();
   if (!p)
     return true;
   if (const auto *stats = p->tensor_stats())
-    for (uint32_t k = 0; k < stats->size(); ++k)
-      if (stats->Get(k)->tensor() >= ctx.tensors.size())
+    for (uint32_t k = 0; k < stats->size(); ++k) {
+      const TensorStats *t = stats->Get(k);
+      if (t->tensor() >= ctx.tensors.size())
         return ctx.fail("provenance tensor_stats #" + std::to_string(k) + ": tensor index " +
-                        std::to_string(stats->Get(k)->tensor()) + " out of range (" +
-                        ctx.tensorCount() + ")");
+                        std::to_string(t->tensor()) + " out of range (" + ctx.tensorCount() +
+                        ")");
+      if (!checkTensorStatsCounts(ctx, *t, k))
+        return false;
+    }
   if (const auto *precisions = p->op_precisions())
     for (uint32_t k = 0; k < precisions->size(); ++k)
       if (precisions->Get(k)->operator_() >= ctx.operators.size())

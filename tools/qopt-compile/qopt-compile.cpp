@@ -16,6 +16,8 @@
 #include "qopt/Support/ToolVersion.h"
 #include "qopt/Target/ModelIO.h"
 
+#include "qopt/Dialect/QOpt/IR/QOptOps.h"
+
 #include "mlir/Dialect/Quant/QuantTypes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -60,19 +62,27 @@ static bool writeBytes(StringRef path, StringRef bytes) {
 }
 
 /// True when the graph is already compiled: quantized, in 16-bit floats, or with recorded
-/// per-layer precisions.
-static bool isCompiledGraph(ModuleOp module) {
+/// per-layer precisions. `lowered` tells whether anything is in a precision other than f32 (an
+/// fp32-compiled graph still holds the fp32 weights).
+static bool isCompiledGraph(ModuleOp module, bool &lowered) {
   bool compiled = false;
+  lowered = false;
   module.walk([&](Operation *op) {
-    if (op->hasAttr("qopt.precision"))
+    if (auto p = op->getAttrOfType<PrecisionAttr>(kPrecisionAttr)) {
       compiled = true;
-    auto lowered = [](Type t) {
+      lowered |= p.getValue() != Precision::f32;
+    } else if (op->hasAttr(kPrecisionAttr)) {
+      compiled = lowered = true;
+    }
+    auto isLowered = [](Type t) {
       auto s = dyn_cast<ShapedType>(t);
       return s && (isa<quant::QuantizedType>(s.getElementType()) || s.getElementType().isF16() ||
                    s.getElementType().isBF16());
     };
-    compiled |= llvm::any_of(op->getOperandTypes(), lowered) ||
-                llvm::any_of(op->getResultTypes(), lowered);
+    bool any = llvm::any_of(op->getOperandTypes(), isLowered) ||
+               llvm::any_of(op->getResultTypes(), isLowered);
+    compiled |= any;
+    lowered |= any;
   });
   return compiled;
 }
@@ -155,6 +165,18 @@ int main(int argc, char **argv) {
       "calibration-data", cl::value_desc("FILE.npy"),
       cl::desc("Sample inputs, float32 [N, input dims...], to calibrate ranges and measure on"),
       cl::cat(precisionCat));
+  cl::opt<std::string> calibrationStats(
+      "calibration-stats", cl::value_desc("COMPILED.fb"),
+      cl::desc("Instead of --calibration-data: the statistics a model compiled from this same "
+               "fp32 model recorded (its provenance), from which every --calibration-method "
+               "gives the range the data would"),
+      cl::cat(precisionCat));
+  cl::opt<bool> keepStats(
+      "keep-calibration-stats", cl::init(true),
+      cl::desc("Record the calibration statistics in the model's provenance (4 bytes per "
+               "histogram bin and tensor), so that --calibration-stats can calibrate again "
+               "from it without data; =false leaves them out"),
+      cl::cat(outputCat));
   cl::opt<std::string> calibrationMethod(
       "calibration-method", cl::init("percentile=99.99"),
       cl::desc("minmax | percentile[=P] | entropy | mse"), cl::cat(precisionCat));
@@ -177,6 +199,12 @@ int main(int argc, char **argv) {
                                 cl::desc("mixed: write the best assignment even when it misses "
                                          "the budget (exit status 0)"),
                                 cl::cat(precisionCat));
+  cl::opt<double> budgetConfidence(
+      "budget-confidence", cl::init(0), cl::value_desc("LEVEL"),
+      cl::desc("mixed: check --accuracy-budget against the upper bound of the loss's confidence "
+               "interval at this level (e.g. 0.95), paired on the evaluation samples, instead of "
+               "the point estimate"),
+      cl::cat(precisionCat));
   cl::opt<bool> biasCorrection("bias-correction",
                                cl::desc("Correct the mean output shift int8 weights cause "
                                         "(qopt-correct-bias, measured on the calibration data)"),
@@ -265,8 +293,11 @@ int main(int argc, char **argv) {
   p.evalLabels = evalLabels.getValue();
   p.overrides = std::vector<std::string>(overrides.begin(), overrides.end());
   p.allowOverBudget = allowOverBudget.getValue();
+  p.budgetConfidence = budgetConfidence.getValue();
   p.biasCorrection = biasCorrection.getValue();
   p.batchSize = batchSize.getValue();
+  options.calibrationStats = calibrationStats.getValue();
+  options.keepStats = keepStats.getValue();
   options.recordReport = emit != Emit::MLIR;
   options.evalEngine = evalEngine;
   if (!quiet)
@@ -274,10 +305,27 @@ int main(int argc, char **argv) {
   CompileReport report;
   // A model that is already compiled (its graph is quantized or lowered in precision) keeps its
   // graph: only its native code is built again, for --target, and no data is needed.
-  bool compiled = isCompiledGraph(*module);
-  if (compiled && (!calibrationData.empty() || precision.getNumOccurrences()))
+  bool lowered = false;
+  bool compiled = isCompiledGraph(*module, lowered);
+  bool reassign = !calibrationData.empty() || precision.getNumOccurrences() ||
+                  calibrationMethod.getNumOccurrences() || calibrationStats.getNumOccurrences() ||
+                  budget.getNumOccurrences() || overrides.getNumOccurrences();
+  // A model compiled at fp32 still holds the fp32 weights (after batch-norm folding and fusion,
+  // which apply again unchanged): it compiles again like the original, and its own recorded
+  // statistics stand in for the calibration data.
+  if (compiled && !lowered && reassign) {
+    compiled = false;
+    if (calibrationData.empty() && calibrationStats.empty())
+      options.calibrationStats = input;
+  }
+  // A lowered graph holds the quantized weights, not the fp32 ones they came from, so precision
+  // cannot be assigned again from it; the statistics it records can be, with the fp32 model.
+  if (compiled && reassign)
     return badFlag("this model is already compiled: qopt-compile only rebuilds its native code "
-                   "(for --target), so --calibration-data and --precision do not apply");
+                   "(for --target), so --calibration-data and --precision do not apply; its graph "
+                   "holds quantized or 16-bit weights, not the fp32 ones, so to assign precision or "
+                   "calibrate again compile the fp32 model with --calibration-stats " +
+                   input + " (its recorded statistics stand in for the calibration data)");
   if (!compiled && failed(compileModule(*module, options, input, report)))
     return 1;
   if (requireInteger && failed(requireIntegerLayers(*module)))

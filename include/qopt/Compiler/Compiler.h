@@ -16,6 +16,14 @@ namespace mlir::qopt {
 struct CompileOptions {
   /// What to compile to and how: the options of `qopt-quantize-pipeline`.
   QuantizePipelineOptions pipeline;
+  /// A compiled model (.fb) whose provenance records calibration statistics (tensor_stats):
+  /// the ranges are computed from those, with the pipeline's method, instead of from
+  /// calibration data. The model compiled must be the fp32 graph they were measured on.
+  std::string calibrationStats;
+  /// Keep the calibration statistics in the provenance (the model grows by about 4 bytes per
+  /// histogram bin: ~50-80 KB for the example models), so that it can be calibrated again
+  /// without data.
+  bool keepStats = true;
   /// Record the report in the IR (`qopt.error` per layer, `qopt.provenance` on the module). Off,
   /// the module is exactly what the pipeline produced.
   bool recordReport = true;

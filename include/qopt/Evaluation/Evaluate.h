@@ -6,6 +6,7 @@
 #define QOPT_EVALUATION_EVALUATE_H
 
 #include "qopt/Engine/Engine.h"
+#include "qopt/Evaluation/Confidence.h"
 #include "qopt/Reference/Executor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,6 +58,9 @@ struct Comparison {
   int64_t samples = 0;
   int64_t agree = 0;                       // top-1 equal to the reference's
   int64_t referenceCorrect = 0, correct = 0; // with labels
+  /// The discordant pairs with labels: samples fp32 gets right and the candidate wrong (lost),
+  /// and the other way round (gained). lost - gained = referenceCorrect - correct.
+  int64_t lost = 0, gained = 0;
   bool hasLabels = false;
   /// Energy of the reference's first result and of the candidate's difference from it.
   double outputSignal = 0, outputNoise = 0;
@@ -70,6 +74,11 @@ struct Comparison {
   double lossPoints() const {
     return hasLabels ? referenceAccuracyPct() - accuracyPct() : 100.0 - agreementPct();
   }
+  /// The confidence interval of lossPoints() from the paired per-sample outcomes
+  /// (Confidence.h), at `confidence` in (0, 1).
+  Interval lossInterval(double confidence) const;
+  /// The samples whose outcome differs between the two: what the interval rests on.
+  int64_t discordant() const { return hasLabels ? lost + gained : samples - agree; }
   const LayerError *layer(StringRef name) const;
   /// SQNR of the first result in dB (+inf when exact).
   double outputSqnrDb() const;

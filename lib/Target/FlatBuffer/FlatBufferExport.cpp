@@ -7,6 +7,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include <limits>
+#include <map>
 #include <type_traits>
 
 using namespace mlir;
@@ -37,6 +39,7 @@ private:
   FailureOr<int32_t> addTensor(Value v, std::string name);
   FailureOr<uint32_t> addBuffer(ElementsAttr value, Location loc);
   LogicalResult addOperator(Operation *op);
+  std::vector<std::unique_ptr<fb::TensorStatsT>> exportTensorStats(ArrayAttr records);
   template <typename OpT, fb::OpOptions K>
   LogicalResult addOperator(OpT op, const OpRow &row, OptionsTag<K> options);
 
@@ -165,6 +168,85 @@ std::string ioName(func::FuncOp func, bool input, unsigned i) {
   return (input ? "input_" : "output_") + std::to_string(i);
 }
 
+/// Counts as the schema stores them: trailing empty bins left out; false when one does not fit
+/// 32 bits.
+bool toCounts(const std::vector<uint64_t> &bins, std::vector<uint32_t> &out) {
+  size_t used = bins.size();
+  while (used > 0 && bins[used - 1] == 0)
+    --used;
+  out.clear();
+  for (size_t k = 0; k < used; ++k) {
+    if (bins[k] > std::numeric_limits<uint32_t>::max())
+      return false;
+    out.push_back((uint32_t)bins[k]);
+  }
+  return true;
+}
+
+std::vector<uint64_t> countsOf(DictionaryAttr record, StringRef key, size_t bins) {
+  std::vector<uint64_t> out(bins, 0);
+  if (auto a = record.getAs<DenseIntElementsAttr>(key)) {
+    size_t k = 0;
+    for (const APInt &v : a.getValues<APInt>())
+      if (k < bins)
+        out[k++] = v.getZExtValue();
+  }
+  return out;
+}
+
+/// The calibration statistics (CalibrationStats.h records) as TensorStats. All or none: a count
+/// beyond 32 bits (over 4e9 values of one tensor in one bin) leaves the list out, since a partial
+/// list would calibrate some layers and silently not others.
+std::vector<std::unique_ptr<fb::TensorStatsT>> Exporter::exportTensorStats(ArrayAttr records) {
+  std::vector<std::unique_ptr<fb::TensorStatsT>> out;
+  // The compiled tensor that carries a layer's name: the last op of that name, which is what the
+  // layers after it read.
+  std::map<std::string, uint32_t> byName;
+  for (const auto &op : graph->operators)
+    if (!op->name.empty() && !op->outputs.empty())
+      byName[op->name] = op->outputs[0];
+  for (Attribute a : records) {
+    auto record = dyn_cast<DictionaryAttr>(a);
+    if (!record)
+      return {};
+    auto t = std::make_unique<fb::TensorStatsT>();
+    auto f32 = [&](StringRef key) {
+      auto v = record.getAs<FloatAttr>(key);
+      return v ? (float)v.getValueAsDouble() : 0.0f;
+    };
+    auto i64 = [&](StringRef key) {
+      auto v = record.getAs<IntegerAttr>(key);
+      return v ? v.getInt() : 0;
+    };
+    auto name = record.getAs<StringAttr>("name");
+    t->name = name ? name.str() : "";
+    t->layer_index = (int32_t)i64("index");
+    t->min = f32("min");
+    t->max = f32("max");
+    t->hist_min = 0;
+    t->hist_max = f32("limit");
+    int64_t bins = i64("bins");
+    if (bins < 0 || bins > (1 << 20))
+      return {};
+    t->bins = (uint32_t)bins;
+    t->zeros = (uint64_t)i64("zeros");
+    std::vector<uint64_t> negative = countsOf(record, "negative", bins);
+    std::vector<uint64_t> folded = countsOf(record, "positive", bins);
+    for (size_t k = 0; k < folded.size(); ++k)
+      folded[k] += negative[k];
+    if (!folded.empty())
+      folded[0] += t->zeros;
+    if (!toCounts(folded, t->histogram) || !toCounts(negative, t->negative_histogram))
+      return {};
+    if (t->layer_index == -1 && !graph->inputs.empty())
+      t->tensor = graph->inputs[0]->tensor;
+    else if (auto it = byName.find(t->name); it != byName.end())
+      t->tensor = it->second;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 FailureOr<std::string> Exporter::run(ModuleOp module) {
   auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
   if (funcs.size() != 1)
@@ -221,6 +303,8 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
     if (auto n = provenance ? provenance.getAs<IntegerAttr>("calibration_samples") : IntegerAttr())
       p->calibration_samples = n.getInt();
     p->op_precisions = std::move(precisions);
+    if (auto stats = provenance ? provenance.getAs<ArrayAttr>("tensor_stats") : ArrayAttr())
+      p->tensor_stats = exportTensorStats(stats);
     model.provenance = std::move(p);
   }
 

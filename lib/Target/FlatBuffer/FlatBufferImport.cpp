@@ -23,6 +23,7 @@ public:
 
   OwningOpRef<ModuleOp> run(const fb::Model &model);
   void importProvenance(const fb::Provenance &p, ModuleOp module);
+  ArrayAttr importTensorStats(const fb::Provenance &p);
   std::vector<Operation *> operators; // by operator index
 
 private:
@@ -177,6 +178,48 @@ LogicalResult Importer::importOperator(uint32_t i) {
   });
 }
 
+/// TensorStats back as CalibrationStats.h records (the checker has verified that the counts fit
+/// their bins and that the negative part and the zeros fit the whole, so the subtraction that
+/// gives the positive part cannot wrap). The input's record gets what the data was, as
+/// calibration recorded it there.
+ArrayAttr Importer::importTensorStats(const fb::Provenance &p) {
+  SmallVector<Attribute> records;
+  auto counts = [&](std::vector<int64_t> values) {
+    while (!values.empty() && values.back() == 0)
+      values.pop_back();
+    auto type = RankedTensorType::get({(int64_t)values.size()}, builder.getI64Type());
+    return DenseIntElementsAttr::get(type, values);
+  };
+  for (const fb::TensorStats *t : *p.tensor_stats()) {
+    size_t bins = t->bins();
+    std::vector<int64_t> negative(bins, 0), positive(bins, 0);
+    if (const auto *n = t->negative_histogram())
+      for (size_t b = 0; b < n->size() && b < bins; ++b)
+        negative[b] = n->Get(b);
+    if (const auto *h = t->histogram())
+      for (size_t b = 0; b < h->size() && b < bins; ++b)
+        positive[b] = (int64_t)h->Get(b) - negative[b] - (b == 0 ? (int64_t)t->zeros() : 0);
+    NamedAttrList r;
+    r.set("index", builder.getI64IntegerAttr(t->layer_index()));
+    r.set("name", builder.getStringAttr(t->name() ? t->name()->str() : ""));
+    r.set("min", builder.getF32FloatAttr(t->min()));
+    r.set("max", builder.getF32FloatAttr(t->max()));
+    r.set("limit", builder.getF32FloatAttr(t->hist_max()));
+    r.set("bins", builder.getI64IntegerAttr((int64_t)bins));
+    r.set("zeros", builder.getI64IntegerAttr((int64_t)t->zeros()));
+    r.set("negative", counts(std::move(negative)));
+    r.set("positive", counts(std::move(positive)));
+    if (t->layer_index() == -1) {
+      r.set("samples", builder.getI64IntegerAttr((int64_t)p.calibration_samples()));
+      r.set("data_hash", builder.getStringAttr(p.calibration_data_hash()
+                                                   ? p.calibration_data_hash()->str()
+                                                   : ""));
+    }
+    records.push_back(r.getDictionary(ctx));
+  }
+  return builder.getArrayAttr(records);
+}
+
 /// The provenance back as the `qopt.provenance` module attribute, and each op's precision back on
 /// the op (the checker has verified the operator indices).
 void Importer::importProvenance(const fb::Provenance &p, ModuleOp module) {
@@ -193,6 +236,8 @@ void Importer::importProvenance(const fb::Provenance &p, ModuleOp module) {
   str("report_json", p.report_json());
   if (p.calibration_samples())
     attrs.set("calibration_samples", builder.getI64IntegerAttr(p.calibration_samples()));
+  if (p.tensor_stats() && p.tensor_stats()->size())
+    attrs.set("tensor_stats", importTensorStats(p));
   if (!attrs.empty())
     module->setAttr("qopt.provenance", attrs.getDictionary(ctx));
   if (!p.op_precisions())

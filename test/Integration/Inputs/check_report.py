@@ -40,13 +40,18 @@ check(ev["samples"] == len(labels), f"evaluated on {ev['samples']} of {len(label
 check(abs(ev["accuracy_fp32_pct"] - torch_acc) <= 0.05,
       f"fp32 accuracy {ev['accuracy_fp32_pct']:.2f}% vs PyTorch {torch_acc:.2f}%")
 loss = torch_acc - ev["accuracy_pct"]
+# The paired interval of the loss against qopt's own fp32 on the same images (Confidence.h).
+lo, hi = ev["loss_points_ci95"]
+paired = (f"; vs qopt fp32 {ev['loss_points']:+.2f} points, 95% CI [{lo:+.2f}, {hi:+.2f}], "
+          f"{ev['discordant_samples']} discordant")
 if args.max_loss is not None:
     check(loss <= args.max_loss,
           f"{r['precision']} accuracy {ev['accuracy_pct']:.2f}%, loss {loss:+.2f} points vs "
-          f"PyTorch (max {args.max_loss})")
+          f"PyTorch (max {args.max_loss}){paired}")
 else:
     print(f"INFO {args.name}: {r['precision']}/{r['quantization']} accuracy "
-          f"{ev['accuracy_pct']:.2f}%, loss {loss:+.2f} points vs PyTorch")
+          f"{ev['accuracy_pct']:.2f}%, loss {loss:+.2f} points vs PyTorch{paired}")
+check(lo <= ev["loss_points"] <= hi, f"the 95% interval [{lo:.3f}, {hi:.3f}] holds the loss")
 if args.logits:
     acc = 100.0 * (np.load(args.logits).argmax(1) == labels).mean()
     check(abs(acc - ev["accuracy_pct"]) < 1e-9,

@@ -7,6 +7,7 @@
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Evaluation/Evaluate.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -87,6 +88,13 @@ bool producesLogits(Operation *op) {
   }
   return false;
 }
+
+/// A candidate's measured loss in points: the point estimate, its 95% interval, and what the
+/// budget is checked against (the point, or the interval's upper bound at the asked confidence).
+struct Loss {
+  double points = 0, checked = 0;
+  eval::Interval ci95;
+};
 
 struct Decision {
   Precision precision = Precision::f32;
@@ -239,7 +247,11 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
 
   LogicalResult search(const CostModel &model) {
     std::string error;
-    auto calib = eval::loadDataset(func, data, batchSize, "calibration data", error);
+    // Without calibration data (ranges from recorded statistics) sensitivity is measured on the
+    // evaluation data instead.
+    bool onCalib = !data.empty() || evalData.empty();
+    auto calib = eval::loadDataset(func, onCalib ? data : evalData, batchSize,
+                                   onCalib ? "calibration data" : "evaluation data", error);
     if (failed(calib))
       // Data errors are about files, not the IR: no op printed with them (as in qopt-calibrate).
       return mlir::emitError(func.getLoc(),
@@ -281,32 +293,53 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
     auto reference = eval::predict(func, searchData, error);
     if (failed(reference))
       return func.emitError("fp32 reference run failed: ") << error;
-    auto lossOf = [&](ArrayRef<Precision> p) -> FailureOr<double> {
+    if (budgetConfidence != 0 && !(budgetConfidence > 0 && budgetConfidence < 1))
+      return func.emitError("the budget confidence must be a level in (0, 1), e.g. 0.95, got ")
+             << budgetConfidence.getValue();
+    bool useBound = budgetConfidence > 0;
+    auto lossOf = [&](ArrayRef<Precision> p) -> FailureOr<Loss> {
       auto c = candidate(p);
       if (failed(c))
         return failure();
       auto pred = eval::predict(**c, searchData, error);
       if (failed(pred))
         return func.emitError("candidate run failed: ") << error;
-      int64_t n = (int64_t)pred->size(), agree = 0, refOk = 0, ok = 0;
+      // The same per-sample differences the report's interval uses (Confidence.h).
+      int64_t n = (int64_t)pred->size(), sum = 0, sumSquares = 0;
       for (int64_t k = 0; k < n; ++k) {
-        agree += (*pred)[k] == (*reference)[k];
-        if (!searchData.labels.empty()) {
-          refOk += (*reference)[k] == searchData.labels[k];
-          ok += (*pred)[k] == searchData.labels[k];
-        }
+        int64_t d = (*pred)[k] != (*reference)[k];
+        if (!searchData.labels.empty())
+          d = int64_t((*reference)[k] == searchData.labels[k]) -
+              int64_t((*pred)[k] == searchData.labels[k]);
+        sum += d;
+        sumSquares += d * d;
       }
-      return searchData.labels.empty() ? 100.0 * (n - agree) / n : 100.0 * (refOk - ok) / n;
+      Loss l;
+      l.points = n ? 100.0 * sum / n : 0;
+      l.ci95 = eval::pairedLossInterval(n, sum, sumSquares, 0.95);
+      l.checked = useBound ? eval::pairedLossInterval(n, sum, sumSquares, budgetConfidence).hi
+                           : l.points;
+      return l;
     };
 
     std::string measure = searchData.labels.empty() ? "top-1 disagreement with fp32"
                                                     : "top-1 accuracy loss";
     std::string on = llvm::formatv("{0} ({1} samples)", searchData.path, searchData.samples).str();
-    FailureOr<double> loss = lossOf(current());
+    std::string bound =
+        useBound ? (llvm::Twine("upper bound of the ") +
+                    llvm::formatv("{0}", llvm::format("%g", 100 * budgetConfidence.getValue()))
+                        .str() +
+                    "% confidence interval")
+                       .str()
+                 : std::string("point estimate");
+    FailureOr<Loss> loss = lossOf(current());
     if (failed(loss))
       return failure();
+    // The cheapest assignment passes on its point estimate but not on the bound: the bound, not
+    // the point, made the search promote layers (or fail). Recorded so the report says so.
+    bool boundChangedDecision = loss->points <= budget && loss->checked > budget;
     int steps = 0;
-    while (*loss > budget) {
+    while (loss->checked > budget) {
       // Promote the layer with the most output noise per cycle of extra cost.
       int best = -1;
       double bestScore = -1;
@@ -344,13 +377,26 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
                            " to meet the budget, most output noise per cycle; " + alone;
     }
     Builder b(&getContext());
-    func->setAttr("qopt.precision_search",
-                  b.getDictionaryAttr({b.getNamedAttr("budget_points", b.getF64FloatAttr(budget)),
-                                       b.getNamedAttr("loss_points", b.getF64FloatAttr(*loss)),
-                                       b.getNamedAttr("measure", b.getStringAttr(measure)),
-                                       b.getNamedAttr("data", b.getStringAttr(on)),
-                                       b.getNamedAttr("promotions", b.getI64IntegerAttr(steps))}));
-    if (*loss > budget) {
+    SmallVector<NamedAttribute> search = {
+        b.getNamedAttr("budget_points", b.getF64FloatAttr(budget)),
+        b.getNamedAttr("loss_points", b.getF64FloatAttr(loss->points)),
+        b.getNamedAttr("loss_points_ci95_lo", b.getF64FloatAttr(loss->ci95.lo)),
+        b.getNamedAttr("loss_points_ci95_hi", b.getF64FloatAttr(loss->ci95.hi)),
+        b.getNamedAttr("loss_ci_method", b.getStringAttr(eval::kLossIntervalMethod)),
+        b.getNamedAttr("measure", b.getStringAttr(measure)),
+        b.getNamedAttr("data", b.getStringAttr(on)),
+        b.getNamedAttr("promotions", b.getI64IntegerAttr(steps))};
+    // Only with the option, so that searches without it record what they always did.
+    if (useBound) {
+      search.push_back(b.getNamedAttr("budget_confidence", b.getF64FloatAttr(budgetConfidence)));
+      search.push_back(b.getNamedAttr("budget_checked_against", b.getStringAttr(bound)));
+      search.push_back(b.getNamedAttr("budget_checked_loss_points",
+                                      b.getF64FloatAttr(loss->checked)));
+      search.push_back(b.getNamedAttr("bound_changed_decision",
+                                      b.getBoolAttr(boundChangedDecision)));
+    }
+    func->setAttr("qopt.precision_search", b.getDictionaryAttr(search));
+    if (loss->checked > budget) {
       std::string best;
       for (size_t i = 0; i < targets.size(); ++i)
         best += (best.empty() ? "" : ", ") + names[i] + "=" +
@@ -358,8 +404,10 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       auto diag = allowOverBudget ? func.emitWarning() : func.emitError();
       diag << llvm::formatv("the accuracy budget of {0} points cannot be met: the best "
                             "assignment found ({1}) has a {2} of {3:f2} points on {4}",
-                            budget.getValue(), best, measure, *loss, on)
+                            budget.getValue(), best, measure, loss->points, on)
                   .str();
+      if (useBound)
+        diag << llvm::formatv(", {0:f2} at the {1}", loss->checked, bound).str();
       if (!allowOverBudget) {
         diag << " (allow-over-budget keeps it anyway)";
         return failure();

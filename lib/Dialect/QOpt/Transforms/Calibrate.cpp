@@ -1,5 +1,6 @@
 // qopt-calibrate: per-tensor ranges from running the fp32 function on calibration data.
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
+#include "qopt/Dialect/QOpt/Transforms/CalibrationStats.h"
 #include "qopt/Dialect/QOpt/Transforms/Passes.h"
 #include "qopt/Quant/Calibration.h"
 #include "qopt/Evaluation/Evaluate.h"
@@ -34,21 +35,81 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
       mlir::emitError(func.getLoc(), error);
       return signalPassFailure();
     }
-    if (data.empty()) {
-      mlir::emitError(func.getLoc(), "qopt-calibrate needs calibration data: data=FILE.npy");
+    // One pass instance may calibrate several functions in turn.
+    ranges.clear();
+    histograms.clear();
+    samples = 0;
+    dataHash.clear();
+    bool fromStats = data.empty() && func.getNumArguments() == 1 &&
+                     func.getArgAttrOfType<DictionaryAttr>(0, kCalibrationStatsAttr);
+    if (data.empty() && !fromStats) {
+      mlir::emitError(func.getLoc(),
+                      "qopt-calibrate needs calibration data: data=FILE.npy (or, on the function, "
+                      "the statistics an earlier run with record-stats kept)");
       return signalPassFailure();
     }
-    auto dataset = eval::loadDataset(func, data, batchSize, "calibration data", error);
-    if (failed(dataset)) {
+    if (failed(fromStats ? collectFromRecords(error) : collectFromData(error))) {
       mlir::emitError(func.getLoc(), error);
       return signalPassFailure();
     }
-    int64_t samples = dataset->samples;
+
+    // The input's record also identifies the data, for the model's provenance.
+    auto describe = [&](Operation *op, StringRef dataHash = "") {
+      const calib::RangeStats &s = ranges[op];
+      calib::Range r = calib::chooseRange(m, s, histograms[op], percentile);
+      return CalibrationAttr::get(&getContext(), r.lo, r.hi, s.min, s.max, calib::methodName(m),
+                                  samples, dataHash);
+    };
+    func.setArgAttr(0, kCalibrationAttr, describe(nullptr, dataHash));
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (op != func && !isa<ConstantOp, func::ReturnOp>(op))
+        ops.push_back(op);
+    });
+    Builder b(&getContext());
+    for (auto [index, op] : llvm::enumerate(ops))
+      if (ranges.count(op)) {
+        op->setAttr(kCalibrationAttr, describe(op));
+        if (recordStats)
+          op->setAttr(kCalibrationStatsAttr,
+                      calibrationStatsAttr(&getContext(), index, layerNameOf(op), ranges[op],
+                                           histograms[op]));
+      }
+    if (recordStats) {
+      NamedAttrList input(calibrationStatsAttr(&getContext(), -1, inputName(func), ranges[nullptr],
+                                               histograms[nullptr]));
+      input.set("samples", b.getI64IntegerAttr(samples));
+      input.set("data_hash", b.getStringAttr(dataHash));
+      func.setArgAttr(0, kCalibrationStatsAttr, input.getDictionary(&getContext()));
+    }
+  }
+
+private:
+  // The input is keyed by a null op; every op result by its op.
+  llvm::DenseMap<Operation *, calib::RangeStats> ranges;
+  llvm::DenseMap<Operation *, calib::SignedHistogram> histograms;
+  int64_t samples = 0;
+  std::string dataHash;
+
+  static std::string layerNameOf(Operation *op) {
+    if (auto n = op->getLoc()->findInstanceOf<NameLoc>())
+      return n.getName().str();
+    return "";
+  }
+  static std::string inputName(func::FuncOp func) {
+    auto name = func.getArgAttrOfType<StringAttr>(0, "qopt.name");
+    return name ? name.str() : "input_0";
+  }
+
+  LogicalResult collectFromData(std::string &error) {
+    func::FuncOp func = getOperation();
+    auto dataset = eval::loadDataset(func, data, batchSize, "calibration data", error);
+    if (failed(dataset))
+      return failure();
+    samples = dataset->samples;
+    dataHash = dataset->hash;
     const std::vector<ref::Tensor> *batches = &dataset->batches;
 
-    // The input is keyed by a null op; every op result by its op.
-    llvm::DenseMap<Operation *, calib::RangeStats> ranges;
-    llvm::DenseMap<Operation *, calib::SignedHistogram> histograms;
     std::unique_ptr<engine::Engine> runner = engine::createReferenceEngine(func);
     auto run = [&](function_ref<void(Operation *, const std::vector<float> &)> record) {
       engine::RunOptions options;
@@ -72,22 +133,51 @@ struct CalibratePass : qopt::impl::CalibratePassBase<CalibratePass> {
             it = histograms.insert({op, calib::SignedHistogram(ranges[op].absMax(), 2048)}).first;
           it->second.add(v.data(), v.size());
         }))) {
-      func.emitError("calibration run failed: ") << error;
-      return signalPassFailure();
+      error = "calibration run failed: " + error;
+      return failure();
     }
+    // Constants are observed too but never calibrated.
+    for (auto it = ranges.begin(); it != ranges.end();) {
+      auto next = std::next(it);
+      if (it->first && isa<ConstantOp>(it->first)) {
+        histograms.erase(it->first);
+        ranges.erase(it);
+      }
+      it = next;
+    }
+    return success();
+  }
 
-    // The input's record also identifies the data, for the model's provenance.
-    auto describe = [&](Operation *op, StringRef dataHash = "") {
-      const calib::RangeStats &s = ranges[op];
-      calib::Range r = calib::chooseRange(m, s, histograms[op], percentile);
-      return CalibrationAttr::get(&getContext(), r.lo, r.hi, s.min, s.max, calib::methodName(m),
-                                  samples, dataHash);
+  /// The ranges and histograms from the records on the function, which are then removed unless
+  /// they are to be kept.
+  LogicalResult collectFromRecords(std::string &error) {
+    func::FuncOp func = getOperation();
+    auto read = [&](Operation *key, DictionaryAttr record, StringRef what) {
+      if (failed(readCalibrationStats(record, ranges[key], histograms[key], error))) {
+        error = "qopt.calibration_stats of " + what.str() + ": " + error;
+        return failure();
+      }
+      return success();
     };
-    func.setArgAttr(0, kCalibrationAttr, describe(nullptr, dataset->hash));
-    func.walk([&](Operation *op) {
-      if (op != func && ranges.count(op) && !isa<ConstantOp>(op))
-        op->setAttr(kCalibrationAttr, describe(op));
+    auto input = func.getArgAttrOfType<DictionaryAttr>(0, kCalibrationStatsAttr);
+    if (failed(read(nullptr, input, "the input")))
+      return failure();
+    if (auto n = input.getAs<IntegerAttr>("samples"))
+      samples = n.getInt();
+    if (auto h = input.getAs<StringAttr>("data_hash"))
+      dataHash = h.str();
+    WalkResult walk = func.walk([&](Operation *op) {
+      auto record = op->getAttrOfType<DictionaryAttr>(kCalibrationStatsAttr);
+      if (!record)
+        return WalkResult::advance();
+      return failed(read(op, record, "'" + layerNameOf(op) + "'")) ? WalkResult::interrupt()
+                                                                   : WalkResult::advance();
     });
+    if (walk.wasInterrupted())
+      return failure();
+    if (!recordStats)
+      (void)takeCalibrationStats(func);
+    return success();
   }
 };
 

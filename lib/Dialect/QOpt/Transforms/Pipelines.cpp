@@ -22,13 +22,15 @@ void mlir::qopt::buildPrepareStage(OpPassManager &funcPm, const QuantizePipeline
   funcPm.addPass(createCanonicalizerPass());
 }
 
-void mlir::qopt::buildCalibrateStage(OpPassManager &funcPm, const QuantizePipelineOptions &o) {
-  if (o.data.empty())
+void mlir::qopt::buildCalibrateStage(OpPassManager &funcPm, const QuantizePipelineOptions &o,
+                                     bool recordStats, bool haveStats) {
+  if (o.data.empty() && !haveStats)
     return;
   CalibratePassOptions c;
   c.data = o.data;
   c.method = o.method;
   c.batchSize = o.batchSize;
+  c.recordStats = recordStats;
   funcPm.addPass(createCalibratePass(c));
 }
 
@@ -45,6 +47,7 @@ void mlir::qopt::buildLowerPrecisionStage(OpPassManager &funcPm,
   a.activations = o.activations;
   a.batchSize = o.batchSize;
   a.allowOverBudget = o.allowOverBudget;
+  a.budgetConfidence = o.budgetConfidence;
   funcPm.addPass(createAssignPrecisionPass(a));
   if (o.biasCorrection) {
     CorrectBiasPassOptions cb;

@@ -186,6 +186,10 @@ private:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointAfter(op);
     auto back = b.create<CastOp>(op->getLoc(), type, result);
+    // The value the ops around now read: an i8 layer after this one quantizes it with the range
+    // calibrated for the op's result (mixed precision, a bf16 layer feeding an i8 one).
+    if (Attribute calib = op->getAttr(kCalibrationAttr))
+      back->setAttr(kCalibrationAttr, calib);
     result.replaceAllUsesExcept(back, back);
     return success();
   }

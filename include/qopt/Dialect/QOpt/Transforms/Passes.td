@@ -88,6 +88,11 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
     `lo`/`hi` is the range the method chose (minmax | percentile[=P] | entropy | mse); `min`/`max`
     are the observed extremes. Calibration data that is empty, of the wrong shape or dtype, or
     holds NaN or Inf is rejected with the file, the expected and the actual.
+
+    Without data, the ranges come from statistics already on the function
+    (`qopt.calibration_stats`, CalibrationStats.h: what `record-stats` keeps, or what qopt-compile
+    takes from a compiled model's provenance), computed with `method` exactly as from the data
+    they were measured on; the records are removed unless `record-stats` is set.
   }];
   let options = [
     Option<"data", "data", "std::string", /*default=*/"\"\"",
@@ -96,6 +101,9 @@ def CalibratePass : Pass<"qopt-calibrate", "func::FuncOp"> {
            "minmax | percentile[=P] | entropy | mse">,
     Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
            "samples per run when the input's batch dimension is dynamic">,
+    Option<"recordStats", "record-stats", "bool", /*default=*/"false",
+           "also keep each value's statistics as `qopt.calibration_stats` "
+           "(CalibrationStats.h), for the compiled model's provenance">,
   ];
   let dependentDialects = ["::mlir::qopt::QOptDialect"];
 }
@@ -160,6 +168,9 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
            "mixed: samples per run when the batch dimension is dynamic">,
     Option<"allowOverBudget", "allow-over-budget", "bool", /*default=*/"false",
            "mixed: keep the best assignment when the budget cannot be met (a warning)">,
+    Option<"budgetConfidence", "budget-confidence", "double", /*default=*/"0",
+           "mixed: check the budget against the upper bound of the loss's confidence interval "
+           "at this level, e.g. 0.95 (0: against the point estimate)">,
   ];
   let dependentDialects = ["::mlir::qopt::QOptDialect", "::mlir::quant::QuantizationDialect"];
 }

@@ -59,6 +59,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
                                llvm::cl::desc("mixed: keep the best assignment when the budget "
                                               "cannot be met (a warning)"),
                                llvm::cl::init(false)};
+  Option<double> budgetConfidence{
+      *this, "budget-confidence",
+      llvm::cl::desc("mixed: check the budget against the upper bound of the loss's confidence "
+                     "interval at this level, e.g. 0.95 (0: the point estimate)"),
+      llvm::cl::init(0)};
   Option<bool> biasCorrection{*this, "bias-correction",
                               llvm::cl::desc("run qopt-correct-bias on the i8 layers (needs data)"),
                               llvm::cl::init(false)};
@@ -79,8 +84,11 @@ struct QuantizePipelineOptions : PassPipelineOptions<QuantizePipelineOptions> {
 void buildRaiseStage(OpPassManager &funcPm);
 /// Folds batch norms, fuses bias and activations, canonicalizes.
 void buildPrepareStage(OpPassManager &funcPm, const QuantizePipelineOptions &options);
-/// Records calibrated ranges; adds nothing without calibration data.
-void buildCalibrateStage(OpPassManager &funcPm, const QuantizePipelineOptions &options);
+/// Records calibrated ranges; adds nothing without calibration data, unless `haveStats`: the
+/// function carries the statistics of an earlier calibration to compute them from
+/// (CalibrationStats.h). `recordStats` keeps the statistics on the function, for the provenance.
+void buildCalibrateStage(OpPassManager &funcPm, const QuantizePipelineOptions &options,
+                         bool recordStats = false, bool haveStats = false);
 /// Assigns per-op precision, (corrects biases,) quantizes, folds to integer ops, fuses and
 /// canonicalizes.
 void buildLowerPrecisionStage(OpPassManager &funcPm, const QuantizePipelineOptions &options);
