@@ -20,32 +20,48 @@ bash "$root/scripts/build.sh" --fuzz
 export ASAN_OPTIONS=allow_user_poisoning=0:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1
 
-failed=0
-for s in "${surfaces[@]}"; do
-  bin="$root/build-fuzz/bin/qopt-fuzz-$s"
-  work="$root/build-fuzz/fuzz-corpus/$s"
-  artifacts="$root/build-fuzz/fuzz-artifacts/$s"
-  log="$root/build-fuzz/fuzz-$s.log"
+# One harness: its regression inputs, then the bounded run. Prints one summary line (or the
+# failure) into build-fuzz/fuzz-<surface>.summary and returns non-zero on failure.
+fuzz_one() {
+  local s=$1
+  local bin="$root/build-fuzz/bin/qopt-fuzz-$s"
+  local work="$root/build-fuzz/fuzz-corpus/$s"
+  local artifacts="$root/build-fuzz/fuzz-artifacts/$s"
+  local log="$root/build-fuzz/fuzz-$s.log"
   rm -rf "$work"
   mkdir -p "$work" "$artifacts"
   mapfile -t regressions < <(find "$root/fuzz/regressions/$s" -type f 2>/dev/null ! -name '*.md' | sort)
   if [ ${#regressions[@]} -gt 0 ]; then
     if ! "$bin" -artifact_prefix="$artifacts/" "${regressions[@]}" > "$log.regressions" 2>&1; then
-      echo "fuzz $s: a regression input fails again:"; tail -30 "$log.regressions"; failed=1; continue
+      echo "fuzz $s: a regression input fails again:"; tail -30 "$log.regressions"; return 1
     fi
   fi
-  status=0
+  local status=0
   "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$s" > "$log" 2>&1 || status=$?
+  local runs units
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   units=$(find "$work" -type f | wc -l)
   if [ "$status" -ne 0 ]; then
     echo "fuzz $s: FAILED (exit $status) after ${runs:-?} executions; input kept in $artifacts:"
     grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -20
-    failed=1
-  else
-    echo "fuzz $s: ${runs:-?} executions in ${seconds} s, ${#regressions[@]} regression inputs," \
-         "$units new corpus units, 0 crashes"
+    return 1
   fi
+  echo "fuzz $s: ${runs:-?} executions in ${seconds} s, ${#regressions[@]} regression inputs," \
+       "$units new corpus units, 0 crashes"
+}
+
+# Two harnesses at a time (the machines have 2 cores): half the wall time of one after another.
+jobs=${QOPT_FUZZ_JOBS:-2}
+pids=()
+for s in "${surfaces[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$s" > "$root/build-fuzz/fuzz-$s.summary" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for k in "${!surfaces[@]}"; do
+  wait "${pids[$k]}" || failed=1
+  cat "$root/build-fuzz/fuzz-${surfaces[$k]}.summary"
 done
 exit $failed
