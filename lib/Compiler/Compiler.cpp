@@ -201,6 +201,7 @@ LogicalResult Compiler::run() {
       module->setAttr("qopt.provenance", prov.getDictionary(module.getContext()));
     }
   }
+  addMeasuredPerformance(*m, report); // after recordReport: the artifact's copy has no timings
   return success();
 }
 
@@ -393,6 +394,17 @@ LogicalResult Compiler::measureNatively(func::FuncOp reference, const eval::Data
   if (failed(outputs)) {
     why = error;
     return failure();
+  }
+  // Each layer's native time on the first batch, for the report's roofline and latency frontier.
+  if (!data.batches.empty() && !data.batches.front().shape.empty()) {
+    std::string perr;
+    auto steps = (*candEngine)->profileSteps(data.batches.front(), 10, perr);
+    if (succeeded(steps)) {
+      m.steps = std::move(*steps);
+      m.profileBatch = data.batches.front().shape[0];
+    } else {
+      progress("no per-layer native timing: " + perr);
+    }
   }
   const eval::Dataset &layerData = calib ? *calib : data;
   progress(llvm::formatv("per-layer errors on the reference executor over {0} ({1} samples)",

@@ -4,6 +4,7 @@
 #define QOPT_LIB_COMPILER_REPORT_H
 
 #include "qopt/Compiler/Compiler.h"
+#include "qopt/Engine/Engine.h"
 #include "qopt/Evaluation/Evaluate.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,6 +33,10 @@ struct Measurement {
   /// Where the per-layer errors were measured when not on `data` (native evaluation measures
   /// them on the reference executor over the calibration data).
   const eval::Dataset *layerData = nullptr;
+  /// The compiled model's native steps timed on one batch of `profileBatch` samples (native
+  /// evaluation only; empty otherwise).
+  std::vector<engine::StepProfile> steps;
+  int64_t profileBatch = 0;
 };
 
 /// Everything the report describes.
@@ -53,6 +58,10 @@ void writeReport(const ReportInput &input, CompileReport &report);
 /// `qopt.provenance` on `module` (producer, the pass pipeline text, the JSON, calibration).
 void recordReport(ModuleOp module, const ReportInput &input, const CompileReport &report,
                   llvm::StringRef pipelineText);
+
+/// Adds what this run measured to `report.json` (not to the model's recorded copy): each layer's
+/// native time, ops and bytes per sample, the total, and the machine's peaks (NativeProfile.cpp).
+void addMeasuredPerformance(const Measurement &m, CompileReport &report);
 
 } // namespace mlir::qopt
 
