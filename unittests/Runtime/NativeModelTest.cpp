@@ -347,6 +347,25 @@ TEST(NativeModel, ThreadCount) {
   EXPECT_EQ(qopt_model_set_num_threads(nullptr, 1, &err), QOPT_ERR_INVALID_ARGUMENT);
 }
 
+TEST(NativeModel, StepInfoOfCodeWithoutSteps) {
+  // The hand-written test code records no NativeCode.steps: zero steps, an out-of-range index
+  // refused with its message, NULL arguments refused.
+  if (!hostHas("avx2"))
+    GTEST_SKIP() << "this CPU has no avx2";
+  CpuMaskScope none;
+  qopt_error err;
+  ModelPtr m = loadModel(defaultModel(), err);
+  ASSERT_TRUE(m) << err.message;
+  EXPECT_EQ(qopt_model_num_steps(m.get()), 0);
+  EXPECT_EQ(qopt_model_num_steps(nullptr), 0);
+  qopt_step_info info;
+  EXPECT_EQ(qopt_model_step_info(m.get(), 0, &info, &err), QOPT_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "step index 0 out of range (the code has 0 steps)");
+  EXPECT_EQ(qopt_model_step_info(m.get(), 0, nullptr, &err), QOPT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(qopt_model_run_profiled(nullptr, nullptr, 0, nullptr, 0, nullptr, &err),
+            QOPT_ERR_INVALID_ARGUMENT);
+}
+
 TEST(NativeModel, Names) {
   EXPECT_STREQ(qopt_status_name(QOPT_ERR_CODE_HASH), "QOPT_ERR_CODE_HASH");
   EXPECT_STREQ(qopt_status_name(qopt_status(99)), "unknown status");

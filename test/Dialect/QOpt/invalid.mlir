@@ -604,6 +604,22 @@ func.func @precision_reason_not_string(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>)
 
 // -----
 
+func.func @ops_per_sample_negative(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op attribute 'qopt.ops_per_sample' must be a non-negative integer, got -8 : i64}}
+  %0 = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>, qopt.ops_per_sample = -8 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @ops_per_sample_not_integer(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'qopt.kernel_call' op attribute 'qopt.ops_per_sample' must be a non-negative integer, got "many"}}
+  %0 = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>, qopt.ops_per_sample = "many"} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
 func.func @calibration_dictionary(%x: tensor<2xf32>) -> tensor<2xf32> {
   // expected-error @+1 {{'qopt.relu' op attribute 'qopt.calibration' must be a #qopt.calibration<lo = .., hi = .., min = .., max = ..> record, got {hi = 1.000000e+00 : f32, lo = 0.000000e+00 : f32}}}
   %0 = qopt.relu %x {qopt.calibration = {lo = 0.0 : f32, hi = 1.0 : f32}} : (tensor<2xf32>) -> tensor<2xf32>
