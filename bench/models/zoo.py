@@ -23,6 +23,8 @@ MODELS = {
     "fmnist_mlp": ((1, 28, 28), "Fashion-MNIST MLP 784-256-128-10 (trained)"),
     "fmnist_cnn": ((1, 28, 28), "Fashion-MNIST CNN 2 conv + 2 fc (trained)"),
     "mlp512": ((784,), "MLP 784-512-512-10"),
+    # The compile-time target: ten 1024-wide layers must compile in under 2 s.
+    "mlp1024x10": ((1024,), "MLP 10 x 1024-wide (compile-time target)"),
     "transformer": ((128, 256), "transformer encoder block, seq 128, d 256, 4 heads, FFN 1024"),
     "resnet18": ((3, 224, 224), "ResNet-18 (torchvision, random weights)"),
     "mobilenet_v2": ((3, 224, 224), "MobileNetV2 (torchvision, random weights)"),
@@ -75,6 +77,12 @@ def torch_module(name):
         nn = torch.nn
         m = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
                           nn.Linear(512, 10))
+    elif name == "mlp1024x10":
+        nn = torch.nn
+        layers = []
+        for _ in range(9):
+            layers += [nn.Linear(1024, 1024), nn.ReLU()]
+        m = nn.Sequential(*layers, nn.Linear(1024, 1024))
     elif name == "transformer":
         m = _encoder_block()
     elif name in ("resnet18", "mobilenet_v2"):

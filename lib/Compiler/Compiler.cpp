@@ -303,24 +303,29 @@ FailureOr<Measurement> Compiler::measure(func::FuncOp reference,
     QuantizeOptions q;
     q.signedActivations = o.activations == ActivationStorage::i8;
     q.dynamic = o.quantization == QuantizationMode::Dynamic;
+    // One candidate per lowered layer, with only that layer lowered: its local error, free of
+    // what the layers before it did. Measured together, each candidate replaying the fp32 run
+    // up to its layer, so the cost is about one run of the model, not two per layer.
+    std::vector<OwningOpRef<func::FuncOp>> copies;
+    std::vector<eval::LocalCandidate> candidates;
     for (size_t i = 0; i < layers.size(); ++i) {
       Operation *layer = layers[i];
       auto found = assigned.find(locationName(layer));
       if (found == assigned.end() || found->second == Precision::f32)
         continue;
-      Precision p = found->second;
-      // Only this layer lowered: its local error, free of what the layers before it did.
       std::vector<Precision> alone(layers.size(), Precision::f32);
-      alone[i] = p;
+      alone[i] = found->second;
       auto copy = buildPrecisionCandidate(reference, alone, q);
       if (failed(copy))
         return failure();
-      auto c = eval::compare(reference, **copy, *calib, error);
-      if (failed(c))
-        return module.emitError("measuring '") << locationName(layer) << "': " << error;
-      if (const eval::LayerError *l = c->layer(locationName(layer)))
-        m.localSqnrDb[locationName(layer)] = l->sqnrDb();
+      candidates.push_back({locationName(layer), **copy});
+      copies.push_back(std::move(*copy));
     }
+    auto local = eval::localErrors(reference, candidates, *calib, error);
+    if (failed(local))
+      return module.emitError("measuring each layer's local error: ") << error;
+    for (const auto &[name, l] : *local)
+      m.localSqnrDb[name] = l.sqnrDb();
   }
   using EvalEngine = CompileOptions::EvalEngine;
   if (options.evalEngine == EvalEngine::native ||
@@ -351,17 +356,24 @@ FailureOr<std::unique_ptr<engine::Engine>> Compiler::nativeEngineFor(func::FuncO
   OwningOpRef<ModuleOp> holder = ModuleOp::create(module.getLoc());
   holder->push_back(f.clone());
   std::string diagnostics;
-  FailureOr<std::string> out;
+  FailureOr<std::string> out = failure();
+  FailureOr<std::vector<NativeSection>> sections = failure();
   {
     ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
       diagnostics += (diagnostics.empty() ? "" : "; ") + d.str();
       return success();
     });
-    out = compileNativeModel(*holder, "host", {});
+    sections = compileNativeCode(*holder, "host", {});
+    if (succeeded(sections))
+      out = attachNativeSections(*holder, *sections);
   }
   if (failed(out)) {
     why = diagnostics;
     return failure();
+  }
+  if (f == func && sections->size() == 1) {
+    report.hostCode = *sections;
+    report.hostTarget = sections->front().target;
   }
   auto bytes = std::make_unique<std::vector<uint8_t>>(out->begin(), out->end());
   func::FuncOp inHolder = *holder->getOps<func::FuncOp>().begin();

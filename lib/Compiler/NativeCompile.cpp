@@ -76,11 +76,16 @@ compileNativeModel(ModuleOp module, StringRef targets,
   FailureOr<std::vector<NativeSection>> sections = compileNativeCode(module, targets, progress);
   if (failed(sections))
     return failure();
+  return attachNativeSections(module, *sections);
+}
+
+FailureOr<std::string> attachNativeSections(ModuleOp module,
+                                            const std::vector<NativeSection> &sections) {
   FailureOr<std::string> graph = exportFlatBuffer(module);
   if (failed(graph))
     return failure();
   std::string bytes, error;
-  if (!attachNativeCode(*graph, *sections, bytes, error))
+  if (!attachNativeCode(*graph, sections, bytes, error))
     return module.emitError("attaching native code: ") << error, failure();
   return bytes;
 }

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <map>
 
+#include "llvm/ADT/DenseSet.h"
+
 namespace mlir::qopt::eval {
 
 FailureOr<Dataset> loadDataset(func::FuncOp func, const std::string &path, int64_t batchSize,
@@ -171,6 +173,26 @@ static int64_t accumulateOutputs(const ref::Tensor &ref, const ref::Tensor &cand
   return (int64_t)refTop.size();
 }
 
+/// Adds one batch of a layer's output (`got`, the candidate's; `want`, the reference's) to its
+/// error statistics. `range` is the reference op's calibrated range, if any.
+static void accumulateLayer(LayerError &l, const std::vector<float> &got,
+                            const std::vector<float> &want,
+                            const std::optional<std::pair<float, float>> &range) {
+  for (size_t k = 0; k < got.size(); ++k) {
+    ++l.count;
+    if (!std::isfinite(got[k])) {
+      ++l.nonFinite;
+      continue;
+    }
+    double d = (double)got[k] - want[k];
+    l.signal += (double)want[k] * want[k];
+    l.noise += d * d;
+    l.maxAbs = std::max(l.maxAbs, std::fabs(d));
+    if (range && (want[k] < range->first || want[k] > range->second))
+      l.clippedNoise += d * d;
+  }
+}
+
 FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, const Dataset &data,
                               std::string &error,
                               const std::function<void(int64_t, int64_t)> &progress) {
@@ -211,21 +233,7 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
       const std::vector<float> &want = it->second;
       if (got.size() != want.size())
         return;
-      LayerError &l = cmp.layers[index[name]];
-      const auto &range = ranges[name];
-      for (size_t k = 0; k < got.size(); ++k) {
-        ++l.count;
-        if (!std::isfinite(got[k])) {
-          ++l.nonFinite;
-          continue;
-        }
-        double d = (double)got[k] - want[k];
-        l.signal += (double)want[k] * want[k];
-        l.noise += d * d;
-        l.maxAbs = std::max(l.maxAbs, std::fabs(d));
-        if (range && (want[k] < range->first || want[k] > range->second))
-          l.clippedNoise += d * d;
-      }
+      accumulateLayer(cmp.layers[index[name]], got, want, ranges[name]);
     };
     auto c = candEngine->run(batch, candOpts, error);
     if (failed(c))
@@ -236,6 +244,152 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
   }
   cmp.samples = done;
   return cmp;
+}
+
+namespace {
+/// How one local-error candidate replays the reference run: which of its ops compute exactly
+/// what a reference op computed (same kind, attributes, types and matching operands, i.e. the
+/// ops before the lowered layer), which of those values an op that does run reads, and the
+/// layer's op, after which the run stops.
+struct Replay {
+  std::string layer;
+  func::FuncOp func;
+  DenseMap<Operation *, Operation *> same; // candidate op -> reference op
+  Operation *target = nullptr;
+};
+
+/// The attributes that decide what an op computes: all but the precision annotation, which
+/// the candidate adds to the layers it keeps in f32.
+DictionaryAttr semanticAttrs(Operation *op) {
+  NamedAttrList attrs(op->getAttrDictionary());
+  attrs.erase(kPrecisionAttr);
+  return attrs.getDictionary(op->getContext());
+}
+
+/// The reference value that candidate value `v` equals, or null.
+Value referenceValue(Value v, func::FuncOp reference, const DenseMap<Operation *, Operation *> &same) {
+  if (auto a = dyn_cast<BlockArgument>(v))
+    return reference.getArgument(a.getArgNumber());
+  auto it = same.find(v.getDefiningOp());
+  if (it == same.end())
+    return Value();
+  return it->second->getResult(cast<OpResult>(v).getResultNumber());
+}
+
+bool computesSame(Operation &op, Operation *ref, func::FuncOp reference,
+                  const DenseMap<Operation *, Operation *> &same) {
+  if (ref->getName() != op.getName() || ref->getResultTypes() != op.getResultTypes() ||
+      ref->getNumOperands() != op.getNumOperands() || semanticAttrs(ref) != semanticAttrs(&op))
+    return false;
+  for (unsigned i = 0; i < op.getNumOperands(); ++i)
+    if (referenceValue(op.getOperand(i), reference, same) != ref->getOperand(i))
+      return false;
+  return true;
+}
+
+/// Matches the candidate's ops to the reference's by structure, not by name (constants that
+/// canonicalization merged carry fused locations): a constant equals a reference constant of
+/// the same kind, value and type; any other op equals a user of its first operand's reference
+/// value that computes the same on the same reference values.
+Replay planReplay(const LocalCandidate &c, func::FuncOp reference,
+                  ArrayRef<Operation *> referenceLeaves) {
+  Replay r;
+  r.layer = c.layer;
+  r.func = c.func;
+  func::FuncOp f = c.func;
+  for (Operation &op : f.front()) {
+    if (isa<func::ReturnOp>(op))
+      break;
+    if (op.getNumOperands() == 0) {
+      for (Operation *ref : referenceLeaves)
+        if (computesSame(op, ref, reference, r.same)) {
+          r.same[&op] = ref;
+          break;
+        }
+    } else if (Value first = referenceValue(op.getOperand(0), reference, r.same)) {
+      for (Operation *ref : first.getUsers())
+        if (computesSame(op, ref, reference, r.same)) {
+          r.same[&op] = ref;
+          break;
+        }
+    }
+    if (!r.same.count(&op) && isLayer(&op) && nameOf(&op) == c.layer)
+      r.target = &op;
+  }
+  return r;
+}
+} // namespace
+
+FailureOr<std::map<std::string, LayerError>>
+localErrors(func::FuncOp reference, ArrayRef<LocalCandidate> candidates, const Dataset &data,
+            std::string &error) {
+  SmallVector<Operation *> leaves; // the reference's ops without operands: its constants
+  for (Operation &op : reference.front())
+    if (op.getNumOperands() == 0)
+      leaves.push_back(&op);
+  std::vector<Replay> replays;
+  DenseSet<Operation *> needed; // reference ops whose value an op that runs reads
+  std::map<std::string, LayerError> errors;
+  std::map<std::string, std::optional<std::pair<float, float>>> ranges;
+  for (const LocalCandidate &c : candidates) {
+    Replay r = planReplay(c, reference, leaves);
+    if (!r.target)
+      continue;
+    func::FuncOp f = c.func;
+    for (Operation &op : f.front()) {
+      if (!r.same.count(&op))
+        for (Value v : op.getOperands())
+          if (auto it = r.same.find(v.getDefiningOp()); it != r.same.end())
+            needed.insert(it->second);
+      if (&op == r.target)
+        break;
+    }
+    errors[c.layer] = LayerError{c.layer, r.target->getName().getStringRef().str()};
+    replays.push_back(std::move(r));
+  }
+  for (Operation &op : reference.front())
+    if (isLayer(&op) && errors.count(nameOf(&op))) {
+      ranges[nameOf(&op)] = calibratedRange(&op);
+      errors[nameOf(&op)].op = op.getName().getStringRef().str();
+    }
+
+  DenseMap<Operation *, ref::Tensor> values;
+  std::map<std::string, std::vector<float>> want;
+  for (const ref::Tensor &batch : data.batches) {
+    values.clear();
+    want.clear();
+    ref::Options refOpts;
+    refOpts.observe = [&](Operation *op, const ref::Tensor &t) {
+      if (needed.count(op))
+        values[op] = t;
+      if (isLayer(op) && errors.count(nameOf(op)))
+        want[nameOf(op)] = realValues(t);
+    };
+    if (failed(ref::execute(reference, {batch}, refOpts, error)))
+      return failure();
+    for (const Replay &r : replays) {
+      ref::Options opts;
+      opts.precomputed = [&](Operation *op) -> std::optional<const ref::Tensor *> {
+        auto it = r.same.find(op);
+        if (it == r.same.end())
+          return std::nullopt;
+        auto v = values.find(it->second);
+        return v == values.end() ? nullptr : &v->second;
+      };
+      opts.observe = [&](Operation *op, const ref::Tensor &t) {
+        if (op != r.target)
+          return;
+        std::vector<float> got = realValues(t);
+        auto w = want.find(r.layer);
+        if (w != want.end() && got.size() == w->second.size())
+          accumulateLayer(errors[r.layer], got, w->second, ranges[r.layer]);
+      };
+      opts.stopAfter = [&](Operation *op) { return op == r.target; };
+      if (failed(ref::execute(r.func, {batch}, opts, error)))
+        return failure();
+    }
+  }
+  return errors;
 }
 
 FailureOr<Comparison> compareOutputs(engine::Engine &reference, engine::Engine &candidate,

@@ -12,6 +12,96 @@ namespace mlir::qopt::ref::detail {
 
 static const Tensor *optional(Lookup get, Value v) { return v ? &get(v) : nullptr; }
 
+// Multiplies and adds stay separate operations here whatever the instruction set (no fused
+// multiply-add), so the oracle computes the same bits on every machine and in every code path.
+#pragma clang fp contract(off)
+
+constexpr int64_t kTileRows = 8, kTileCols = 16;
+
+/// The weights w [n][k] as column blocks of kTileCols: block b holds, for each j, the weights of
+/// columns b * kTileCols + 0..15 (zero past n), so the dot tiles below read them in order.
+template <typename T>
+static std::vector<T> packColumns(const T *w, int64_t n, int64_t k) {
+  int64_t blocks = (n + kTileCols - 1) / kTileCols;
+  std::vector<T> packed(blocks * k * kTileCols, T(0));
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      for (int64_t c = 0; c < kTileCols && b * kTileCols + c < n; ++c)
+        packed[(b * k + j) * kTileCols + c] = w[(b * kTileCols + c) * k + j];
+  return packed;
+}
+
+/// out[r][c] = sum_j x[r*k + j] * w[c][j] for r < m, c < n, from packColumns' layout, each sum
+/// taken in j order, as the one-at-a-time loop takes it, so the results are bit-identical to it.
+/// A tile of 8 rows x 16 columns of sums advances together: independent chains that vectorize
+/// across the columns instead of one add latency per multiply, each weight loaded once per 8
+/// rows. Compiled once per instruction set (the library's baseline is plain x86-64).
+template <typename T>
+static inline __attribute__((always_inline)) void dotTiles(const T *x, const T *packed,
+                                                           int64_t m, int64_t n, int64_t k,
+                                                           T *out) {
+  for (int64_t c0 = 0; c0 < n; c0 += kTileCols) {
+    const T *wb = packed + (c0 / kTileCols) * k * kTileCols;
+    int64_t cols = std::min(kTileCols, n - c0);
+    for (int64_t r0 = 0; r0 < m; r0 += kTileRows) {
+      T acc[kTileRows][kTileCols] = {};
+      if (r0 + kTileRows <= m) {
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < kTileRows; ++i) {
+            T xv = x[(r0 + i) * k + j];
+            for (int64_t c = 0; c < kTileCols; ++c)
+              acc[i][c] += xv * wb[j * kTileCols + c];
+          }
+      } else {
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t i = 0; i < m - r0; ++i) {
+            T xv = x[(r0 + i) * k + j];
+            for (int64_t c = 0; c < kTileCols; ++c)
+              acc[i][c] += xv * wb[j * kTileCols + c];
+          }
+      }
+      for (int64_t i = 0; i < std::min(kTileRows, m - r0); ++i)
+        for (int64_t c = 0; c < cols; ++c)
+          out[(r0 + i) * n + c0 + c] = acc[i][c];
+    }
+  }
+}
+
+#if defined(__x86_64__)
+template <typename T>
+__attribute__((target("avx512f,avx512dq"))) static void
+dotTilesAvx512(const T *x, const T *packed, int64_t m, int64_t n, int64_t k, T *out) {
+  dotTiles(x, packed, m, n, k, out);
+}
+template <typename T>
+__attribute__((target("avx2"))) static void dotTilesAvx2(const T *x, const T *packed, int64_t m,
+                                                         int64_t n, int64_t k, T *out) {
+  dotTiles(x, packed, m, n, k, out);
+}
+#endif
+
+/// Calls store(r, c, sum_j x[r*k + j] * w[c][j]) for every r < m, c < n, with `packed` from
+/// packColumns (see dotTiles).
+template <typename T, typename Store>
+static void blockedDots(const T *x, const std::vector<T> &packed, int64_t m, int64_t n,
+                        int64_t k, Store store) {
+  std::vector<T> out(m * n);
+#if defined(__x86_64__)
+  static const int isa = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+                             ? 2
+                             : (__builtin_cpu_supports("avx2") ? 1 : 0);
+  if (isa == 2)
+    dotTilesAvx512(x, packed.data(), m, n, k, out.data());
+  else if (isa == 1)
+    dotTilesAvx2(x, packed.data(), m, n, k, out.data());
+  else
+#endif
+    dotTiles(x, packed.data(), m, n, k, out.data());
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < n; ++c)
+      store(r, c, out[r * n + c]);
+}
+
 /// Reads the input and weight of fully_connected / conv2d. A per-axis weight must be quantized
 /// along dimension 0, the output channel.
 static LogicalResult readOperands(const Tensor &x, const Tensor &w, LinearOperand &xo,
@@ -48,25 +138,19 @@ LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, st
     return failure();
   int64_t n = w.shape[0], k = w.shape[1];
   int64_t m = product(ArrayRef<int64_t>(x.shape).drop_back());
+  // Integer sums are exact in any order; centered operands (q - zero point) make them the
+  // runtime's dotCentered.
   if (xo.quantized) {
-    int64_t xZp = xo.params.zeroPoints[0];
-    for (int64_t row = 0; row < m; ++row)
-      for (int64_t col = 0; col < n; ++col)
-        epilogue->storeQuantized(row * n + col, col,
-                                 rt::dotCentered(xo.storage + row * k, xZp, wo.storage + col * k,
-                                                 wo.params.zeroPoint(col * k), k));
+    blockedDots(xo.centered.data(), packColumns(wo.centered.data(), n, k), m, n, k,
+                [&](int64_t row, int64_t col, int64_t acc) {
+                  epilogue->storeQuantized(row * n + col, col, acc);
+                });
     return success();
   }
-  for (int64_t row = 0; row < m; ++row) {
-    const double *xr = xo.v.data() + row * k;
-    for (int64_t col = 0; col < n; ++col) {
-      const double *wr = wo.v.data() + col * k;
-      double acc = 0.0;
-      for (int64_t j = 0; j < k; ++j)
-        acc += xr[j] * wr[j];
-      epilogue->storeFloat(row * n + col, col, acc);
-    }
-  }
+  blockedDots(xo.v.data(), packColumns(wo.v.data(), n, k), m, n, k,
+              [&](int64_t row, int64_t col, double acc) {
+    epilogue->storeFloat(row * n + col, col, acc);
+  });
   return success();
 }
 
@@ -145,30 +229,39 @@ LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err) 
   int64_t og = o / groups;
   // Padding contributes nothing: a padded input is real 0, i.e. q = zero point, centered 0. The
   // same loop accumulates doubles for float operands and exact int64 sums for quantized ones.
+  // Per image and group, an im2col matrix [output pixel][channel, kernel row, kernel column]
+  // (the weight rows' order) times the weights, with blockedDots. A tap outside the input is 0
+  // in the matrix, where the plain loop skips it: adding 0 changes no sum (bar the sign of a
+  // zero, which the epilogue's bias addition does not see), so the results are those of the
+  // plain loop, at GEMM speed.
   auto convolve = [&](const auto *xv, const auto *wv, auto zero, auto store) {
+    using T = decltype(zero);
+    int64_t k = cg * kh * kw, rows = oh * ow;
+    std::vector<T> col(rows * k);
+    std::vector<std::vector<T>> packed;
+    for (int64_t g = 0; g < groups; ++g)
+      packed.push_back(packColumns(wv + g * og * k, og, k));
     for (int64_t nb = 0; nb < batch; ++nb)
-      for (int64_t oc = 0; oc < o; ++oc) {
-        int64_t firstIn = (oc / og) * cg; // first input channel of this output channel's group
-        const auto *wc = wv + oc * cg * kh * kw;
+      for (int64_t g = 0; g < groups; ++g) {
         for (int64_t y = 0; y < oh; ++y)
-          for (int64_t xo_ = 0; xo_ < ow; ++xo_) {
-            decltype(zero) acc = zero;
+          for (int64_t x = 0; x < ow; ++x) {
+            T *dst = col.data() + (y * ow + x) * k;
             for (int64_t ic = 0; ic < cg; ++ic) {
-              const auto *xc = xv + (nb * c + firstIn + ic) * h * wd;
+              const T *xc = xv + (nb * c + g * cg + ic) * h * wd;
               for (int64_t i = 0; i < kh; ++i) {
                 int64_t iy = y * strides[0] - pads[0] + i * dil[0];
-                if (iy < 0 || iy >= h)
-                  continue;
                 for (int64_t j = 0; j < kw; ++j) {
-                  int64_t ix = xo_ * strides[1] - pads[1] + j * dil[1];
-                  if (ix < 0 || ix >= wd)
-                    continue;
-                  acc += xc[iy * wd + ix] * wc[(ic * kh + i) * kw + j];
+                  int64_t ix = x * strides[1] - pads[1] + j * dil[1];
+                  *dst++ = iy >= 0 && iy < h && ix >= 0 && ix < wd ? xc[iy * wd + ix] : zero;
                 }
               }
             }
-            store(((nb * o + oc) * oh + y) * ow + xo_, oc, acc);
           }
+        blockedDots(col.data(), packed[g], rows, og, k,
+                    [&](int64_t pixel, int64_t oc, T acc) {
+                      int64_t channel = g * og + oc;
+                      store((nb * o + channel) * rows + pixel, channel, acc);
+                    });
       }
   };
   if (xo.quantized)

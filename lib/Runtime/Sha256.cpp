@@ -3,7 +3,13 @@
 #include "qopt/Runtime/Sha256.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 namespace qopt::rt {
 namespace {
@@ -24,13 +30,7 @@ inline uint32_t loadBigEndian(const uint8_t *p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
 }
 
-} // namespace
-
-Sha256::Sha256()
-    : state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-            0x5be0cd19} {}
-
-void Sha256::compress(const uint8_t *block) {
+void compressPortable(uint32_t state[8], const uint8_t *block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i)
     w[i] = loadBigEndian(block + 4 * i);
@@ -67,6 +67,87 @@ void Sha256::compress(const uint8_t *block) {
   state[7] += h;
 }
 
+#if defined(__x86_64__)
+/// The same compression with the SHA extensions: sha256rnds2 does two rounds on the state held
+/// as (a, b, e, f) and (c, d, g, h), sha256msg1 / msg2 extend the message schedule four words at
+/// a time.
+__attribute__((target("sha,sse4.1"))) void compressSha(uint32_t state[8], const uint8_t *data,
+                                                        size_t count) {
+  const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i *>(state));
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i *>(state + 4));
+  __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+  __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+  __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+  __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+  for (; count; --count, data += 64) {
+    __m128i savedAbef = abef, savedCdgh = cdgh;
+    __m128i w[16];
+    for (int t = 0; t < 16; ++t) {
+      if (t < 4) {
+        w[t] = _mm_shuffle_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + 16 * t)), byteSwap);
+      } else {
+        __m128i x = _mm_sha256msg1_epu32(w[t - 4], w[t - 3]);
+        x = _mm_add_epi32(x, _mm_alignr_epi8(w[t - 1], w[t - 2], 4));
+        w[t] = _mm_sha256msg2_epu32(x, w[t - 1]);
+      }
+      __m128i msg = _mm_add_epi32(
+          w[t], _mm_loadu_si128(reinterpret_cast<const __m128i *>(kRoundConstants + 4 * t)));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(msg, 0x0E));
+    }
+    abef = _mm_add_epi32(abef, savedAbef);
+    cdgh = _mm_add_epi32(cdgh, savedCdgh);
+  }
+  __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  _mm_storeu_si128(reinterpret_cast<__m128i *>(state), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_storeu_si128(reinterpret_cast<__m128i *>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
+bool detectSha() {
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+    return false;
+  bool sha = b & (1u << 29);
+  if (!__get_cpuid(1, &a, &b, &c, &d))
+    return false;
+  return sha && (c & (1u << 19)) && (c & (1u << 9)); // SSE4.1, SSSE3
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool> hardwareAllowed{true};
+
+} // namespace
+
+bool Sha256::hardwareAvailable() {
+  static const bool available = detectSha();
+  return available;
+}
+
+void Sha256::setHardwareAllowed(bool allowed) { hardwareAllowed = allowed; }
+
+Sha256::Sha256()
+    : hardware(hardwareAllowed && hardwareAvailable()),
+      state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+            0x5be0cd19} {}
+
+void Sha256::compress(const uint8_t *blocks, size_t count) {
+#if defined(__x86_64__)
+  if (hardware) {
+    compressSha(state, blocks, count);
+    return;
+  }
+#endif
+  for (; count; --count, blocks += 64)
+    compressPortable(state, blocks);
+}
+
 void Sha256::update(const uint8_t *data, size_t size) {
   if (size == 0)
     return;
@@ -79,11 +160,12 @@ void Sha256::update(const uint8_t *data, size_t size) {
     size -= take;
     if (pendingSize < sizeof(pending))
       return;
-    compress(pending);
+    compress(pending, 1);
     pendingSize = 0;
   }
-  for (; size >= 64; data += 64, size -= 64)
-    compress(data);
+  compress(data, size / 64);
+  data += size / 64 * 64;
+  size %= 64;
   if (size) {
     std::memcpy(pending, data, size);
     pendingSize = size;

@@ -338,7 +338,17 @@ int main(int argc, char **argv) {
                          emit == Emit::MLIR ? std::optional(ModelFormat::MLIR) : std::nullopt)))
       return 1;
   } else {
-    FailureOr<std::string> bytes = compileNativeModel(*module, target, options.progress);
+    // The measurement already built the compiled function's code for this CPU: reuse it when
+    // that is exactly what --target asks for.
+    std::string error;
+    FailureOr<std::string> primary = primaryTargetName(target, error);
+    bool reuse = !report.hostCode.empty() && succeeded(primary) &&
+                 *primary == report.hostTarget && !StringRef(target).contains(',');
+    if (reuse && options.progress)
+      options.progress("native code for " + report.hostTarget +
+                       ": reusing what the measurement built");
+    FailureOr<std::string> bytes = reuse ? attachNativeSections(*module, report.hostCode)
+                                         : compileNativeModel(*module, target, options.progress);
     if (failed(bytes))
       return 1;
     if (!writeBytes(output, *bytes))

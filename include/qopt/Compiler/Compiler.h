@@ -4,6 +4,7 @@
 #ifndef QOPT_COMPILER_COMPILER_H
 #define QOPT_COMPILER_COMPILER_H
 
+#include "qopt/Target/FlatBuffer/NativeSection.h"
 #include "qopt/Dialect/QOpt/Transforms/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -45,6 +46,11 @@ inline constexpr int64_t kNativeEvalMinSamples = 1000;
 struct CompileReport {
   std::string json, table;
   double lossPoints = 0;
+  /// The compiled function's native code for this CPU's target (hostTarget), when the
+  /// measurement built it: writing the model for that target reuses it instead of building the
+  /// same code again.
+  std::vector<NativeSection> hostCode;
+  std::string hostTarget;
 };
 
 /// Compiles `module` (one fp32 function) in place. Errors are emitted as diagnostics naming the

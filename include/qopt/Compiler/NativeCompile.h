@@ -26,6 +26,10 @@ FailureOr<std::string>
 compileNativeModel(ModuleOp module, StringRef targets,
                    const std::function<void(const std::string &)> &progress);
 
+/// The model file of `module` with `sections` already built for it (see compileNativeCode).
+FailureOr<std::string> attachNativeSections(ModuleOp module,
+                                            const std::vector<NativeSection> &sections);
+
 /// The concrete name `host` or the first entry of a --target list stands for (for the cost
 /// model), or failure with `error` naming the bad item.
 FailureOr<std::string> primaryTargetName(StringRef targets, std::string &error);

@@ -95,6 +95,22 @@ FailureOr<Comparison> compare(func::FuncOp reference, func::FuncOp candidate, co
                               std::string &error,
                               const std::function<void(int64_t, int64_t)> &progress = {});
 
+/// A copy of a reference function with one layer (named `layer`) lowered, as
+/// buildPrecisionCandidate makes it.
+struct LocalCandidate {
+  std::string layer;
+  func::FuncOp func;
+};
+
+/// Each candidate's local error: the error of its layer's output when the layer's inputs are what
+/// they are in the reference. What `compare(reference, candidate)` reports for that layer, but
+/// the reference runs once per batch and each candidate only up to its layer, its ops before
+/// the layer replayed from the reference run (an op is replayed when it has the reference op's
+/// kind, attributes, result types and replayed operands). Layers not found are left out.
+FailureOr<std::map<std::string, LayerError>> localErrors(func::FuncOp reference,
+                                                         ArrayRef<LocalCandidate> candidates,
+                                                         const Dataset &data, std::string &error);
+
 /// The model-level part of `compare` (top-1 agreement, accuracy, output SQNR; no per-layer
 /// errors) between two engines of any kind, e.g. the native code of the fp32 and of the compiled
 /// model, which cannot observe single ops but run 10,000 samples in a fraction of a second.

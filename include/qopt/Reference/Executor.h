@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/LogicalResult.h"
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct Options {
   /// Called after each op with its result (calibration and per-layer error measurement hook on
   /// this).
   std::function<void(Operation *op, const Tensor &result)> observe;
+  /// Results known in advance (the per-layer local error replays a candidate against the fp32
+  /// run's values). For an op it returns nullopt for, the op runs; otherwise the op is skipped and
+  /// its result is the tensor given, or left unbound when that is null (the caller promises that
+  /// no op that runs reads it). Checked before the op's operands.
+  std::function<std::optional<const Tensor *>(Operation *op)> precomputed;
+  /// Called after each op (after `observe`): true ends the run early, successfully, with no
+  /// results.
+  std::function<bool(Operation *op)> stopAfter;
 };
 
 /// Runs a func.func of qopt ops. `inputs` bind to the arguments in order; their shapes must match

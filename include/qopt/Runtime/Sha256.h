@@ -20,8 +20,15 @@ public:
   /// The 32-byte digest. The object must not be updated afterwards.
   std::array<uint8_t, 32> digest();
 
+  /// Whether this CPU has the SHA extensions, which compress() uses when present (about 5x the
+  /// portable code: a model's weights are hashed at every compile and load).
+  static bool hardwareAvailable();
+  /// Tests only: false makes every new hash use the portable code.
+  static void setHardwareAllowed(bool allowed);
+
 private:
-  void compress(const uint8_t *block);
+  void compress(const uint8_t *blocks, size_t count);
+  bool hardware;
 
   uint32_t state[8];
   uint8_t pending[64];

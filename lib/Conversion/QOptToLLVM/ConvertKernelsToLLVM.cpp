@@ -14,8 +14,13 @@
 #include "qopt/Conversion/QOptToLLVM/Passes.h"
 #include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 
+#include "qopt/Conversion/QOptToLLVM/Kernels/LinearKernels.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+
+#include <cstddef>
+#include <map>
 
 namespace mlir::qopt {
 #define GEN_PASS_DEF_CONVERTKERNELSTOLLVMPASS
@@ -37,6 +42,8 @@ struct Home {
   int64_t index = 0; // input / output position, constant slot, or arena item
 };
 
+SmallVector<std::pair<int64_t, int64_t>> runtimeParamFields(StringRef callee, size_t size);
+
 int64_t valueBytes(Value v) { return sampleElements(v.getType()) * storageBytes(v.getType()); }
 
 class Lowering {
@@ -52,6 +59,10 @@ private:
   LogicalResult plan();
   LogicalResult emit();
   LLVM::LLVMFuncOp emitProfileHelper(OpBuilder &b);
+  std::pair<LLVM::LLVMFuncOp, Value>
+  stepFunction(OpBuilder &b, LLVM::LLVMFuncOp entry, LLVM::LLVMFuncOp callee,
+               ArrayRef<int8_t> params, ArrayRef<std::pair<int64_t, int64_t>> runtimeFields);
+  LLVM::GlobalOp bytesGlobal(OpBuilder &b, LLVM::LLVMFuncOp entry, ArrayRef<int8_t> bytes);
   /// What NativeCode.steps records about one kernel call.
   DictionaryAttr stepInfo(KernelCallOp call);
   Value pointerOf(OpBuilder &b, Value v);
@@ -77,6 +88,8 @@ private:
   DenseMap<Value, Home> homes;             // per root
   SmallVector<Value> constants;            // constant slot -> value
   SmallVector<Attribute> steps;            // NativeCode.steps, in execution order
+  std::map<std::string, LLVM::LLVMFuncOp> stepFns; // by callee and specialized params
+  int64_t globalId = 0;
   std::vector<ArenaItem> batchedItems, fixedItems;
   int64_t batchedBytes = 0, fixedBytes = 0, scratchPerSample = 0, scratchFixed = 0;
   bool dynamicBatch = false, batchParallel = true;
@@ -271,7 +284,6 @@ LogicalResult Lowering::emit() {
 
   llvm::StringMap<LLVM::LLVMFuncOp> callees;
   auto kernelType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType});
-  int64_t paramsId = 0;
   for (Operation *op : ops) {
     auto call = dyn_cast<KernelCallOp>(op);
     if (!call)
@@ -283,20 +295,11 @@ LogicalResult Lowering::emit() {
       b.setInsertionPoint(entry);
       callee = b.create<LLVM::LLVMFuncOp>(loc, call.getCallee(), kernelType);
     }
-    // The params as an internal constant, so that the inlined kernel's loads of them fold.
+    bool hasScratch = call.getScratchPerSample() > 0 || call.getScratchFixed() > 0;
     ArrayRef<int8_t> params = call.getParams();
-    LLVM::GlobalOp global;
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(entry);
-      auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), params.size());
-      global = b.create<LLVM::GlobalOp>(
-          loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
-          "qopt_params_" + std::to_string(paramsId++),
-          b.getStringAttr(StringRef(reinterpret_cast<const char *>(params.data()), params.size())),
-          /*alignment=*/16);
-    }
-    Value paramsPtr = b.create<LLVM::AddressOfOp>(loc, global);
+    SmallVector<std::pair<int64_t, int64_t>> runtimeFields =
+        runtimeParamFields(call.getCallee(), params.size());
+    auto [stepFn, paramsPtr] = stepFunction(b, entry, callee, params, runtimeFields);
     // The operand table: result, then the inputs with nulls at the recorded positions.
     SmallVector<Value> operands{pointerOf(b, call.getResult())};
     ArrayRef<int64_t> nulls = call.getNullOperands();
@@ -320,9 +323,10 @@ LogicalResult Lowering::emit() {
       b.create<LLVM::StoreOp>(loc, p, slot);
     }
     Value n = isBatched(call.getResult()) ? batch : one;
-    bool hasScratch = call.getScratchPerSample() > 0 || call.getScratchFixed() > 0;
     profileStep(step, 0);
-    b.create<LLVM::CallOp>(loc, callee, ValueRange{paramsPtr, table, n, hasScratch ? scratch : null});
+    b.create<LLVM::CallOp>(loc, stepFn,
+                           ValueRange{table, n, hasScratch ? scratch : null,
+                                      paramsPtr ? paramsPtr : null});
     profileStep(step, 1);
     steps.push_back(stepInfo(call));
     ++step;
@@ -345,6 +349,89 @@ LogicalResult Lowering::emit() {
   b.create<LLVM::ReturnOp>(loc, ValueRange{b.create<LLVM::ConstantOp>(
                                     loc, i32, b.getI32IntegerAttr(0))});
   return success();
+}
+
+/// The byte ranges of a kernel's params that its step function reads at run time instead of
+/// baking them in: the linear kernels' epilogue constants (activation bounds, output scale and
+/// zero point) and conv2d's padding value. Layers that differ only there (the hidden layers of
+/// a deep MLP, a ResNet stage's convs) then share one specialized copy of the kernel, which
+/// cuts the code and the time LLVM spends on it several times; the values are loaded once per
+/// call, outside every loop.
+SmallVector<std::pair<int64_t, int64_t>> runtimeParamFields(StringRef callee, size_t size) {
+  SmallVector<std::pair<int64_t, int64_t>> fields;
+  bool fc = callee == "qopt_k_fully_connected" && size == sizeof(qopt_k_gemm_params);
+  bool conv = callee == "qopt_k_conv2d" && size == sizeof(qopt_k_conv2d_params);
+  if (!fc && !conv)
+    return fields;
+  fields.push_back({offsetof(qopt_k_gemm_params, act_lo),
+                    offsetof(qopt_k_gemm_params, qmin) - offsetof(qopt_k_gemm_params, act_lo)});
+  if (conv)
+    fields.push_back({offsetof(qopt_k_conv2d_params, x_zp), sizeof(int32_t)});
+  return fields;
+}
+
+/// An internal constant holding `bytes`, 16-byte aligned.
+LLVM::GlobalOp Lowering::bytesGlobal(OpBuilder &b, LLVM::LLVMFuncOp entry,
+                                     ArrayRef<int8_t> bytes) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(entry);
+  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
+  return b.create<LLVM::GlobalOp>(
+      loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+      "qopt_params_" + std::to_string(globalId++),
+      b.getStringAttr(StringRef(reinterpret_cast<const char *>(bytes.data()), bytes.size())),
+      /*alignment=*/16);
+}
+
+/// `void qopt_step_N(table, batch, scratch, params)`: one kernel call with its params as an
+/// internal constant (so that the inlined kernel's loads of them fold), except `runtimeFields`,
+/// copied from `params` at run time. Not inlined into the entry, and shared by every call whose
+/// params agree outside those fields. Returns the function and, when there are runtime fields,
+/// the address of this call's full params (else a null Value).
+std::pair<LLVM::LLVMFuncOp, Value>
+Lowering::stepFunction(OpBuilder &b, LLVM::LLVMFuncOp entry, LLVM::LLVMFuncOp callee,
+                       ArrayRef<int8_t> params,
+                       ArrayRef<std::pair<int64_t, int64_t>> runtimeFields) {
+  SmallVector<int8_t> key(params.begin(), params.end());
+  for (auto [offset, size] : runtimeFields)
+    std::fill(key.begin() + offset, key.begin() + offset + size, 0);
+  std::string id = callee.getName().str() + '\n' +
+                   std::string(reinterpret_cast<const char *>(key.data()), key.size());
+  Value real;
+  if (!runtimeFields.empty())
+    real = b.create<LLVM::AddressOfOp>(loc, bytesGlobal(b, entry, params));
+  LLVM::LLVMFuncOp &fn = stepFns[id];
+  if (fn)
+    return {fn, real};
+  MLIRContext *ctx = module.getContext();
+  OpBuilder::InsertionGuard guard(b);
+  LLVM::GlobalOp keyGlobal = bytesGlobal(b, entry, key);
+  b.setInsertionPoint(entry);
+  auto i64Type = b.getI64Type();
+  fn = b.create<LLVM::LLVMFuncOp>(
+      loc, "qopt_step_" + std::to_string(stepFns.size() - 1),
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                  {ptrType, i64Type, ptrType, ptrType}),
+      LLVM::Linkage::Internal);
+  fn.setNoInline(true);
+  Block *block = fn.addEntryBlock(b);
+  b.setInsertionPointToStart(block);
+  Value p = b.create<LLVM::AddressOfOp>(loc, keyGlobal);
+  if (!runtimeFields.empty()) {
+    auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), key.size());
+    Value local = b.create<LLVM::AllocaOp>(loc, ptrType, arrayType, i64(b, 1), 16);
+    b.create<LLVM::MemcpyOp>(loc, local, p, i64(b, key.size()), /*isVolatile=*/false);
+    for (auto [offset, size] : runtimeFields)
+      b.create<LLVM::MemcpyOp>(loc, bytePtr(b, local, i64(b, offset)),
+                               bytePtr(b, block->getArgument(3), i64(b, offset)), i64(b, size),
+                               /*isVolatile=*/false);
+    p = local;
+  }
+  b.create<LLVM::CallOp>(loc, callee,
+                         ValueRange{p, block->getArgument(0), block->getArgument(1),
+                                    block->getArgument(2)});
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return {fn, real};
 }
 
 /// `void qopt_profile_step(env, step, phase)`: calls env->profile when it is set. Internal, so

@@ -7,9 +7,23 @@
 #include "qopt/Runtime/NativeAbi.h"
 #include "qopt/Runtime/Sha256.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstring>
 #include <map>
 
 namespace mlir::qopt {
+
+namespace {
+/// Shorter first, then bytewise: an order on buffers that rarely reads far into either.
+struct ByteOrder {
+  bool operator()(llvm::ArrayRef<uint8_t> a, llvm::ArrayRef<uint8_t> b) const {
+    if (a.size() != b.size())
+      return a.size() < b.size();
+    return std::memcmp(a.data(), b.data(), a.size()) < 0;
+  }
+};
+} // namespace
 
 bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
                       std::string &out, std::string &error) {
@@ -23,7 +37,9 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
   m.version = fb::kSchemaVersion;
   // Constants share buffers when their bytes are equal (a weight the code reads unpacked is the
   // graph's own buffer; two targets share what they lay out alike).
-  std::map<std::vector<uint8_t>, uint32_t> byBytes;
+  // Keyed by views of the buffers' own bytes (which stay put while m.buffers grows), so that
+  // tens of megabytes of weights are compared, not copied.
+  std::map<llvm::ArrayRef<uint8_t>, uint32_t, ByteOrder> byBytes;
   for (uint32_t i = 1; i < m.buffers.size(); ++i)
     byBytes.emplace(m.buffers[i]->data, i);
   for (const NativeSection &s : sections) {
@@ -38,11 +54,12 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
     code->arena_bytes_fixed = s.arenaBytesFixed;
     code->batch_parallel = s.batchParallel;
     for (const std::vector<uint8_t> &c : s.constants) {
-      auto [it, added] = byBytes.emplace(c, (uint32_t)m.buffers.size());
-      if (added) {
+      auto it = byBytes.find(c);
+      if (it == byBytes.end()) {
         auto buffer = std::make_unique<fb::BufferT>();
         buffer->data = c;
         m.buffers.push_back(std::move(buffer));
+        it = byBytes.emplace(m.buffers.back()->data, (uint32_t)m.buffers.size() - 1).first;
       }
       code->constants.push_back(it->second);
     }

@@ -21,10 +21,17 @@
 // CHECK: %[[DATAP:.*]] = llvm.getelementptr %[[ENV]][32] : (!llvm.ptr) -> !llvm.ptr, i8
 // CHECK: %[[DATA:.*]] = llvm.load %[[DATAP]] : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.call %[[HOOK]](%[[DATA]], %[[STEP]], %[[PHASE]])
-// CHECK-DAG: llvm.func @qopt_k_binary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
-// CHECK-DAG: llvm.func @qopt_k_unary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
-// CHECK-DAG: llvm.mlir.global internal constant @qopt_params_0("\01")
-// CHECK-DAG: llvm.mlir.global internal constant @qopt_params_3("\04")
+// Each call gets a step function (not inlined into the entry) that passes its params, an
+// internal constant, to the kernel; four calls with four different params give four.
+// CHECK: llvm.func @qopt_k_binary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
+// CHECK: llvm.mlir.global internal constant @qopt_params_0("\01")
+// CHECK: llvm.func internal @qopt_step_0(%[[ST:.*]]: !llvm.ptr, %[[SN:.*]]: i64, %[[SS:.*]]: !llvm.ptr, %{{.*}}: !llvm.ptr) attributes {no_inline}
+// CHECK-NEXT: %[[SP:.*]] = llvm.mlir.addressof @qopt_params_0
+// CHECK-NEXT: llvm.call @qopt_k_binary(%[[SP]], %[[ST]], %[[SN]], %[[SS]])
+// CHECK: llvm.func @qopt_k_unary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
+// CHECK: llvm.mlir.global internal constant @qopt_params_3("\04")
+// CHECK: llvm.func internal @qopt_step_3(
+// CHECK-NEXT: llvm.mlir.addressof @qopt_params_3
 // CHECK: llvm.func @qopt_model_entry(%[[ARGS:.*]]: !llvm.ptr) -> i32
 // qopt_native_args: batch at 0, inputs at 8, outputs at 16, constants at 24, arena at 32.
 // CHECK: %[[O0:.*]] = llvm.mlir.constant(0 : i64) : i64
@@ -51,7 +58,7 @@
 // CHECK: llvm.return %[[E1]] : i32
 // CHECK: ^[[BODY]]:
 // %a: arena + 0 * batch; operands: %a, input 0, constant 0.
-// CHECK: %[[PA0:.*]] = llvm.mlir.addressof @qopt_params_0
+// CHECK: llvm.mlir.constant(40 : i64) : i64
 // CHECK: %[[OFFA:.*]] = llvm.mlir.constant(0 : i64) : i64
 // CHECK: %[[MA:.*]] = llvm.mul %[[OFFA]], %[[BATCH]] : i64
 // CHECK: %[[A:.*]] = llvm.getelementptr %[[ARENA]][%[[MA]]]
@@ -69,7 +76,7 @@
 // CHECK: %[[S0:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: %[[P0:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: llvm.call @qopt_profile_step(%[[ENVARG:.*]], %[[S0]], %[[P0]])
-// CHECK: llvm.call @qopt_k_binary(%[[PA0]], %[[T0]], %[[BATCH]], %{{.*}})
+// CHECK: llvm.call @qopt_step_0(%[[T0]], %[[BATCH]], %{{.*}}, %{{.*}})
 // CHECK: %[[S0B:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: %[[P1:.*]] = llvm.mlir.constant(1 : i32) : i32
 // CHECK: llvm.call @qopt_profile_step(%[[ENVARG]], %[[S0B]], %[[P1]])
@@ -79,14 +86,14 @@
 // CHECK: %[[B:.*]] = llvm.getelementptr %[[ARENA]][%[[MB]]]
 // CHECK: llvm.store %[[B]], %{{.*}}
 // CHECK: llvm.store %[[A]], %{{.*}}
-// CHECK: llvm.call @qopt_k_unary
+// CHECK: llvm.call @qopt_step_{{[12]}}
 // %d: back at offset 0, where %a was.
 // CHECK: %[[OFFD:.*]] = llvm.mlir.constant(0 : i64) : i64
 // CHECK: %[[MD:.*]] = llvm.mul %[[OFFD]], %[[BATCH]] : i64
 // CHECK: %[[D:.*]] = llvm.getelementptr %[[ARENA]][%[[MD]]]
 // CHECK: llvm.store %[[D]], %{{.*}}
 // CHECK: llvm.store %[[B]], %{{.*}}
-// CHECK: llvm.call @qopt_k_unary
+// CHECK: llvm.call @qopt_step_{{[12]}}
 // %e: output 0 in place, and constant slot 1.
 // CHECK: %[[YS:.*]] = llvm.getelementptr %[[OUTPUTS]][0]
 // CHECK: %[[Y:.*]] = llvm.load %[[YS]]
@@ -95,7 +102,7 @@
 // CHECK: llvm.store %[[Y]], %{{.*}}
 // CHECK: llvm.store %[[D]], %{{.*}}
 // CHECK: llvm.store %[[C0]], %{{.*}}
-// CHECK: llvm.call @qopt_k_binary
+// CHECK: llvm.call @qopt_step_3
 // CHECK-NOT: memcpy
 // CHECK: %[[OK:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: llvm.return %[[OK]] : i32
@@ -137,8 +144,8 @@ func.func @chain(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // CHECK: llvm.store %[[Y1]], %{{.*}}
 // CHECK: llvm.store %[[X]], %{{.*}}
 // A static model calls its kernels with batch 1, and this one gets its scratch.
-// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N]], %[[SCRATCH]])
-// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N]], %[[NULL]])
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %[[N]], %[[SCRATCH]], %{{.*}})
+// CHECK: llvm.call @qopt_step_1(%{{.*}}, %[[N]], %[[NULL]], %{{.*}})
 // CHECK: %[[Y0S:.*]] = llvm.getelementptr %[[OUTPUTS]][0]
 // CHECK: %[[Y0:.*]] = llvm.load %[[Y0S]]
 // CHECK: "llvm.intr.memcpy"(%[[Y0]], %[[X]], %{{.*}})
@@ -176,10 +183,10 @@ func.func @static_outputs(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<8xf32
 // CHECK: %[[U:.*]] = llvm.getelementptr %{{.*}}[%[[FO]]]
 // CHECK: llvm.store %[[U]], %{{.*}}
 // The unbatched kernel runs once per call.
-// CHECK: llvm.call @qopt_k_unary(%{{.*}}, %{{.*}}, %[[N1]], %{{.*}})
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %[[N1]], %{{.*}}, %{{.*}})
 // CHECK: llvm.store %[[U]], %{{.*}}
-// CHECK: llvm.call @qopt_k_binary(%{{.*}}, %{{.*}}, %[[BATCH]], %{{.*}})
-// CHECK: llvm.call @qopt_k_fake_quant_dynamic(%{{.*}}, %{{.*}}, %[[BATCH]], %{{.*}})
+// CHECK: llvm.call @qopt_step_1(%{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}})
+// CHECK: llvm.call @qopt_step_2(%{{.*}}, %[[BATCH]], %{{.*}}, %{{.*}})
 func.func @unbatched_intermediate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %c = qopt.constant dense<1.0> : tensor<4xf32>
   %u = qopt.kernel_call "qopt_k_unary"(%c) {params = array<i8: 1>} : (tensor<4xf32>) -> tensor<4xf32>
@@ -196,7 +203,7 @@ func.func @unbatched_intermediate(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK: %[[S3:.*]] = llvm.getelementptr %[[T:.*]][3]
 // CHECK: llvm.store %[[NULL]], %[[S3]]
-// CHECK: llvm.call @qopt_k_layer_norm(%{{.*}}, %[[T]], %{{.*}}, %[[NULL]])
+// CHECK: llvm.call @qopt_step_0(%[[T]], %{{.*}}, %[[NULL]], %{{.*}})
 func.func @null_operand(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
   %0 = qopt.kernel_call "qopt_k_layer_norm"(%x, %s) {null_operands = array<i64: 3>, params = array<i8: 1>} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
@@ -211,4 +218,41 @@ func.func @named_step(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %w = qopt.constant dense<1.0> : tensor<12xf32>
   %0 = qopt.kernel_call "qopt_k_fully_connected"(%x, %w) {params = array<i8: 1>, qopt.ops_per_sample = 24 : i64} : (tensor<?x4xf32>, tensor<12xf32>) -> tensor<?x3xf32> loc("/fc1/Gemm")
   return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// fully_connected calls whose params differ only in the epilogue constants (activation bounds,
+// output scale and zero point: bytes 48-63 of qopt_k_gemm_params) share one step function, which
+// copies those bytes from the call's own params (its 4th argument) over a constant copy of the
+// rest; a call that differs in a shape field gets its own.
+// CHECK-LABEL: module attributes
+// CHECK: llvm.mlir.global internal constant @qopt_params_0(
+// CHECK: llvm.mlir.global internal constant @qopt_params_1(
+// CHECK: llvm.func internal @qopt_step_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %[[REAL:.*]]: !llvm.ptr) attributes {no_inline}
+// CHECK: %[[KEY:.*]] = llvm.mlir.addressof @qopt_params_1
+// CHECK: %[[LOCAL:.*]] = llvm.alloca %{{.*}} x !llvm.array<80 x i8>
+// CHECK: %[[ALL:.*]] = llvm.mlir.constant(80 : i64)
+// CHECK: "llvm.intr.memcpy"(%[[LOCAL]], %[[KEY]], %[[ALL]])
+// CHECK: %[[AT:.*]] = llvm.mlir.constant(48 : i64)
+// CHECK: %[[DST:.*]] = llvm.getelementptr %[[LOCAL]][%[[AT]]]
+// CHECK: %[[AT2:.*]] = llvm.mlir.constant(48 : i64)
+// CHECK: %[[SRC:.*]] = llvm.getelementptr %[[REAL]][%[[AT2]]]
+// CHECK: %[[LEN:.*]] = llvm.mlir.constant(16 : i64)
+// CHECK: "llvm.intr.memcpy"(%[[DST]], %[[SRC]], %[[LEN]])
+// CHECK: llvm.call @qopt_k_fully_connected(%[[LOCAL]],
+// CHECK: llvm.mlir.global internal constant @qopt_params_2(
+// CHECK: llvm.func internal @qopt_step_1(
+// CHECK-NOT: llvm.func internal @qopt_step_2
+// CHECK: llvm.func @qopt_model_entry
+// CHECK: %[[P0:.*]] = llvm.mlir.addressof @qopt_params_0
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P0]])
+// CHECK: %[[P2:.*]] = llvm.mlir.addressof @qopt_params_2
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P2]])
+// CHECK: llvm.call @qopt_step_1(
+func.func @shared_steps(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %a = qopt.kernel_call "qopt_k_fully_connected"(%x) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %b = qopt.kernel_call "qopt_k_fully_connected"(%a) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %c = qopt.kernel_call "qopt_k_fully_connected"(%b) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %c : tensor<?x4xf32>
 }

@@ -7,11 +7,19 @@
 
 // CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 0 : i64, arena_bytes_per_sample = 192 : i64, batch_parallel = true, constants = [dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>, dense<[0, 0, -128, 62, 0, 0, 0, 63]> : tensor<8xi8>, dense<[0, 0, 0, 0, 3, 0, 0, 0]> : tensor<8xi8>], steps = [{{.*}}]}}
 // CHECK: llvm.mlir.global internal constant @qopt_params_0
-// CHECK: llvm.func @qopt_model_entry
+// CHECK: llvm.func internal @qopt_step_0(
 // CHECK: llvm.call @qopt_k_quantize
+// CHECK: llvm.func internal @qopt_step_1(
 // CHECK: llvm.call @qopt_k_dequantize
+// CHECK: llvm.func internal @qopt_step_2(
 // CHECK: llvm.call @qopt_k_max_pool2d
+// CHECK: llvm.func internal @qopt_step_3(
 // CHECK: llvm.call @qopt_k_softmax
+// CHECK: llvm.func @qopt_model_entry
+// CHECK: llvm.call @qopt_step_0
+// CHECK: llvm.call @qopt_step_1
+// CHECK: llvm.call @qopt_step_2
+// CHECK: llvm.call @qopt_step_3
 // CHECK: llvm.call @qopt_profile_step
 // CHECK-NOT: llvm.call
 // CHECK: llvm.return
