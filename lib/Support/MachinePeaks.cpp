@@ -356,7 +356,9 @@ MachinePeaks measureMachinePeaks(bool quick) {
   if (f.vnni)
     p.int8VnniOpsPerCycle = opsPerCycle(vnniLoop, zmmIters, 32 * 64 * 2);
   if (f.bf16)
-    p.bf16OpsPerCycle = opsPerCycle(bf16Loop, zmmIters, 32 * 32 * 2 * 2);
+    // vdpbf16ps zmm: 16 f32 lanes, each the sum of 2 bf16 products, so 32 multiply-adds and 64
+    // flop per instruction (the kernels' figures count a GEMM as 2 M N K flop, the same unit).
+    p.bf16OpsPerCycle = opsPerCycle(bf16Loop, zmmIters, 32 * 32 * 2);
   if (f.avx2)
     p.int8Avx2OpsPerCycle = opsPerCycle(avx2Int8Loop, zmmIters, 8 * 32 * 2);
 
