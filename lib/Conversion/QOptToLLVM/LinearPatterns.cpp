@@ -134,6 +134,24 @@ void setOpsPerSample(PatternRewriter &rewriter, KernelCallOp call, int64_t ops) 
   call->setAttr(kOpsPerSampleAttr, rewriter.getI64IntegerAttr(ops));
 }
 
+/// Reorders each of `rows` weight rows of k = channels x taps elements from (channel, tap) to
+/// (tap, channel): the k order of a tap-major conv2d (qopt_k_conv2d_params.tap_major). The zero
+/// point folding and the scales do not depend on the order within a row.
+template <typename T>
+void tapMajor(std::vector<T> &w, int64_t rows, int64_t k, int64_t taps) {
+  if (taps <= 1)
+    return;
+  int64_t channels = k / taps;
+  std::vector<T> row(k);
+  for (int64_t r = 0; r < rows; ++r) {
+    T *src = w.data() + r * k;
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t t = 0; t < taps; ++t)
+        row[t * channels + c] = src[c * taps + t];
+    std::copy(row.begin(), row.end(), src);
+  }
+}
+
 struct PackedLinear {
   SmallVector<Value> operands; // packed weights, then bias(es) / scales as the kernel reads them
   SmallVector<int64_t> nulls;  // kernel operand positions that are null
@@ -148,9 +166,12 @@ public:
 
   /// Packs the weight `w` (constant, [groups * n, k] row-major after its leading dim) with the
   /// optional bias for an op whose activations are `x` and result `out`.
+  /// `taps` > 1 (a conv2d's kernel_h * kernel_w) packs each weight row tap-major: its k =
+  /// channels x taps values reordered from (channel, tap) to (tap, channel), for the conv
+  /// kernel's HWC gather (qopt_k_conv2d_params.tap_major).
   FailureOr<PackedLinear> pack(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                                Value bias, Value out, Activation act, int64_t groups, int64_t n,
-                               int64_t k) const {
+                               int64_t k, int64_t taps = 1) const {
     std::optional<ElementsAttr> wData = constantValue(w);
     bool quantizedX = isa<quant::QuantizedType>(cast<ShapedType>(x.getType()).getElementType());
     std::optional<std::vector<float>> dequantized;
@@ -181,9 +202,9 @@ public:
                            "one has " + stringifyActivation(act).str() + ")");
     std::string hint = layerName(op->getLoc(), "linear");
     if (quantizedX ? failed(packQuantized(op, rewriter, x, w, *wData, bias, bData, out, groups,
-                                          hint, r))
+                                          hint, taps, r))
                    : failed(packFloat(op, rewriter, x, wData, std::move(dequantized), bias, bData,
-                                      out, groups, hint, r)))
+                                      out, groups, hint, taps, r)))
       return failure();
     return r;
   }
@@ -191,7 +212,8 @@ public:
 private:
   LogicalResult packQuantized(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                               ElementsAttr wData, Value bias, std::optional<ElementsAttr> bData,
-                              Value out, int64_t groups, StringRef hint, PackedLinear &r) const {
+                              Value out, int64_t groups, StringRef hint, int64_t taps,
+                              PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<TensorQuant> xq = perTensor(x.getType());
     if (!xq || storageBytes(x.getType()) != 1)
@@ -204,6 +226,7 @@ private:
     std::optional<std::vector<uint8_t>> wBytes = rawConstantBytes(wData);
     if (!wBytes || (int64_t)wBytes->size() != channels * k)
       return failures.fail(rewriter, op, "the weight constant has no readable data");
+    tapMajor(*wBytes, channels, k, taps);
     // Bias: i32 at scale x_scale * w_scale (quantized), or f32 added after the scale.
     std::vector<int32_t> biasQ;
     std::vector<float> biasF;
@@ -276,7 +299,7 @@ private:
   LogicalResult packFloat(Operation *op, PatternRewriter &rewriter, Value x,
                           std::optional<ElementsAttr> wData,
                           std::optional<std::vector<float>> wValues, Value bias, std::optional<ElementsAttr> bData, Value out,
-                          int64_t groups, StringRef hint, PackedLinear &r) const {
+                          int64_t groups, StringRef hint, int64_t taps, PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<int32_t> xt = kernelDType(x.getType()), ot = kernelDType(out.getType());
     auto isFloat = [](std::optional<int32_t> t) {
@@ -288,6 +311,7 @@ private:
     std::optional<std::vector<float>> w = wData ? floatConstantValues(*wData) : wValues;
     if (!w || (int64_t)w->size() != channels * k)
       return failures.fail(rewriter, op, "the weight constant has no readable float data");
+    tapMajor(*w, channels, k, taps);
     std::optional<std::vector<float>> b;
     if (bData) {
       b = floatConstantValues(*bData);
@@ -422,12 +446,14 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     bool floatX = !isa<quant::QuantizedType>(xType.getElementType());
     if (floatX && !constantValue(op.getWeight()) && !op.getWeight().getDefiningOp<DequantizeOp>())
       return lowerRuntimeWeights(op, rewriter, groups, n, k);
+    int64_t taps = wType.getDimSize(2) * wType.getDimSize(3);
     FailureOr<PackedLinear> packed =
         packer.pack(op, rewriter, op.getInput(), op.getWeight(), op.getBias(), op.getOutput(),
-                    op.getActivation(), groups, n, k);
+                    op.getActivation(), groups, n, k, taps);
     if (failed(packed))
       return failure();
     auto p = zeroParams<qopt_k_conv2d_params>();
+    p.tap_major = 1;
     p.gemm = packed->gemm;
     setGeometry(op, groups, p);
     p.out_channels = oc;
@@ -437,7 +463,10 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     int64_t rows = p.out_h * p.out_w;
     p.gemm.rows = rows;
     bool quant = p.gemm.x_type == QOPT_K_U8 || p.gemm.x_type == QOPT_K_I8;
-    int64_t scratch = align64(rows * k * (quant ? 1 : 4)) + align64(rows * p.gemm.np * 4);
+    int64_t elemBytes = quant ? 1 : 4;
+    // im2col, result, and the image group transposed to HWC for the tap-major gather.
+    int64_t scratch = align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
+                      align64(p.in_h * p.in_w * (p.channels / groups) * elemBytes);
     SmallVector<Value> inputs{op.getInput()};
     inputs.append(packed->operands.begin(), packed->operands.end());
     KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,

@@ -201,6 +201,53 @@ qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64
   gemmFloat(p, x, K, w, static_cast<const float *>(operands[3]), M, out, p->n, s);
 }
 
+/// The im2col matrix of a tap-major conv2d (qopt_k_conv2d_params.tap_major) for image `xs`,
+/// group g: the group's channels transposed to HWC in `hwc` (shifted to u8 / kept bf16 /
+/// converted to f32, as the GEMM takes them), then per output pixel and tap one contiguous copy of
+/// the channels, or the padding value where the tap falls outside the image.
+QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t *xs, int64_t g,
+                                   int32_t shift, uint8_t pad, bool quant, bool bf16, uint8_t *col,
+                                   uint8_t *hwc) {
+  const int64_t cg = c->channels / c->groups, inPlane = c->in_h * c->in_w;
+  const int64_t eb = quant ? 1 : (bf16 ? 2 : 4), run = cg * eb;
+  const int32_t xType = c->gemm.x_type;
+  // A 1x1 conv with stride 1 and no padding reads every pixel once, in order: its im2col matrix
+  // is the HWC image itself.
+  const bool pointwise = c->kernel_h == 1 && c->kernel_w == 1 && c->stride_h == 1 &&
+                         c->stride_w == 1 && c->pad_top == 0 && c->pad_left == 0 &&
+                         c->out_h == c->in_h && c->out_w == c->in_w;
+  if (pointwise)
+    hwc = col;
+  for (int64_t p0 = 0; p0 < inPlane; p0 += 64)
+    for (int64_t ch = 0; ch < cg; ++ch) {
+      int64_t plane = (g * cg + ch) * inPlane, end = p0 + 64 < inPlane ? p0 + 64 : inPlane;
+      for (int64_t px = p0; px < end; ++px) {
+        if (quant)
+          hwc[px * cg + ch] = (uint8_t)(xs[plane + px] + shift);
+        else if (bf16)
+          reinterpret_cast<uint16_t *>(hwc)[px * cg + ch] =
+              reinterpret_cast<const uint16_t *>(xs)[plane + px];
+        else
+          reinterpret_cast<float *>(hwc)[px * cg + ch] = loadFloat(xs, xType, plane + px);
+      }
+    }
+  if (pointwise)
+    return;
+  uint8_t *dst = col;
+  for (int64_t oh = 0; oh < c->out_h; ++oh)
+    for (int64_t ow = 0; ow < c->out_w; ++ow)
+      for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+        int64_t ih = oh * c->stride_h - c->pad_top + kh * c->dilation_h;
+        for (int64_t kw = 0; kw < c->kernel_w; ++kw, dst += run) {
+          int64_t iw = ow * c->stride_w - c->pad_left + kw * c->dilation_w;
+          if (ih >= 0 && ih < c->in_h && iw >= 0 && iw < c->in_w)
+            __builtin_memcpy(dst, hwc + (ih * c->in_w + iw) * run, run);
+          else // padding: the stored value of real 0 (shifted), or +0.0
+            __builtin_memset(dst, quant ? pad : 0, run);
+        }
+      }
+}
+
 extern "C" __attribute__((always_inline)) void
 qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch) {
   const qopt_k_gemm_params *p = &c->gemm;
@@ -246,6 +293,10 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   for (int64_t b = 0; b < batch; ++b) {
     const uint8_t *xs = static_cast<const uint8_t *>(operands[1]) + b * sampleIn * xBytes;
     for (int64_t g = 0; g < c->groups; ++g) {
+      if (c->tap_major)
+        im2colTapMajor(c, xs, g, shift, pad, quant, bf16Gemm, col,
+                       res + align64(rows * p->np * 4));
+      else { // weights packed at run time, in OIHW order
       // im2col: row = output pixel, column = (channel, kh, kw) as in the OIHW weight rows.
       for (int64_t oh = 0; oh < c->out_h; ++oh)
         for (int64_t ow = 0; ow < c->out_w; ++ow) {
@@ -270,6 +321,7 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
             }
           }
         }
+      }
       const uint8_t *w = static_cast<const uint8_t *>(packedW) + g * c->group_packed_bytes;
       if (quant) {
         const int32_t *bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
@@ -294,9 +346,12 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
       // [pixel][channel] -> NCHW.
       uint8_t *outBase = static_cast<uint8_t *>(operands[0]);
       const int64_t eb = quant ? outElemBytes(p->out_kind) : 4;
+      // In blocks of 16 pixels, so that the result rows a block reads (N channels each) stay in
+      // L1 while every channel's 16 outputs are written.
+      for (int64_t r0 = 0; r0 < rows; r0 += 16)
       for (int64_t oc = 0; oc < N; ++oc) {
         int64_t dst = b * sampleOut + (g * N + oc) * rows;
-        for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t r = r0; r < r0 + 16 && r < rows; ++r) {
           if (!quant) {
             storeFloat(outBase, outType, dst + r, reinterpret_cast<const float *>(res)[r * N + oc]);
           } else if (eb == 1) {

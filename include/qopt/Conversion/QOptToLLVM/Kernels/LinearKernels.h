@@ -64,6 +64,12 @@ typedef struct qopt_k_conv2d_params {
    * operands[3] the [out_channels] bias or null, packed at run time into scratch after the
    * im2col and result parts (groups * group_packed_bytes, then groups * np f32 of bias). */
   int32_t runtime_weights;
+  /* The packed weights' k runs tap-major, (kernel row, kernel column, channel), instead of OIHW's
+   * (channel, kernel row, kernel column): the kernel then transposes each image group to HWC in
+   * scratch (in_h * in_w * channels-per-group elements, after the result part) and gathers each
+   * tap's channels with one contiguous copy. Set for constant weights. */
+  int32_t tap_major;
+  int32_t reserved;
 } qopt_k_conv2d_params;
 void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
                    void *scratch);
