@@ -218,6 +218,24 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
                          c->out_h == c->in_h && c->out_w == c->in_w;
   if (pointwise)
     hwc = col;
+  if (quant && cg % 8 == 0) {
+    // Eight channels at a time, one 8-byte store per pixel: the transpose is bound by stores.
+    const uint64_t bias = 0x0101010101010101ull * (uint8_t)shift;
+    for (int64_t p0 = 0; p0 < inPlane; p0 += 64) {
+      int64_t end = p0 + 64 < inPlane ? p0 + 64 : inPlane;
+      for (int64_t ch = 0; ch < cg; ch += 8) {
+        const uint8_t *src = xs + (g * cg + ch) * inPlane;
+        for (int64_t px = p0; px < end; ++px) {
+          uint64_t v = 0;
+          for (int64_t q = 0; q < 8; ++q)
+            v |= (uint64_t)src[q * inPlane + px] << (8 * q);
+          // Adding the shift bytewise: +128 flips the top bit of each byte, without carries.
+          v = shift ? v ^ bias : v;
+          __builtin_memcpy(hwc + px * cg + ch, &v, 8);
+        }
+      }
+    }
+  } else
   for (int64_t p0 = 0; p0 < inPlane; p0 += 64)
     for (int64_t ch = 0; ch < cg; ++ch) {
       int64_t plane = (g * cg + ch) * inPlane, end = p0 + 64 < inPlane ? p0 + 64 : inPlane;
