@@ -144,3 +144,48 @@ TEST_F(ReferenceTest, UnsupportedOpErrorNamesTheLayer) {
 }
 
 } // namespace
+
+namespace {
+
+// Options::precomputed skips the ops it answers for (their result is the given tensor, or
+// unbound when null) and Options::stopAfter ends the run early with no results: what the
+// per-layer local error replays candidates with.
+TEST_F(ReferenceTest, PrecomputedResultsAndStopAfter) {
+  const char *src = R"mlir(
+    func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
+      %c = qopt.constant dense<[10.0, 20.0]> : tensor<2xf32>
+      %a = qopt.add %x, %c : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+      %m = qopt.mul %a, %a : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+      %n = qopt.neg %m : (tensor<2xf32>) -> tensor<2xf32>
+      return %n : tensor<2xf32>
+    })mlir";
+  Tensor known = floats({2}, {3, 4});
+  known.elementType = Float32Type::get(&context); // as the executor's own results carry it
+  std::vector<std::string> ran;
+  ref::Options options;
+  options.precomputed = [&](Operation *op) -> std::optional<const Tensor *> {
+    if (isa<AddOp>(op))
+      return &known; // %a = [3, 4], whatever %x and %c are
+    if (isa<ConstantOp>(op))
+      return nullptr; // read by nothing that runs
+    return std::nullopt;
+  };
+  options.observe = [&](Operation *op, const Tensor &) {
+    ran.push_back(op->getName().getStringRef().str());
+  };
+  std::string error;
+  auto r = tryRun(src, {floats({2}, {100, 200})}, error, options);
+  ASSERT_TRUE(succeeded(r)) << error;
+  ASSERT_EQ(r->size(), 1u);
+  expectFloats((*r)[0], {2}, {-9, -16});
+  EXPECT_EQ(ran, (std::vector<std::string>{"qopt.mul", "qopt.neg"}));
+
+  ran.clear();
+  options.stopAfter = [](Operation *op) { return isa<MulOp>(op); };
+  r = tryRun(src, {floats({2}, {100, 200})}, error, options);
+  ASSERT_TRUE(succeeded(r)) << error;
+  EXPECT_TRUE(r->empty());
+  EXPECT_EQ(ran, (std::vector<std::string>{"qopt.mul"}));
+}
+
+} // namespace

@@ -113,3 +113,52 @@ TEST_F(ReferenceTest, QuantizedBiasWithTheWrongScaleIsAnError) {
 }
 
 } // namespace
+
+// The tiled dot products (8 x 16 sums at a time, vectorized across columns) must give exactly
+// what the plain one-at-a-time loop gives: each sum in k order, in double, rounded to f32 once.
+// Shapes with edges in both directions (rows not a multiple of 8, columns not of 16), and values
+// whose sums round differently in another order.
+#pragma clang fp contract(off)
+
+namespace {
+
+std::string denseOf(const std::vector<float> &v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+std::vector<float> wobbly(int64_t n, int salt) {
+  std::vector<float> v(n);
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = (float)((i * 37 + salt * 11) % 23 - 11) * 0.1237f + (float)(i % 7) * 1e-4f;
+  return v;
+}
+
+TEST_F(ReferenceTest, TiledDotsEqualThePlainLoop) {
+  const int64_t m = 11, n = 19, k = 37;
+  std::vector<float> x = wobbly(m * k, 1), w = wobbly(n * k, 2);
+  // dense<...> reads decimal text: take the values back as printed, so both sides use the same.
+  for (float &v : x)
+    v = std::stof(std::to_string(v));
+  for (float &v : w)
+    v = std::stof(std::to_string(v));
+  std::string src = "func.func @f(%x: tensor<11x37xf32>) -> tensor<11x19xf32> {\n"
+                    "  %w = qopt.constant dense<" + denseOf(w) + "> : tensor<703xf32>\n"
+                    "  %w2 = qopt.reshape %w : (tensor<703xf32>) -> tensor<19x37xf32>\n"
+                    "  %y = qopt.fully_connected %x, %w2 : (tensor<11x37xf32>, tensor<19x37xf32>) -> tensor<11x19xf32>\n"
+                    "  return %y : tensor<11x19xf32>\n}";
+  auto r = run(src, {floats({m, k}, x)});
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].f.size(), (size_t)(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t c = 0; c < n; ++c) {
+      double acc = 0;
+      for (int64_t j = 0; j < k; ++j)
+        acc += (double)x[i * k + j] * (double)w[c * k + j];
+      EXPECT_EQ(r[0].f[i * n + c], (float)acc) << "row " << i << ", column " << c;
+    }
+}
+
+} // namespace
