@@ -49,3 +49,20 @@ func.func @no_fold_f16_uncalibrated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %r = qopt.relu %h : (tensor<1x2xf32>) -> tensor<1x2xf32>
   return %r : tensor<1x2xf32>
 }
+
+// -----
+
+// A matmul of two computed tensors (attention's scores) has no native int8 kernel: int8 keeps it
+// in f32 and says why; a matmul by a constant is lowered as usual.
+// INT8-LABEL: func.func @attention
+// INT8: qopt.matmul {{.*}}qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "f32 instead of int8: no native int8 kernel multiplies two activations (override with hidden=i8 for the reference executor)"
+// INT8: qopt.matmul {{.*}}qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8"
+// FP16-LABEL: func.func @attention
+// FP16: qopt.matmul {{.*}}qopt.precision_reason = "uniform fp16"
+func.func @attention(%q: tensor<?x4x8xf32> {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 1.0, min = -1.0, max = 1.0>}, %k: tensor<?x8x4xf32> {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 1.0, min = -1.0, max = 1.0>}) -> tensor<?x4x4xf32> {
+  %s = qopt.matmul %q, %k {qopt.calibration = #qopt.calibration<lo = -8.0, hi = 8.0, min = -8.0, max = 8.0>} : (tensor<?x4x8xf32>, tensor<?x8x4xf32>) -> tensor<?x4x4xf32> loc("hidden")
+  %w = qopt.constant dense<1.0> : tensor<4x4xf32>
+  %p = qopt.matmul %s, %w {qopt.calibration = #qopt.calibration<lo = -32.0, hi = 32.0, min = -32.0, max = 32.0>} : (tensor<?x4x4xf32>, tensor<4x4xf32>) -> tensor<?x4x4xf32> loc("proj")
+  %o = qopt.add %p, %p : (tensor<?x4x4xf32>, tensor<?x4x4xf32>) -> tensor<?x4x4xf32>
+  return %o : tensor<?x4x4xf32>
+}

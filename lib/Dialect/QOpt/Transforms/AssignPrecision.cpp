@@ -89,6 +89,14 @@ bool producesLogits(Operation *op) {
   return false;
 }
 
+/// A matmul of two computed tensors (attention's Q K^T and P V): the native backend has no int8
+/// kernel for it (its int8 GEMMs take weights packed at compile time), so int8 would leave the
+/// model without native code.
+bool multipliesActivations(Operation *op) {
+  auto mm = dyn_cast<MatMulOp>(op);
+  return mm && !mm.getLhs().getDefiningOp<ConstantOp>() && !mm.getRhs().getDefiningOp<ConstantOp>();
+}
+
 /// A candidate's measured loss in points: the point estimate, its 95% interval, and what the
 /// budget is checked against (the point, or the interval's upper bound at the asked confidence).
 struct Loss {
@@ -207,6 +215,14 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
         continue;
       }
       std::optional<std::string> noF16 = f16Problem(targets[i]);
+      bool noInt8 = multipliesActivations(targets[i]);
+      if ((!uniform || *uniform == Precision::i8) && noInt8) {
+        d.pinned = !uniform; // the mixed search leaves it alone
+        d.precision = Precision::f32;
+        d.reason = "f32 instead of int8: no native int8 kernel multiplies two activations "
+                   "(override with " + names[i] + "=i8 for the reference executor)";
+        continue;
+      }
       if (uniform) {
         d.precision = *uniform;
         d.reason = ("uniform " + stringifyPrecisionMode(mode)).str();
