@@ -189,10 +189,20 @@ FailureOr<Tensor> tensorFromAttr(ElementsAttr value, RankedTensorType resultType
       return fail(error, "dense_resource blob holds " + std::to_string(data.size()) +
                              " bytes, " + typeStr(resultType) + " needs " +
                              std::to_string(n * (int64_t)bytes));
-    if (floatType) {
+    // f32 and 8-bit blobs (the weights, every run) are read directly, not element by element
+    // through the type.
+    if (floatType && floatType.isF32()) {
+      t.f.resize(n);
+      std::memcpy(t.f.data(), data.data(), n * sizeof(float));
+    } else if (floatType) {
       t.f.resize(n);
       for (int64_t k = 0; k < n; ++k)
         t.f[k] = blobFloat(data.data(), k, floatType);
+    } else if (bytes == 1) {
+      t.i.resize(n);
+      const char *b = data.data();
+      for (int64_t k = 0; k < n; ++k)
+        t.i[k] = isSigned ? (int64_t)(int8_t)b[k] : (int64_t)(uint8_t)b[k];
     } else {
       t.i.resize(n);
       for (int64_t k = 0; k < n; ++k)

@@ -102,6 +102,24 @@ static void blockedDots(const T *x, const std::vector<T> &packed, int64_t m, int
       store(r, c, out[r * n + c]);
 }
 
+/// The centered integers as int32 when every dot product of `k` of them provably fits (|x| |w|
+/// k < 2^31, true of 8-bit operands up to k = 33,025): the same exact sums with twice the lanes
+/// and a cheaper multiply. Empty otherwise (the caller stays in int64).
+static std::pair<std::vector<int32_t>, std::vector<int32_t>>
+narrowCentered(const std::vector<int64_t> &x, const std::vector<int64_t> &w, int64_t k) {
+  auto maxAbs = [](const std::vector<int64_t> &v) {
+    int64_t m = 0;
+    for (int64_t e : v)
+      m = std::max(m, e < 0 ? -e : e);
+    return m;
+  };
+  int64_t mx = maxAbs(x), mw = maxAbs(w);
+  if (mx > (1 << 16) || mw > (1 << 16) ||
+      (mx * mw > 0 && k > ((int64_t(1) << 31) - 1) / (mx * mw)))
+    return {};
+  return {std::vector<int32_t>(x.begin(), x.end()), std::vector<int32_t>(w.begin(), w.end())};
+}
+
 /// Reads the input and weight of fully_connected / conv2d. A per-axis weight must be quantized
 /// along dimension 0, the output channel.
 static LogicalResult readOperands(const Tensor &x, const Tensor &w, LinearOperand &xo,
@@ -141,10 +159,14 @@ LogicalResult runFullyConnected(FullyConnectedOp op, Lookup get, Tensor &out, st
   // Integer sums are exact in any order; centered operands (q - zero point) make them the
   // runtime's dotCentered.
   if (xo.quantized) {
-    blockedDots(xo.centered.data(), packColumns(wo.centered.data(), n, k), m, n, k,
-                [&](int64_t row, int64_t col, int64_t acc) {
-                  epilogue->storeQuantized(row * n + col, col, acc);
-                });
+    auto store = [&](int64_t row, int64_t col, auto acc) {
+      epilogue->storeQuantized(row * n + col, col, (int64_t)acc);
+    };
+    auto [x32, w32] = narrowCentered(xo.centered, wo.centered, k);
+    if (!x32.empty())
+      blockedDots(x32.data(), packColumns(w32.data(), n, k), m, n, k, store);
+    else
+      blockedDots(xo.centered.data(), packColumns(wo.centered.data(), n, k), m, n, k, store);
     return success();
   }
   blockedDots(xo.v.data(), packColumns(wo.v.data(), n, k), m, n, k,
@@ -264,10 +286,16 @@ LogicalResult runConv2D(Conv2DOp op, Lookup get, Tensor &out, std::string &err) 
                     });
       }
   };
-  if (xo.quantized)
-    convolve(xo.centered.data(), wo.centered.data(), int64_t(0),
-             [&](int64_t at, int64_t ch, int64_t acc) { epilogue->storeQuantized(at, ch, acc); });
-  else
+  if (xo.quantized) {
+    auto store = [&](int64_t at, int64_t ch, auto acc) {
+      epilogue->storeQuantized(at, ch, (int64_t)acc);
+    };
+    auto [x32, w32] = narrowCentered(xo.centered, wo.centered, cg * kh * kw);
+    if (!x32.empty())
+      convolve(x32.data(), w32.data(), int32_t(0), store);
+    else
+      convolve(xo.centered.data(), wo.centered.data(), int64_t(0), store);
+  } else
     convolve(xo.v.data(), wo.v.data(), 0.0,
              [&](int64_t at, int64_t ch, double acc) { epilogue->storeFloat(at, ch, acc); });
   return success();
