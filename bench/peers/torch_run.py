@@ -54,12 +54,19 @@ def bench(a, model, precision, base):
             row = {**base, "batch": int(batch), "threads": t, "runs": a.runs}
             try:
                 with torch.inference_mode():
+                    last = 0.0
                     for _ in range(a.warmup):
+                        t0 = time.perf_counter()
                         y = model(x)
+                        last = time.perf_counter() - t0
+                    # Debian's torch is slow on some models (seconds per call at batch 64): fewer
+                    # runs per round keep each figure within --budget seconds.
+                    runs = max(1, min(a.runs, int(a.budget / (a.rounds * max(last, 1e-9)))))
+                    row["runs"] = runs
                     rounds = []
                     for _ in range(a.rounds):
                         ms = []
-                        for _ in range(a.runs):
+                        for _ in range(runs):
                             t0 = time.perf_counter()
                             y = model(x)
                             ms.append((time.perf_counter() - t0) * 1e3)
@@ -85,6 +92,8 @@ def main():
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--budget", type=float, default=30.0,
+                   help="seconds of timed runs per figure at most (fewer runs when calls are slow)")
     p.add_argument("--output-dir")
     a = p.parse_args()
     for precision in a.precision.split(","):
