@@ -478,17 +478,22 @@ def pool_cases():
                                                              False),
              ((3, 2), (2, 3), (1, 0, 0, 1), None, True)]
     h, w = 9, 11
+    # max_pool2d also gets the 2x2 / stride 2 window without padding (the kernel's fast path), on
+    # rows wide enough for a full vector of outputs and a tail (37 -> 18 outputs).
+    mh, mw = 9, 37
     for elt in ("u8", "i8", "f32", "f16", "bf16"):
         g = Graph("max_pool_%s" % elt)
         e = {"u8": qt("u8", 0.1, 37), "i8": qt("i8", 0.1, -5)}.get(elt, elt)
-        x = g.arg(tt((None, 3, h, w), e))
+        x = g.arg(tt((None, 3, mh, mw), e))
         res = []
-        for k, s, p, d, ceil in geoms:
+        h, w = mh, mw
+        for k, s, p, d, ceil in geoms + [((2, 2), (2, 2), (0, 0, 0, 0), None, False)]:
             oh, ow = pool_geom(h, w, k, s, p, d or (1, 1), ceil)
             res.append(g.call("max_pool2d", [x], tt((None, 3, oh, ow), e),
                               pool_attrs(k, s, p, d, ceil)))
         g.ret(*res)
         add_case("pool", g)
+    h, w = 9, 11
     for elt in ("f32", "f16", "bf16"):
         g = Graph("avg_pool_%s" % elt)
         x = g.arg(tt((None, 3, h, w), elt))
