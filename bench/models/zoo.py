@@ -172,8 +172,9 @@ def make(name, out, batches=(1, 64)):
             os.replace(f + ".tmp", f)
         for bb in batches if b is None else [b]:
             files[f"onnx_b{bb}"] = f
-    if not os.path.exists(files["calib"]):
-        np.save(files["calib"], make_input(name, CALIB_COUNT.get(name, 64), 0))
+    count = CALIB_COUNT.get(name, 64)
+    if not os.path.exists(files["calib"]) or np.load(files["calib"], mmap_mode="r").shape[0] != count:
+        np.save(files["calib"], make_input(name, count, 0))
     for b in batches:
         f = f"{out}/{name}.b{b}.npy"
         if not os.path.exists(f):
