@@ -8,6 +8,7 @@
 #include "qopt/Dialect/QOpt/Transforms/Precision.h"
 #include "qopt/Engine/Engine.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -73,12 +74,54 @@ std::vector<ref::Tensor> zeroInputs(func::FuncOp f) {
   return inputs;
 }
 
-/// Per layer, the ns of one run of candidate `holder`'s native code at batch 1. A step named
-/// after no op of the candidate (a quantize the pipeline inserted, named by its kernel) counts
+/// The tag a layer's ops carry in the merged candidate: "i8|NAME".
+std::string tagged(Precision p, StringRef name) {
+  return (stringifyPrecision(p) + "|" + name).str();
+}
+
+/// One function computing every candidate side by side from the same inputs, each op named
+/// "PREC|NAME" (ops without a name keep their location): one native build for all four, since
+/// building is what costs (about 0.4 s a build for a two-layer MLP, mostly fixed cost), not
+/// running. Returned are all the candidates' results.
+OwningOpRef<ModuleOp> mergeCandidates(ArrayRef<std::pair<Precision, func::FuncOp>> candidates) {
+  func::FuncOp first = candidates.front().second;
+  MLIRContext *ctx = first.getContext();
+  SmallVector<Type> results;
+  for (auto [p, f] : candidates)
+    llvm::append_range(results, f.getResultTypes());
+  OwningOpRef<ModuleOp> holder = ModuleOp::create(first.getLoc());
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(holder->getBody());
+  auto merged = b.create<func::FuncOp>(first.getLoc(), first.getName(),
+                                       b.getFunctionType(first.getArgumentTypes(), results));
+  for (unsigned i = 0; i < first.getNumArguments(); ++i)
+    merged.setArgAttrs(i, first.getArgAttrDict(i));
+  Block *body = merged.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  SmallVector<Value> outputs;
+  for (auto [p, f] : candidates) {
+    IRMapping map;
+    map.map(f.getArguments(), body->getArguments());
+    for (Operation &op : f.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (Value v : ret.getOperands())
+          outputs.push_back(map.lookup(v));
+        continue;
+      }
+      Operation *copy = b.clone(op, map);
+      if (auto name = op.getLoc()->findInstanceOf<NameLoc>())
+        copy->setLoc(NameLoc::get(StringAttr::get(ctx, tagged(p, name.getName()))));
+    }
+  }
+  b.create<func::ReturnOp>(first.getLoc(), outputs);
+  return holder;
+}
+
+/// Per precision and layer, the ns of one run of the merged candidate's native code at batch 1.
+/// A step named after no op (a quantize the pipeline inserted, named by its kernel) counts
 /// towards the next layer: it is what that layer's precision costs its input.
-FailureOr<std::map<std::string, double>> timeCandidate(ModuleOp holder, StringRef target,
-                                                       const std::set<std::string> &layers,
-                                                       int &runsUsed, std::string &why) {
+FailureOr<std::map<std::string, double>> timeMerged(ModuleOp holder, StringRef target,
+                                                    int &runsUsed, std::string &why) {
   std::string diagnostics;
   FailureOr<std::string> bytes;
   {
@@ -100,14 +143,14 @@ FailureOr<std::map<std::string, double>> timeCandidate(ModuleOp holder, StringRe
   if (failed(engine))
     return failure();
   std::vector<ref::Tensor> inputs = zeroInputs(f);
-  // A short probe sizes the timed runs to about 20 ms per candidate, 5 to 200 runs.
+  // A short probe sizes the timed runs to about 40 ms in all, 5 to 200 runs.
   auto probe = (*engine)->profileSteps(inputs, 2, why);
   if (failed(probe))
     return failure();
   double ns = 0;
   for (const engine::StepProfile &s : *probe)
     ns += s.nsPerCall;
-  runsUsed = (int)std::clamp(20e6 / std::max(ns, 1.0), 5.0, 200.0);
+  runsUsed = (int)std::clamp(40e6 / std::max(ns, 1.0), 5.0, 200.0);
   auto steps = (*engine)->profileSteps(inputs, runsUsed, why);
   if (failed(steps))
     return failure();
@@ -119,10 +162,10 @@ FailureOr<std::map<std::string, double>> timeCandidate(ModuleOp holder, StringRe
   std::map<std::string, double> perLayer;
   double pending = 0;
   for (const engine::StepProfile &s : *steps) {
-    if (layers.count(s.name)) {
+    if (opNames.count(s.name)) {
       perLayer[s.name] += s.nsPerCall + pending;
       pending = 0;
-    } else if (!opNames.count(s.name)) {
+    } else {
       pending += s.nsPerCall;
     }
   }
@@ -181,23 +224,31 @@ LogicalResult mlir::qopt::measureLayerLatency(func::FuncOp func,
       names.push_back(layerName(op->getLoc(), op->getName().getStringRef().str() + "#" +
                                                   std::to_string(names.size())));
   });
-  std::set<std::string> layers(names.begin(), names.end());
   std::map<std::string, std::array<std::optional<double>, 4>> table;
   std::vector<std::string> missing;
-  int runs = 0;
+  std::vector<OwningOpRef<ModuleOp>> built;
+  SmallVector<std::pair<Precision, func::FuncOp>> candidates;
   for (Precision p : kPrecisions) {
-    std::string error;
     auto candidate = uniformCandidate(func, p, o);
-    FailureOr<std::map<std::string, double>> perLayer = failure();
-    if (succeeded(candidate))
-      perLayer = timeCandidate(**candidate, target, layers, runs, error);
-    if (failed(perLayer)) {
-      missing.push_back(stringifyPrecision(p).str() + " (" +
-                        (error.empty() ? "the candidate does not build" : error) + ")");
+    if (failed(candidate)) {
+      missing.push_back(stringifyPrecision(p).str() + " (the candidate does not build)");
       continue;
     }
-    for (const auto &[name, ns] : *perLayer)
-      table[name][(int)p] = ns;
+    candidates.push_back({p, *(*candidate)->getOps<func::FuncOp>().begin()});
+    built.push_back(std::move(*candidate));
+  }
+  int runs = 0;
+  if (!candidates.empty()) {
+    OwningOpRef<ModuleOp> merged = mergeCandidates(candidates);
+    auto perStep = timeMerged(*merged, target, runs, why);
+    if (failed(perStep))
+      return failure();
+    for (auto [p, f] : candidates)
+      for (const std::string &name : names) {
+        auto it = perStep->find(tagged(p, name));
+        if (it != perStep->end())
+          table[name][(int)p] = it->second;
+      }
   }
   if (table.empty()) {
     why = missing.empty() ? "no layer maps to a native step" : missing.front();
