@@ -206,7 +206,9 @@ LogicalResult mlir::qopt::measureCostModel(func::FuncOp func, const CompileOptio
     return success();
   }
   if (options.costModel == CostModel::measured)
-    return func.emitError("--cost-model=measured: cannot time native code for ")
+    // At the model (its file), like the other option errors, not at the function's IR.
+    return (func->getParentOp() ? func->getParentOp() : func.getOperation())
+               ->emitError("--cost-model=measured: cannot time native code for ")
            << options.nativeTarget << " on this CPU: " << why;
   out.note = "no native code to time (" + why + ")";
   if (progress)
