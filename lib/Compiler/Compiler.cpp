@@ -1,5 +1,6 @@
 #include "qopt/Compiler/Compiler.h"
 
+#include "MeasureCost.h"
 #include "Report.h"
 
 #include "qopt/Compiler/NativeCompile.h"
@@ -175,6 +176,9 @@ LogicalResult Compiler::run() {
   // Off the function, so that the IR is what the quantize pipeline gives; into the provenance.
   tensorStats = takeCalibrationStats(func);
   OwningOpRef<func::FuncOp> reference = func.clone();
+  CostMeasurement cost; // on the function for the search, which consumes it (MeasureCost.h)
+  if (failed(measureCostModel(func, options, cost, [&](const std::string &s) { progress(s); })))
+    return failure();
   if (failed(runStage([&](OpPassManager &pm) { buildLowerPrecisionStage(pm, o); }, Record::Yes,
                       [&] {
                         return "assigning precision (" +
@@ -186,6 +190,8 @@ LogicalResult Compiler::run() {
                                ") and quantizing";
                       })))
     return failure();
+
+  std::vector<LayerCost> costs = readLayerCosts(func);
 
   std::optional<eval::Dataset> data, calib;
   FailureOr<Measurement> m = measure(*reference, data, calib);
@@ -202,6 +208,7 @@ LogicalResult Compiler::run() {
     }
   }
   addMeasuredPerformance(*m, report); // after recordReport: the artifact's copy has no timings
+  addCostModel(costs, cost, report);   // likewise
   return success();
 }
 

@@ -301,14 +301,37 @@ std::string layersSection(const std::vector<ModelReport> &models) {
   return h + "</section>\n";
 }
 
+/// "i8 57 / 90, bf16 119 / 100, ..." for one decision (report files from qopt-compile with
+/// latencies), the chosen precision in bold; "-" without them.
+std::string latencyCell(const Object &o, size_t k, const Object &d, const std::string &p) {
+  const Object *latency = d.getObject("latency_ns");
+  if (!latency)
+    return "-";
+  std::string chosen = text(d, "precision"), cell;
+  for (const char *prec : {"i8", "bf16", "f16", "f32"}) {
+    if (!latency->getObject(prec))
+      continue;
+    std::string at = p + "latency_ns." + prec + ".";
+    std::string one = std::string(prec) + " " + numberSpan(o, k, at + "predicted", Num::Real) +
+                      " / " + numberSpan(o, k, at + "measured", Num::Real);
+    cell += (cell.empty() ? "" : ", ") + (chosen == prec ? "<b>" + one + "</b>" : one);
+  }
+  return cell + " (" + escape(text(d, "latency_used")) + ")";
+}
+
 std::string decisionsSection(const std::vector<ModelReport> &models) {
-  static const std::set<std::string> known = {"layer", "op", "precision", "reason", "rule",
-                                              "i8_loss_points", "i8_output_sqnr_db"};
+  static const std::set<std::string> known = {"layer",          "op",
+                                              "precision",      "reason",
+                                              "rule",           "i8_loss_points",
+                                              "i8_output_sqnr_db", "latency_ns",
+                                              "latency_used"};
   std::string h = "<section id=\"decisions\">\n<h2>Mixed-precision decisions</h2>\n"
                   "<p class=\"note\">The mixed search starts every layer at i8, measures each "
                   "layer's sensitivity alone in i8, then promotes the layer with the most output "
-                  "noise per cycle of extra cost until the loss fits the budget. Rules (the "
-                  "logits stay f32, overrides) are not the search's to change.</p>\n";
+                  "noise per ns of extra latency until the loss fits the budget (latencies measured "
+                  "on native code when the report says so, else predicted; a precision no faster "
+                  "than a more accurate one is skipped). Rules (the logits stay f32, overrides) "
+                  "are not the search's to change.</p>\n";
   for (size_t k = 0; k < models.size(); ++k) {
     const Object &o = models[k].json;
     if (models.size() > 1)
@@ -349,7 +372,8 @@ std::string decisionsSection(const std::vector<ModelReport> &models) {
     h += "<table class=\"decisions\" data-model=\"" + std::to_string(k) +
          "\">\n<tr><th>layer</th><th>op</th><th>precision</th><th class=\"num\">alone in i8: "
          "loss (points)</th><th class=\"num\">alone in i8: output SQNR dB</th><th>decided by"
-         "</th><th>reason</th>" + std::string(details ? "<th>details</th>" : "") + "</tr>\n";
+         "</th><th>latency per sample, ns: predicted / measured (chosen in bold)</th>"
+         "<th>reason</th>" + std::string(details ? "<th>details</th>" : "") + "</tr>\n";
     for (size_t i = 0; i < ds->size(); ++i) {
       const Object *d = (*ds)[i].getAsObject();
       if (!d)
@@ -360,8 +384,9 @@ std::string decisionsSection(const std::vector<ModelReport> &models) {
            "</td><td>" + badge(text(*d, "precision")) + "</td>";
       h += numberCell(o, k, p + "i8_loss_points", Num::Real);
       h += numberCell(o, k, p + "i8_output_sqnr_db", Num::Db);
-      h += std::string("<td>") + (rule ? "rule" : at(o, "search") ? "search" : "mode") +
-           "</td><td class=\"why\">" + escape(text(*d, "reason")) + "</td>";
+      h += std::string("<td>") + (rule ? "rule" : at(o, "search") ? "search" : "mode") + "</td>";
+      h += "<td>" + latencyCell(o, k, *d, p) + "</td>";
+      h += "<td class=\"why\">" + escape(text(*d, "reason")) + "</td>";
       if (!details) {
         h += "</tr>\n";
         continue;

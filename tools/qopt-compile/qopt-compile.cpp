@@ -143,6 +143,21 @@ int main(int argc, char **argv) {
                  clEnumValN(CompileOptions::EvalEngine::reference, "reference",
                             "the reference executor (the oracle; slow on large data)")),
       cl::cat(evalCat));
+  cl::opt<CompileOptions::CostModel> costModel(
+      "cost-model", cl::init(CompileOptions::CostModel::automatic),
+      cl::desc("The per-layer latencies the mixed precision search compares (printed, with the "
+               "other, in the decision log):"),
+      cl::values(clEnumValN(CompileOptions::CostModel::automatic, "auto",
+                            "measured for --precision=mixed when native code for the first "
+                            "--target runs on this CPU, else predicted"),
+                 clEnumValN(CompileOptions::CostModel::measured, "measured",
+                            "every layer timed at i8, bf16, f16 and f32 on native code for the "
+                            "first --target, in every precision mode; an error when that code "
+                            "cannot run here. Decisions then follow this run's timings"),
+                 clEnumValN(CompileOptions::CostModel::predicted, "predicted",
+                            "the per-target model (MACs per cycle, weight bytes per cycle): the "
+                            "same decisions on every run and machine")),
+      cl::cat(precisionCat));
   cl::opt<bool> requireInteger(
       "require-integer",
       cl::desc("Fail, naming every layer, unless every layer computes on integers"),
@@ -300,6 +315,8 @@ int main(int argc, char **argv) {
   options.keepStats = keepStats.getValue();
   options.recordReport = emit != Emit::MLIR;
   options.evalEngine = evalEngine;
+  options.costModel = costModel;
+  options.nativeTarget = *primary;
   if (!quiet)
     options.progress = [](const std::string &line) { llvm::errs() << "qopt-compile: " << line << "\n"; };
   CompileReport report;

@@ -37,6 +37,13 @@ struct CompileOptions {
   /// errors always come from the reference executor, which observes every op.
   enum class EvalEngine { automatic, native, reference };
   EvalEngine evalEngine = EvalEngine::automatic;
+  /// The latencies the precision search compares (MeasureCost.h): each layer timed at every
+  /// precision on native code for `nativeTarget` (`measured`; `automatic`: for a mixed search,
+  /// when that code runs on this CPU), or the per-target model (`predicted`).
+  enum class CostModel { automatic, measured, predicted };
+  CostModel costModel = CostModel::automatic;
+  /// The --target the latencies are measured for: its first entry ("host" for this CPU).
+  std::string nativeTarget = "host";
 };
 
 /// Below this many evaluation samples the reference executor is as quick as compiling twice.

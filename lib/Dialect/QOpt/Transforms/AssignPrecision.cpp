@@ -11,6 +11,8 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -24,8 +26,8 @@ using namespace mlir::qopt;
 
 namespace {
 
-/// Relative per-core throughput in multiply-accumulates per cycle, and the bytes per weight, for
-/// the latency model (DESIGN.md: fp32 FMA 64 flop, vpdpbusd 256 int8 op x2, vdpbf16ps 128 flop;
+/// The predicted latency model: per-core throughput in multiply-accumulates per cycle, and the
+/// bytes per weight (DESIGN.md: fp32 FMA 64 flop, vpdpbusd 256 int8 op x2, vdpbf16ps 128 flop;
 /// f16 is storage only, computed with f32 FMA after F16C conversion).
 struct CostModel {
   double macsPerCycle[4]; // indexed by Precision: i8, bf16, f16, f32
@@ -63,6 +65,63 @@ double costOf(Operation *op, Precision p, const CostModel &m) {
     k = isa<MatMulOp>(op) ? w.getDimSize(w.getRank() - 2) : w.getDimSize(1);
   double weights = op->getOperand(1).getDefiningOp<ConstantOp>() ? (double)w.getNumElements() : 0;
   return (double)perSample * k / m.macsPerCycle[(int)p] + weights * bytesOf(p) / m.bytesPerCycle;
+}
+
+/// The predicted model's cycles as nanoseconds, at a nominal clock: a fixed constant rather than
+/// the clock measured on this machine, so that the predicted figures (and the decisions made on
+/// them) are the same on every machine. Both machine kinds seen run at about 3.5 GHz.
+constexpr double kPredictedGhz = 3.5;
+
+/// The latency table qopt-compile measured (`qopt.measured_latency` on the function: layer name
+/// -> [ns per sample for i8, bf16, f16, f32], `unit` where a precision was not measured), checked.
+using MeasuredLatency = std::map<std::string, std::array<std::optional<double>, 4>>;
+
+FailureOr<MeasuredLatency> readMeasuredLatency(func::FuncOp func, ArrayRef<std::string> names) {
+  MeasuredLatency table;
+  Attribute attr = func->getAttr(kMeasuredLatencyAttr);
+  if (!attr)
+    return table;
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  if (!dict)
+    return func.emitError(kMeasuredLatencyAttr)
+           << " must be a dictionary of layer name -> [i8, bf16, f16, f32] ns per sample, got "
+           << attr;
+  for (NamedAttribute entry : dict) {
+    std::string name = entry.getName().str();
+    auto where = [&] { return (llvm::Twine(kMeasuredLatencyAttr) + "['" + name + "']").str(); };
+    if (!llvm::is_contained(names, name)) {
+      std::string known;
+      for (const std::string &n : names)
+        known += (known.empty() ? "" : ", ") + n;
+      return func.emitError(where()) << " names no layer of this function; its layers are: "
+                                     << known;
+    }
+    auto list = dyn_cast<ArrayAttr>(entry.getValue());
+    if (!list || list.size() != 4)
+      return func.emitError(where())
+             << " must list 4 latencies (ns per sample for i8, bf16, f16, f32; unit where not "
+                "measured), got "
+             << entry.getValue();
+    std::array<std::optional<double>, 4> ns;
+    for (auto [k, v] : llvm::enumerate(list)) {
+      if (isa<UnitAttr>(v))
+        continue;
+      double x;
+      if (auto f = dyn_cast<FloatAttr>(v))
+        x = f.getValueAsDouble();
+      else if (auto i = dyn_cast<IntegerAttr>(v))
+        x = (double)i.getInt();
+      else
+        return func.emitError(where()) << "[" << k << "] (" << stringifyPrecision((Precision)k)
+                                       << ") must be a number of ns or unit, got " << v;
+      if (!(x >= 0) || !std::isfinite(x))
+        return func.emitError(where()) << "[" << k << "] (" << stringifyPrecision((Precision)k)
+                                       << ") must be a finite latency >= 0 ns, got " << x;
+      ns[k] = x;
+    }
+    table[name] = ns;
+  }
+  return table;
 }
 
 /// The largest |w| of the op's constant operands (weights, bias).
@@ -112,6 +171,8 @@ struct Decision {
   size_t step = 0;
   double sensitivityLoss = 0, sensitivitySqnr = 0;
   bool measured = false;
+  /// The precisions left off the ladder as no faster than a more accurate one, and why.
+  std::string dropped;
 };
 
 struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
@@ -121,6 +182,20 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
   SmallVector<Operation *> targets;
   std::vector<std::string> names;
   std::vector<Decision> decisions;
+  CostModel model;
+  MeasuredLatency measuredTable;
+
+  double predictedNs(size_t i, Precision p) const {
+    return costOf(targets[i], p, model) / kPredictedGhz;
+  }
+  std::optional<double> measuredNs(size_t i, Precision p) const {
+    auto it = measuredTable.find(names[i]);
+    return it == measuredTable.end() ? std::nullopt : it->second[(int)p];
+  }
+  /// What the search compares: the measured latency where there is one, else the predicted.
+  double latencyNs(size_t i, Precision p) const {
+    return measuredNs(i, p).value_or(predictedNs(i, p));
+  }
 
   /// A copy of the function with `precisions` applied and folded to integer ops.
   FailureOr<OwningOpRef<func::FuncOp>> candidate(ArrayRef<Precision> precisions) {
@@ -174,7 +249,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
 
   void runOnOperation() override {
     func = getOperation();
-    CostModel model = costModelFor(target);
+    model = costModelFor(target);
     func.walk([&](Operation *op) {
       if (isPrecisionTarget(op)) {
         targets.push_back(op);
@@ -183,6 +258,12 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       }
     });
     decisions.assign(targets.size(), Decision());
+    FailureOr<MeasuredLatency> table = readMeasuredLatency(func, names);
+    if (failed(table))
+      return signalPassFailure();
+    measuredTable = std::move(*table);
+    // Consumed: the table describes this run's machine, and the function goes on to the artifact.
+    func->removeAttr(kMeasuredLatencyAttr);
     if (failed(applyOverrides()))
       return signalPassFailure();
 
@@ -236,18 +317,70 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       if (!noF16)
         d.ladder.push_back(Precision::f16);
       d.ladder.push_back(Precision::f32);
+      dropDominated(i, d);
       d.precision = d.ladder.front();
     }
-    if (!uniform && failed(search(model)))
+    if (!uniform && failed(search()))
       return signalPassFailure();
     record();
   }
 
-  /// Writes each op's precision, reason and (mixed) measured sensitivity.
+  /// "measured (2 of 3 layers)" or "predicted": which latencies ranked the promotions. Words,
+  /// not timings, so that the artifact does not carry this run's measurements.
+  std::string costModelText() const {
+    size_t n = 0;
+    for (size_t i = 0; i < targets.size(); ++i)
+      n += measuredTable.count(names[i]);
+    if (n == 0)
+      return "predicted";
+    return llvm::formatv("measured ({0} of {1} layers)", n, targets.size()).str();
+  }
+
+  /// Removes from the ladder (ordered from least to most accurate) every precision that is not
+  /// clearly faster than a more accurate one after it: with measured latencies, i8 can lose to
+  /// bf16 on a layer too small for its quantize steps to pay off. "Clearly" is 5%, so that two
+  /// precisions timed alike do not trade places from run to run on measurement noise.
+  void dropDominated(size_t i, Decision &d) {
+    std::vector<Precision> kept;
+    for (size_t k = 0; k < d.ladder.size(); ++k) {
+      Precision p = d.ladder[k];
+      auto better = std::find_if(d.ladder.begin() + k + 1, d.ladder.end(), [&](Precision q) {
+        return !(latencyNs(i, p) < 0.95 * latencyNs(i, q));
+      });
+      if (better == d.ladder.end()) {
+        kept.push_back(p);
+        continue;
+      }
+      d.dropped += llvm::formatv("{0}{1} skipped: {2} no faster than {3}",
+                                 d.dropped.empty() ? "" : "; ", stringifyPrecision(p),
+                                 measuredNs(i, p) && measuredNs(i, *better) ? "measured"
+                                                                            : "predicted",
+                                 stringifyPrecision(*better))
+                       .str();
+    }
+    d.ladder = std::move(kept);
+  }
+
+  /// Writes each op's precision, reason, (mixed) measured sensitivity and the latencies.
   void record() {
     Builder b(&getContext());
     for (size_t i = 0; i < targets.size(); ++i) {
       const Decision &d = decisions[i];
+      SmallVector<Attribute> predicted, measured, used;
+      bool anyMeasured = false;
+      for (int k = 0; k < 4; ++k) {
+        predicted.push_back(b.getF64FloatAttr(predictedNs(i, (Precision)k)));
+        std::optional<double> m = measuredNs(i, (Precision)k);
+        anyMeasured |= m.has_value();
+        measured.push_back(m ? Attribute(b.getF64FloatAttr(*m)) : Attribute(b.getUnitAttr()));
+        used.push_back(b.getStringAttr(m ? "measured" : "predicted"));
+      }
+      SmallVector<NamedAttribute> latency = {
+          b.getNamedAttr("predicted_ns", b.getArrayAttr(predicted))};
+      if (anyMeasured)
+        latency.push_back(b.getNamedAttr("measured_ns", b.getArrayAttr(measured)));
+      latency.push_back(b.getNamedAttr("used", b.getArrayAttr(used)));
+      targets[i]->setAttr(kLatencyAttr, b.getDictionaryAttr(latency));
       targets[i]->setAttr(kPrecisionAttr, PrecisionAttr::get(&getContext(), d.precision));
       targets[i]->setAttr(kPrecisionReasonAttr, b.getStringAttr(d.reason));
       if (d.measured)
@@ -261,7 +394,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
     }
   }
 
-  LogicalResult search(const CostModel &model) {
+  LogicalResult search() {
     std::string error;
     // Without calibration data (ranges from recorded statistics) sensitivity is measured on the
     // evaluation data instead.
@@ -356,7 +489,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
     bool boundChangedDecision = loss->points <= budget && loss->checked > budget;
     int steps = 0;
     while (loss->checked > budget) {
-      // Promote the layer with the most output noise per cycle of extra cost.
+      // Promote the layer with the most output noise per ns of extra latency.
       int best = -1;
       double bestScore = -1;
       for (size_t i = 0; i < targets.size(); ++i) {
@@ -364,8 +497,7 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
         if (d.pinned || d.step + 1 >= d.ladder.size())
           continue;
         double noise = std::isinf(d.sensitivitySqnr) ? 0 : std::pow(10.0, -d.sensitivitySqnr / 10);
-        double extra = costOf(targets[i], d.ladder[d.step + 1], model) -
-                       costOf(targets[i], d.ladder[d.step], model);
+        double extra = latencyNs(i, d.ladder[d.step + 1]) - latencyNs(i, d.ladder[d.step]);
         double score = (noise + d.sensitivityLoss) / std::max(extra, 1e-9);
         if (score > bestScore) {
           bestScore = score;
@@ -387,10 +519,13 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
         continue;
       std::string alone = llvm::formatv("alone in i8: {0:f2} points, output SQNR {1:f1} dB",
                                         d.sensitivityLoss, d.sensitivitySqnr).str();
+      std::string first = stringifyPrecision(d.ladder.front()).str();
+      if (!d.dropped.empty())
+        alone += "; " + d.dropped;
       d.reason = d.step == 0
-                     ? "mixed: cheapest (i8) fits the budget; " + alone
-                     : "mixed: raised from i8 to " + stringifyPrecision(d.precision).str() +
-                           " to meet the budget, most output noise per cycle; " + alone;
+                     ? "mixed: cheapest (" + first + ") fits the budget; " + alone
+                     : "mixed: raised from " + first + " to " + stringifyPrecision(d.precision).str() +
+                           " to meet the budget, most output noise per ns of extra latency; " + alone;
     }
     Builder b(&getContext());
     SmallVector<NamedAttribute> search = {
@@ -401,7 +536,8 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
         b.getNamedAttr("loss_ci_method", b.getStringAttr(eval::kLossIntervalMethod)),
         b.getNamedAttr("measure", b.getStringAttr(measure)),
         b.getNamedAttr("data", b.getStringAttr(on)),
-        b.getNamedAttr("promotions", b.getI64IntegerAttr(steps))};
+        b.getNamedAttr("promotions", b.getI64IntegerAttr(steps)),
+        b.getNamedAttr("cost_model", b.getStringAttr(costModelText()))};
     // Only with the option, so that searches without it record what they always did.
     if (useBound) {
       search.push_back(b.getNamedAttr("budget_confidence", b.getF64FloatAttr(budgetConfidence)));

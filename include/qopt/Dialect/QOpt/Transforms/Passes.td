@@ -116,11 +116,16 @@ def AssignPrecisionPass : Pass<"qopt-assign-precision", "func::FuncOp"> {
       calibrated range (run qopt-calibrate first) or a weight exceeds 65504: that layer stays f32.
     - `mode=mixed`: measures each layer's sensitivity (only it in i8, on the calibration data:
       top-1 change and output SQNR, recorded as `qopt.sensitivity`), starts from all-i8 and raises
-      the layer with the most output noise per cycle of extra latency (a per-target cost model)
-      one step (i8 -> bf16 -> f16 where it fits -> f32) until the loss on the evaluation data (top-1
+      the layer with the most output noise per ns of extra latency one step (i8 -> bf16 -> f16 where it fits -> f32) until the loss on the evaluation data (top-1
       accuracy points with labels, else top-1 disagreement with fp32, in percent) is within
       `budget`. A budget that cannot be met is an error naming the best assignment and its loss,
       unless `allow-over-budget`.
+    Latency per layer and precision: measured where the function carries `qopt.measured_latency`
+    (a dictionary of layer name -> [ns per sample for i8, bf16, f16, f32], `unit` where not
+    measured; qopt-compile times each precision's native code to write it, and the pass removes
+    it), else predicted by a per-`target` model (MACs over the target's MACs per cycle plus the
+    weight bytes over DRAM bandwidth, at a nominal 3.5 GHz). Every op gets `qopt.latency` with
+    `predicted_ns`, `measured_ns` (when measured) and which one the search `used`.
     The logits (an op whose result is returned, possibly through softmax) stay f32, and
     `override=NAME=PREC` pins a layer by its ONNX node name. Before:
     ```mlir

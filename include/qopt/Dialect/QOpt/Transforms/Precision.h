@@ -30,6 +30,15 @@ bool isPrecisionTarget(Operation *op);
 /// or nullopt when some range is missing.
 std::optional<double> calibratedAbsMax(Operation *op);
 
+/// On a function, for qopt-assign-precision: the latency of every layer at every precision as
+/// measured (qopt-compile's cost model), a dictionary of layer name -> [ns per sample for i8,
+/// bf16, f16, f32] (`unit` where not measured). The pass consumes it (removes it).
+inline constexpr llvm::StringLiteral kMeasuredLatencyAttr = "qopt.measured_latency";
+/// On each precision target, written by qopt-assign-precision: `predicted_ns` [i8, bf16, f16,
+/// f32], `measured_ns` (same order, `unit` where not measured; only with a measured table) and
+/// `used` ("measured" or "predicted" per precision): the latencies the search compared.
+inline constexpr llvm::StringLiteral kLatencyAttr = "qopt.latency";
+
 /// The largest finite f16 value: a range beyond it overflows to inf.
 inline constexpr double kF16Max = 65504.0;
 
