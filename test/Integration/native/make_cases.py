@@ -303,6 +303,11 @@ def linear_int8_cases():
     conv_int8_case("dw_u8_s2_w70", "u8", 128, 2, 9, 70, 2, 3, 3, 2, (2, 2), (1, 1, 1, 1), (1, 1),
                    "relu6")
     conv_int8_case("dw_i8_odd", "i8", 100, 3, 9, 20, 3, 2, 5, 3, (3, 3), (0, 2, 1, 3), (2, 1))
+    # Kernel rows wider than 4 taps at strides 1 and 2 (avx512 does 4 taps per vpdpbusd: two or
+    # more tap groups per row), with vertical dilation and stride.
+    conv_int8_case("dw_u8_s1_k3x7", "u8", 61, 2, 8, 21, 4, 3, 7, 2, (1, 1), (1, 3, 2, 3), (2, 1),
+                   "relu")
+    conv_int8_case("dw_i8_s2_k2x6", "i8", -77, 2, 7, 40, 2, 2, 6, 2, (2, 2), (0, 2, 1, 3), (1, 1))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -301,6 +301,92 @@ QOPT_UK_INLINE float dwPackedFloat(const qopt_k_gemm_params *p, const uint8_t *w
   return reinterpret_cast<const float *>(w)[(j / nr * p->k + kk) * nr + j % nr];
 }
 
+#if defined(__AVX512F__)
+/// The vpdpbusd form (qopt_k_dw_quads_apply, avx512): vpdpwssd does one tap per lane and
+/// instruction; here one vpdpbusd does four taps of a kernel row, on dwords whose bytes are the
+/// four input columns those taps read. Building the dwords (a vpermd and a vpshufb per 16) is
+/// paid once per input row instead of once per (output row, kernel row).
+struct DwQuads {
+  int64_t S, rows, rowLen, groups; // stride_w, padded rows, dwords per row, tap groups per row
+  QOPT_UK_INLINE explicit DwQuads(const qopt_k_conv2d_params *c)
+      : S(c->stride_w), rows(qopt_k_dw_rows(c)), rowLen(qopt_k_dw_quad_row_len(c)),
+        groups((c->kernel_w + 3) / 4) {}
+};
+
+/// Fills the dword rows at dst from input plane src (shifted by `shift`), padding with `pad`;
+/// `line` is the padded byte row scratch (S * rowLen + 64 bytes).
+QOPT_UK_INLINE void dwFillQuads(const qopt_k_conv2d_params *c, const DwQuads &g,
+                                const uint8_t *src, uint8_t shift, uint8_t pad, uint8_t *line,
+                                int32_t *dst) {
+  const int64_t lineLen = g.S * g.rowLen + 64;
+  // Lane L of the 16 dwords gets the window's dwords S*L .. S*L+3, then byte t of dword j is the
+  // window byte S*j + t of that lane: the four columns of output column 4L + j.
+  const __m512i perm = g.S == 1 ? _mm512_setr_epi32(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6)
+                                : _mm512_setr_epi32(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
+  const __m512i pick =
+      g.S == 1 ? _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6))
+               : _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
+  int64_t lo = c->pad_left < lineLen ? c->pad_left : lineLen;
+  int64_t hi = c->pad_left + c->in_w < lineLen ? c->pad_left + c->in_w : lineLen;
+  for (int64_t r = 0; r < g.rows; ++r) {
+    const int64_t ih = r - c->pad_top;
+    if (ih >= 0 && ih < c->in_h) {
+      const int64_t base = ih * c->in_w - c->pad_left;
+      for (int64_t i = 0; i < lo; ++i)
+        line[i] = pad;
+      for (int64_t i = lo; i < hi; ++i) // vectorizes
+        line[i] = (uint8_t)(src[base + i] + shift);
+      for (int64_t i = hi; i < lineLen; ++i)
+        line[i] = pad;
+    } else {
+      for (int64_t i = 0; i < lineLen; ++i)
+        line[i] = pad;
+    }
+    int32_t *out = dst + r * g.rowLen;
+    for (int64_t q = 0; q < g.rowLen; q += 16) {
+      __m512i win = _mm512_loadu_si512(line + g.S * q);
+      _mm512_storeu_si512(out + q, _mm512_shuffle_epi8(_mm512_permutexvar_epi32(perm, win), pick));
+    }
+  }
+}
+
+template <int NV>
+QOPT_UK_INLINE void dwQuadBlock(const qopt_k_conv2d_params *c, const DwQuads &g,
+                                const int32_t *quads, const __m512i *w, int64_t oh, int64_t ow0,
+                                const DwQuantEpilogue &epi, void *out, int64_t outIdx) {
+  __m512i acc[NV];
+#pragma clang loop unroll(full)
+  for (int v = 0; v < NV; ++v)
+    acc[v] = _mm512_setzero_si512();
+  for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+    const int32_t *row = quads + (oh * c->stride_h + kh * c->dilation_h) * g.rowLen + ow0;
+    for (int64_t t = 0; t < g.groups; ++t) {
+      const int32_t *src = row + t * 4 / g.S;
+      const __m512i wv = w[kh * g.groups + t];
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v)
+        acc[v] = _mm512_dpbusd_epi32(acc[v], _mm512_loadu_si512(src + v * 16), wv);
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int v = 0; v < NV; ++v)
+    epi.store(acc[v], out, outIdx + ow0 + v * 16, c->out_w - (ow0 + v * 16));
+}
+
+QOPT_UK_INLINE void dwQuadChannel(const qopt_k_conv2d_params *c, const DwQuads &g,
+                                  const int32_t *quads, const __m512i *w,
+                                  const DwQuantEpilogue &epi, void *out) {
+  for (int64_t oh = 0; oh < c->out_h; ++oh) {
+    const int64_t outIdx = oh * c->out_w;
+    int64_t ow0 = 0;
+    for (; ow0 + kDwBlock * 16 <= c->out_w; ow0 += kDwBlock * 16)
+      dwQuadBlock<kDwBlock>(c, g, quads, w, oh, ow0, epi, out, outIdx);
+    for (; ow0 < c->out_w; ow0 += 16)
+      dwQuadBlock<1>(c, g, quads, w, oh, ow0, epi, out, outIdx);
+  }
+}
+#endif
+
 /// The maximum kh * kw of the direct path (the taps' broadcast weights live on the stack).
 constexpr int64_t kDwMaxTaps = QOPT_K_DW_MAX_TAPS;
 
@@ -322,6 +408,46 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
     uint8_t *planes = static_cast<uint8_t *>(scratch);
     const uint8_t *x = static_cast<const uint8_t *>(operands[1]);
     const int64_t eb = outElemBytes(p->out_kind);
+    auto epilogueOf = [&](int64_t ch, int64_t j) QOPT_UK_INLINE_LAMBDA {
+      DwQuantEpilogue epi;
+      epi.p = p;
+      const int64_t col = ch * p->np + j;
+      epi.bias = static_cast<const int32_t *>(operands[3])[col];
+      epi.accScale = static_cast<const float *>(operands[4])[col];
+      epi.hasFloatBias = p->has_float_bias != 0;
+      epi.floatBias = epi.hasFloatBias ? static_cast<const float *>(operands[5])[col] : 0.0f;
+      return epi;
+    };
+#if defined(__AVX512F__)
+    if (qopt_k_dw_quads_apply(c)) {
+      const DwQuads gq(c);
+      int32_t *quads = static_cast<int32_t *>(scratch);
+      uint8_t *line = reinterpret_cast<uint8_t *>(quads + gq.rows * gq.rowLen);
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t ch = 0; ch < c->channels; ++ch) {
+          dwFillQuads(c, gq, x + (b * c->channels + ch) * inPlane, (uint8_t)shift, pad, line,
+                      quads);
+          const uint8_t *wg =
+              static_cast<const uint8_t *>(operands[2]) + ch * c->group_packed_bytes;
+          for (int64_t j = 0; j < N; ++j) {
+            __m512i w[kDwMaxTaps];
+            for (int64_t kh = 0; kh < c->kernel_h; ++kh)
+              for (int64_t t = 0; t < gq.groups; ++t) {
+                uint32_t word = 0; // the s8 weights of taps 4t .. 4t+3, 0 past the row
+                for (int64_t i = 0; i < 4; ++i)
+                  if (4 * t + i < c->kernel_w)
+                    word |= (uint32_t)(uint8_t)dwPackedS8(p, wg, j, kh * c->kernel_w + 4 * t + i)
+                            << (8 * i);
+                w[kh * gq.groups + t] = _mm512_set1_epi32((int32_t)word);
+              }
+            const int64_t oc = ch * N + j;
+            dwQuadChannel(c, gq, quads, w, epilogueOf(ch, j),
+                          out + (b * c->out_channels + oc) * outPlane * eb);
+          }
+        }
+      return true;
+    }
+#endif
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t ch = 0; ch < c->channels; ++ch) {
         const uint8_t *src = x + (b * c->channels + ch) * inPlane;
@@ -333,13 +459,7 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
           DwVI w[kDwMaxTaps];
           for (int64_t kk = 0; kk < K; ++kk) // s8 in the low word, 0 in the high word
             w[kk] = dwSet1I((int32_t)(uint16_t)(int16_t)dwPackedS8(p, wg, j, kk));
-          DwQuantEpilogue epi;
-          epi.p = p;
-          const int64_t col = ch * p->np + j;
-          epi.bias = static_cast<const int32_t *>(operands[3])[col];
-          epi.accScale = static_cast<const float *>(operands[4])[col];
-          epi.hasFloatBias = p->has_float_bias != 0;
-          epi.floatBias = epi.hasFloatBias ? static_cast<const float *>(operands[5])[col] : 0.0f;
+          const DwQuantEpilogue epi = epilogueOf(ch, j);
           const int64_t oc = ch * N + j;
           dwChannel(
               c, g, planes, w, dwZeroI(),
