@@ -160,8 +160,24 @@ struct DwFloatEpilogue {
       _mm512_mask_storeu_ps(static_cast<float *>(out) + idx, mask, y);
       return;
     }
-    float tmp[16];
-    _mm512_storeu_ps(tmp, y);
+    const __mmask16 mask = lanes >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << lanes) - 1u);
+    uint16_t *dst = static_cast<uint16_t *>(out) + idx;
+    if (outType == QOPT_K_F16) { // vcvtps2ph, the instruction of the scalar floatToHalf
+      _mm256_mask_storeu_epi16(dst, mask,
+                               _mm512_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+      return;
+    }
+    // bf16: floatToBf16's round to nearest even, NaN quieted, lane by lane.
+    const __m512i u = _mm512_castps_si512(y);
+    __m512i r = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)),
+                         _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))),
+        16);
+    const __mmask16 nan = _mm512_cmpgt_epi32_mask(
+        _mm512_and_si512(u, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+    r = _mm512_mask_mov_epi32(r, nan,
+                              _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40)));
+    _mm512_mask_cvtepi32_storeu_epi16(dst, mask, r);
 #else
     DwVF y = _mm256_add_ps(acc, _mm256_set1_ps(bias));
     if (p->has_act) {
@@ -174,12 +190,32 @@ struct DwFloatEpilogue {
       _mm256_maskstore_ps(static_cast<float *>(out) + idx, mask, y);
       return;
     }
-    float tmp[8];
-    _mm256_storeu_ps(tmp, y);
+    __m128i h;
+    if (outType == QOPT_K_F16) {
+      h = _mm256_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT);
+    } else { // bf16 as in avx512 above
+      const __m256i u = _mm256_castps_si256(y);
+      __m256i r = _mm256_srli_epi32(
+          _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7FFF)),
+                           _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))),
+          16);
+      const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7FFFFFFF)),
+                                             _mm256_set1_epi32(0x7F800000));
+      r = _mm256_blendv_epi8(r, _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40)),
+                             nan);
+      // The 8 results are <= 0xFFFF, so the unsigned-saturating pack is exact.
+      h = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08));
+    }
+    uint16_t *dst = static_cast<uint16_t *>(out) + idx;
+    if (lanes >= 8) {
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(dst), h);
+    } else { // the row's last vector only
+      uint16_t tmp[8];
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(tmp), h);
+      for (int64_t i = 0; i < lanes; ++i)
+        dst[i] = tmp[i];
+    }
 #endif
-    // 16-bit outputs: the scalar rounding of storeFloat, so both targets agree bit for bit.
-    for (int64_t i = 0; i < (lanes < kDwLanes ? lanes : kDwLanes); ++i)
-      storeFloat(out, outType, idx + i, tmp[i]);
   }
 };
 
@@ -482,9 +518,13 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
         dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
           return reinterpret_cast<const float *>(src)[i];
         });
+      else if (xType == QOPT_K_BF16) // one loop per type, so that each vectorizes
+        dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
+          return bf16ToFloat(reinterpret_cast<const uint16_t *>(src)[i]);
+        });
       else
         dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
-          return loadFloat(src, xType, i);
+          return halfToFloat(reinterpret_cast<const uint16_t *>(src)[i]);
         });
       for (int64_t j = 0; j < N; ++j) {
         const int64_t oc = ch * N + j;
