@@ -464,9 +464,12 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     p.gemm.rows = rows;
     bool quant = p.gemm.x_type == QOPT_K_U8 || p.gemm.x_type == QOPT_K_I8;
     int64_t elemBytes = quant ? 1 : 4;
-    // im2col, result, and the image group transposed to HWC for the tap-major gather.
-    int64_t scratch = align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
-                      align64(p.in_h * p.in_w * (p.channels / groups) * elemBytes);
+    // Depthwise: the direct kernel's padded planes. Else im2col, the result, and the image group
+    // transposed to HWC for the tap-major gather.
+    int64_t scratch = qopt_k_dw_applies(&p)
+                          ? align64(qopt_k_dw_scratch_bytes(&p, elemBytes))
+                          : align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
+                                align64(p.in_h * p.in_w * (p.channels / groups) * elemBytes);
     SmallVector<Value> inputs{op.getInput()};
     inputs.append(packed->operands.begin(), packed->operands.end());
     KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
@@ -508,8 +511,11 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     p.runtime_weights = 1;
     int64_t rows = p.out_h * p.out_w;
     g.rows = rows;
-    int64_t scratch = align64(rows * k * 4) + align64(rows * g.np * 4) +
-                      groups * p.group_packed_bytes + align64(groups * g.np * 4);
+    // The direct depthwise kernel reads the graph's weight as it is and packs nothing.
+    int64_t scratch = qopt_k_dw_applies(&p)
+                          ? align64(qopt_k_dw_scratch_bytes(&p, 4))
+                          : align64(rows * k * 4) + align64(rows * g.np * 4) +
+                                groups * p.group_packed_bytes + align64(groups * g.np * 4);
     SmallVector<Value> inputs{op.getInput(), op.getWeight()};
     SmallVector<int64_t> nulls;
     if (op.getBias())

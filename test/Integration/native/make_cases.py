@@ -288,6 +288,26 @@ def linear_int8_cases():
                    (2, 1))
     conv_int8_case("conv_i8_static_1x1", "i8", 9, 35, 3, 3, 50, 1, 1, 1, (1, 1), (0, 0, 0, 0),
                    (1, 1), static=True)
+    # Depthwise (channels == groups) runs the direct kernel, not im2col + GEMM: 3x3 at strides 1
+    # and 2 with pad 1 over widths that are not whole vectors (17, 33, 70: 16 lanes on avx512,
+    # 8 on avx2), multipliers 1 and 2, and an odd geometry (stride 3, dilation, 2x5 kernel,
+    # asymmetric pads) for the generic phase-plane addressing.
+    conv_int8_case("dw_u8_s1_w17", "u8", 37, 4, 6, 17, 4, 3, 3, 4, (1, 1), (1, 1, 1, 1), (1, 1),
+                   "relu")
+    conv_int8_case("dw_i8_s2_w33_m2", "i8", -5, 3, 7, 33, 6, 3, 3, 3, (2, 2), (1, 1, 1, 1),
+                   (1, 1), "relu6")
+    conv_int8_case("dw_u8_s1_w70_m2", "u8", 200, 2, 4, 70, 4, 3, 3, 2, (1, 1), (1, 1, 1, 1),
+                   (1, 1))
+    conv_int8_case("dw_i8_s1_w33", "i8", 9, 3, 5, 33, 3, 3, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1),
+                   "relu")
+    conv_int8_case("dw_u8_s2_w70", "u8", 128, 2, 9, 70, 2, 3, 3, 2, (2, 2), (1, 1, 1, 1), (1, 1),
+                   "relu6")
+    conv_int8_case("dw_i8_odd", "i8", 100, 3, 9, 20, 3, 2, 5, 3, (3, 3), (0, 2, 1, 3), (2, 1))
+    # Kernel rows wider than 4 taps at strides 1 and 2 (avx512 does 4 taps per vpdpbusd: two or
+    # more tap groups per row), with vertical dilation and stride.
+    conv_int8_case("dw_u8_s1_k3x7", "u8", 61, 2, 8, 21, 4, 3, 7, 2, (1, 1), (1, 3, 2, 3), (2, 1),
+                   "relu")
+    conv_int8_case("dw_i8_s2_k2x6", "i8", -77, 2, 7, 40, 2, 2, 6, 2, (2, 2), (0, 2, 1, 3), (1, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,14 +331,20 @@ def fc_float_case(elt, k, outs, static=False):
 
 
 def conv_float_case(elt, name, c, h, w_, o, kh, kw, groups, strides, pads, dil, act="none",
-                    bias=True):
+                    bias=True, runtime=False):
     g = Graph("conv_%s_%s" % (elt, name))
-    x = g.arg(tt((None, c, h, w_), elt))
-    wt = g.const(float_elt_values(normal((o, c // groups, kh, kw), 0.3), elt),
-                 (o, c // groups, kh, kw), elt)
+    # Runtime weights make a static model (native code takes all inputs batched or none).
+    batch = 1 if runtime else None
+    x = g.arg(tt((batch, c, h, w_), elt))
+    if runtime:
+        wt = g.arg(tt((o, c // groups, kh, kw), elt))
+    else:
+        wt = g.const(float_elt_values(normal((o, c // groups, kh, kw), 0.3), elt),
+                     (o, c // groups, kh, kw), elt)
     ops = [x, wt]
     if bias:
-        ops.append(g.const(float_elt_values(normal(o, 0.5), elt), (o,), elt))
+        ops.append(g.arg(tt((o,), elt)) if runtime else
+                   g.const(float_elt_values(normal(o, 0.5), elt), (o,), elt))
     oh = (h + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) // strides[0] + 1
     ow = (w_ + pads[1] + pads[3] - dil[1] * (kw - 1) - 1) // strides[1] + 1
     attrs = "dilations = array<i64: %d, %d>, groups = %d : i64, pads = array<i64: %s>, " \
@@ -326,7 +352,7 @@ def conv_float_case(elt, name, c, h, w_, o, kh, kw, groups, strides, pads, dil, 
                                                ", ".join(map(str, pads)), strides[0], strides[1])
     if ACT[act]:
         attrs = ACT[act] + ", " + attrs
-    g.ret(g.call("conv2d", ops, tt((None, o, oh, ow), elt), attrs))
+    g.ret(g.call("conv2d", ops, tt((batch, o, oh, ow), elt), attrs))
     add_case("linear-float", g)
 
 
@@ -366,7 +392,19 @@ def linear_float_cases():
         conv_float_case(elt, "depthwise", 5, 9, 7, 10, 3, 3, 5, (2, 2), (1, 1, 1, 1), (1, 1),
                         "relu6")
         conv_float_case(elt, "dilated", 4, 11, 6, 17, 2, 3, 1, (1, 2), (2, 0, 0, 3), (2, 1))
+        # The direct depthwise kernel (see linear_int8_cases).
+        conv_float_case(elt, "dw_s1_w17", 4, 6, 17, 4, 3, 3, 4, (1, 1), (1, 1, 1, 1), (1, 1),
+                        "relu")
+        conv_float_case(elt, "dw_s2_w33_m2", 3, 7, 33, 6, 3, 3, 3, (2, 2), (1, 1, 1, 1), (1, 1),
+                        "relu6")
+        conv_float_case(elt, "dw_s1_w70_m2", 2, 4, 70, 4, 3, 3, 2, (1, 1), (1, 1, 1, 1), (1, 1),
+                        bias=False)
+        conv_float_case(elt, "dw_odd", 3, 9, 20, 3, 2, 5, 3, (3, 3), (0, 2, 1, 3), (2, 1))
         matmul_case(elt)
+    # A depthwise weight and bias the graph computes (graph inputs of a static model here): the
+    # kernel reads them as they are instead of packing them.
+    conv_float_case("f32", "dw_runtime_weights", 3, 7, 33, 6, 3, 3, 3, (2, 2), (1, 1, 1, 1),
+                    (1, 1), "relu", runtime=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -180,6 +180,8 @@ QOPT_UK_INLINE int64_t outElemBytes(int32_t outKind) {
 
 } // namespace
 
+#include "DepthwiseOps.h"
+
 extern "C" __attribute__((always_inline)) void
 qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
                        void *scratch) {
@@ -268,6 +270,8 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
 
 extern "C" __attribute__((always_inline)) void
 qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch) {
+  if (depthwiseConv2d(c, operands, batch, scratch))
+    return;
   const qopt_k_gemm_params *p = &c->gemm;
   const int64_t rows = c->out_h * c->out_w, K = p->k, N = p->n;
   const int64_t cg = c->channels / c->groups;

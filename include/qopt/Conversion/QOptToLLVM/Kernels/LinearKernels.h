@@ -74,6 +74,42 @@ typedef struct qopt_k_conv2d_params {
 void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
                    void *scratch);
 
+/* Depthwise conv2d (channels == groups) runs as a direct stencil instead (DepthwiseOps.h): per
+ * input plane, scratch holds the plane with its padding materialized, split into stride_w phase
+ * planes of qopt_k_dw_rows rows of qopt_k_dw_row_len elements (u8 quantized, f32 float). The
+ * lowering sizes that scratch with qopt_k_dw_scratch_bytes (lanes = 16, the widest target). */
+enum { QOPT_K_DW_MAX_TAPS = 64 }; /* larger kernels keep im2col + GEMM */
+static inline int qopt_k_dw_applies(const qopt_k_conv2d_params *p) {
+  return p->channels == p->groups && p->gemm.k == p->kernel_h * p->kernel_w &&
+         p->gemm.k <= QOPT_K_DW_MAX_TAPS;
+}
+static inline int64_t qopt_k_dw_rows(const qopt_k_conv2d_params *p) {
+  return (p->out_h - 1) * p->stride_h + (p->kernel_h - 1) * p->dilation_h + 1;
+}
+static inline int64_t qopt_k_dw_row_len(const qopt_k_conv2d_params *p, int64_t lanes) {
+  /* Whole vectors over out_w, plus the farthest tap's offset within a phase row. */
+  int64_t reach = (p->kernel_w - 1) * p->dilation_w / p->stride_w;
+  int64_t vecs = (p->out_w + lanes - 1) / lanes * lanes;
+  return (vecs + reach + 1 + lanes - 1) / lanes * lanes;
+}
+/* The avx512 int8 form for stride_w 1 or 2 without horizontal dilation (vpdpbusd over 4 taps of
+ * a kernel row): per padded row, a dword per output column q holding the bytes of input columns
+ * stride_w * q + 0..3, qopt_k_dw_quad_row_len dwords per row, plus one padded byte row
+ * (stride_w * row_len + 64 bytes) it is built from. */
+static inline int qopt_k_dw_quads_apply(const qopt_k_conv2d_params *p) {
+  return p->dilation_w == 1 && (p->stride_w == 1 || p->stride_w == 2);
+}
+static inline int64_t qopt_k_dw_quad_row_len(const qopt_k_conv2d_params *p) {
+  int64_t reach = ((p->kernel_w + 3) / 4 - 1) * 4 / p->stride_w; /* the last tap group's offset */
+  return ((p->out_w + 15) / 16 * 16 + reach + 1 + 15) / 16 * 16;
+}
+static inline int64_t qopt_k_dw_scratch_bytes(const qopt_k_conv2d_params *p, int64_t elemBytes) {
+  int64_t planes = p->stride_w * qopt_k_dw_rows(p) * qopt_k_dw_row_len(p, 16) * elemBytes + 64;
+  int64_t len = qopt_k_dw_quad_row_len(p);
+  int64_t quads = qopt_k_dw_rows(p) * len * 4 + p->stride_w * len + 64 + 64;
+  return elemBytes == 1 && qopt_k_dw_quads_apply(p) && quads > planes ? quads : planes;
+}
+
 /* matmul of float tensors with broadcast batch dimensions, per sample: lhs [lhs_batch..., m, k],
  * rhs [rhs_batch..., k, n] -> [out_batch..., m, n]; the batch dims are given as out_batch (count
  * `batch_count`, flattened) with lhs/rhs matrix strides per flattened index (0 for a broadcast
