@@ -171,7 +171,7 @@ public:
   /// kernel's HWC gather (qopt_k_conv2d_params.tap_major).
   FailureOr<PackedLinear> pack(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                                Value bias, Value out, Activation act, int64_t groups, int64_t n,
-                               int64_t k, int64_t taps = 1) const {
+                               int64_t k, int64_t taps = 1, bool rows = false) const {
     std::optional<ElementsAttr> wData = constantValue(w);
     bool quantizedX = isa<quant::QuantizedType>(cast<ShapedType>(x.getType()).getElementType());
     std::optional<std::vector<float>> dequantized;
@@ -202,9 +202,9 @@ public:
                            "one has " + stringifyActivation(act).str() + ")");
     std::string hint = layerName(op->getLoc(), "linear");
     if (quantizedX ? failed(packQuantized(op, rewriter, x, w, *wData, bias, bData, out, groups,
-                                          hint, taps, r))
+                                          hint, taps, rows, r))
                    : failed(packFloat(op, rewriter, x, wData, std::move(dequantized), bias, bData,
-                                      out, groups, hint, taps, r)))
+                                      out, groups, hint, taps, rows, r)))
       return failure();
     return r;
   }
@@ -213,7 +213,7 @@ private:
   LogicalResult packQuantized(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                               ElementsAttr wData, Value bias, std::optional<ElementsAttr> bData,
                               Value out, int64_t groups, StringRef hint, int64_t taps,
-                              PackedLinear &r) const {
+                              bool rows, PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<TensorQuant> xq = perTensor(x.getType());
     if (!xq || storageBytes(x.getType()) != 1)
@@ -259,7 +259,9 @@ private:
     if (!biasQ.empty() && p.out_kind == QOPT_UK_OUT_I32)
       return failures.fail(rewriter, op, "unsupported result");
 
-    qopt_uk_layout layout = target == Target::avx2 ? QOPT_UK_LAYOUT_AVX2_I16 : QOPT_UK_LAYOUT_VNNI;
+    qopt_uk_layout layout = target == Target::avx2
+                                ? QOPT_UK_LAYOUT_AVX2_I16
+                                : (rows ? QOPT_UK_LAYOUT_ROWS_VNNI : QOPT_UK_LAYOUT_VNNI);
     int64_t np = uk::paddedN(layout, n), groupBytes = uk::packedBytes(layout, n, k);
     std::vector<uint8_t> packed(groups * groupBytes);
     std::vector<int32_t> folded(groups * np);
@@ -299,7 +301,8 @@ private:
   LogicalResult packFloat(Operation *op, PatternRewriter &rewriter, Value x,
                           std::optional<ElementsAttr> wData,
                           std::optional<std::vector<float>> wValues, Value bias, std::optional<ElementsAttr> bData, Value out,
-                          int64_t groups, StringRef hint, int64_t taps, PackedLinear &r) const {
+                          int64_t groups, StringRef hint, int64_t taps, bool rows,
+                          PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<int32_t> xt = kernelDType(x.getType()), ot = kernelDType(out.getType());
     auto isFloat = [](std::optional<int32_t> t) {
@@ -322,9 +325,11 @@ private:
     // f32 kernels, on weights widened exactly to f32.
     Type we = wData ? cast<ShapedType>(wData->getType()).getElementType()
                     : Type(Float32Type::get(op->getContext()));
-    qopt_uk_layout layout = target == Target::avx2 ? QOPT_UK_LAYOUT_F32_AVX2 : QOPT_UK_LAYOUT_F32;
+    qopt_uk_layout layout = target == Target::avx2
+                                ? QOPT_UK_LAYOUT_F32_AVX2
+                                : (rows ? QOPT_UK_LAYOUT_ROWS_F32 : QOPT_UK_LAYOUT_F32);
     if (target == Target::avx512bf16 && we.isBF16() && *xt == QOPT_K_BF16 && *ot != QOPT_K_F16)
-      layout = QOPT_UK_LAYOUT_BF16;
+      layout = rows ? QOPT_UK_LAYOUT_ROWS_BF16 : QOPT_UK_LAYOUT_BF16;
     int64_t np = uk::paddedN(layout, n), groupBytes = uk::packedBytes(layout, n, k);
     std::vector<uint8_t> packed(groups * groupBytes);
     std::vector<float> biasPadded(b ? groups * np : 0, 0.0f);
@@ -447,9 +452,12 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     if (floatX && !constantValue(op.getWeight()) && !op.getWeight().getDefiningOp<DequantizeOp>())
       return lowerRuntimeWeights(op, rewriter, groups, n, k);
     int64_t taps = wType.getDimSize(2) * wType.getDimSize(3);
+    bool rowsLayout = packer.nativeTarget() != Target::avx2 &&
+                      preferRows(xType, groups, n, k, taps, wType.getDimSize(2) == 1 &&
+                                                              wType.getDimSize(3) == 1);
     FailureOr<PackedLinear> packed =
         packer.pack(op, rewriter, op.getInput(), op.getWeight(), op.getBias(), op.getOutput(),
-                    op.getActivation(), groups, n, k, taps);
+                    op.getActivation(), groups, n, k, taps, rowsLayout);
     if (failed(packed))
       return failure();
     auto p = zeroParams<qopt_k_conv2d_params>();
@@ -468,14 +476,39 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     // transposed to HWC for the tap-major gather.
     int64_t scratch = qopt_k_dw_applies(&p)
                           ? align64(qopt_k_dw_scratch_bytes(&p, elemBytes))
-                          : align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
-                                align64(p.in_h * p.in_w * (p.channels / groups) * elemBytes);
+                          : qopt_k_conv_rows(&p)
+                                ? align64(qopt_k_rows_scratch_bytes(&p))
+                                : align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
+                                      align64(p.in_h * p.in_w * (p.channels / groups) * elemBytes);
     SmallVector<Value> inputs{op.getInput()};
     inputs.append(packed->operands.begin(), packed->operands.end());
     KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
                                           /*scratchPerSample=*/0, /*scratchFixed=*/scratch);
     setOpsPerSample(rewriter, call, 2 * rows * p.gemm.n * p.gemm.k * p.groups);
     return success();
+  }
+
+  /// Whether an avx512 conv2d runs on the ROWS GEMM (pixels in the vector lanes, NCHW written
+  /// directly) rather than the column GEMM (tap-major im2col, a [pixel][channel] result
+  /// transposed back). Measured on Zen 4 (qopt-kernel-bench, ResNet-18 and MobileNetV2 per step):
+  /// ROWS wins on every 1x1 conv (1.7-2x: no transposes, a stride-1 f32 image is read in
+  /// place) and on convs of few input channels (ResNet-18's 7x7 / 3 channels 2x, MobileNetV2's
+  /// first conv 3.5x at int8: the column path's per-tap copies are a few bytes there). It loses
+  /// where its gathered [K][P] matrix and panels cost more than the column path's transposes (int8
+  /// 3x3 convs of 64+ channels: 0.8x), and where the weights do not stay in L2 while every
+  /// 48-pixel panel passes over them (f32 3x3 at 256-512 channels: 0.75-0.95x). Depthwise convs
+  /// keep their direct kernel, which reads the column layouts.
+  static bool preferRows(RankedTensorType xType, int64_t groups, int64_t n, int64_t k,
+                         int64_t taps, bool oneByOne) {
+    int64_t cg = xType.getDimSize(1) / groups;
+    if (xType.getDimSize(1) == groups && k == taps && taps <= QOPT_K_DW_MAX_TAPS)
+      return false; // depthwise
+    if (oneByOne || cg < 8)
+      return true;
+    if (isa<quant::QuantizedType>(xType.getElementType()))
+      return false;
+    int64_t weightBytes = n * k * (xType.getElementType().isBF16() ? 2 : 4);
+    return weightBytes <= 640 * 1024;
   }
 
   /// A float conv2d whose weight the graph computes (an ONNX Conv with the weight as an input):

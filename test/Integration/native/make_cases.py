@@ -288,6 +288,16 @@ def linear_int8_cases():
                    (2, 1))
     conv_int8_case("conv_i8_static_1x1", "i8", 9, 35, 3, 3, 50, 1, 1, 1, (1, 1), (0, 0, 0, 0),
                    (1, 1), static=True)
+    # The avx512 ROWS GEMM (pixels in the vector lanes): 1x1 convs read in place (several 48-pixel
+    # panels, a partial last one, channels and K not whole blocks of 8 and 4), grouped, strided, and
+    # a 3-channel 3x3 stride-2 conv gathered into its [K][P] matrix.
+    conv_int8_case("conv_u8_pw_wide", "u8", 37, 13, 10, 11, 19, 1, 1, 1, (1, 1), (0, 0, 0, 0),
+                   (1, 1), "relu")
+    conv_int8_case("conv_u8_pw_groups", "u8", 0, 12, 7, 8, 18, 1, 1, 3, (1, 1), (0, 0, 0, 0),
+                   (1, 1))
+    conv_int8_case("conv_i8_pw_s2", "i8", -3, 9, 9, 13, 10, 1, 1, 1, (2, 2), (0, 0, 0, 0), (1, 1))
+    conv_int8_case("conv_u8_c3_s2_wide", "u8", 200, 3, 15, 20, 9, 3, 3, 1, (2, 2), (1, 1, 1, 1),
+                   (1, 1), "relu6")
     # Depthwise (channels == groups) runs the direct kernel, not im2col + GEMM: 3x3 at strides 1
     # and 2 with pad 1 over widths that are not whole vectors (17, 33, 70: 16 lanes on avx512,
     # 8 on avx2), multipliers 1 and 2, and an odd geometry (stride 3, dilation, 2x5 kernel,
@@ -392,6 +402,14 @@ def linear_float_cases():
         conv_float_case(elt, "depthwise", 5, 9, 7, 10, 3, 3, 5, (2, 2), (1, 1, 1, 1), (1, 1),
                         "relu6")
         conv_float_case(elt, "dilated", 4, 11, 6, 17, 2, 3, 1, (1, 2), (2, 0, 0, 3), (2, 1))
+        # The avx512 ROWS GEMM (see linear_int8_cases), and a 16-channel 3x3 conv on it.
+        conv_float_case(elt, "pw_wide", 13, 10, 11, 19, 1, 1, 1, (1, 1), (0, 0, 0, 0), (1, 1),
+                        "relu")
+        conv_float_case(elt, "pw_groups", 12, 7, 8, 18, 1, 1, 3, (1, 1), (0, 0, 0, 0), (1, 1),
+                        bias=False)
+        conv_float_case(elt, "c3_s2_wide", 3, 15, 20, 9, 3, 3, 1, (2, 2), (1, 1, 1, 1), (1, 1),
+                        "relu6")
+        conv_float_case(elt, "c16_3x3", 16, 9, 12, 10, 3, 3, 1, (1, 1), (1, 1, 1, 1), (1, 1))
         # The direct depthwise kernel (see linear_int8_cases).
         conv_float_case(elt, "dw_s1_w17", 4, 6, 17, 4, 3, 3, 4, (1, 1), (1, 1, 1, 1), (1, 1),
                         "relu")

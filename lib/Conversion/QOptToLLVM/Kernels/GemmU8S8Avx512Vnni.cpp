@@ -10,6 +10,7 @@
 #include "qopt/Conversion/QOptToLLVM/Kernels/UKernels.h"
 
 #include "KernelSupport.h"
+#include "RequantizeAvx512.h"
 
 #include <immintrin.h>
 
@@ -18,59 +19,20 @@ namespace {
 
 constexpr int kNR = QOPT_UK_VNNI_NR, kMR = QOPT_UK_VNNI_MR;
 
-/// The epilogue's loop-invariant vectors, built once per call.
-struct Epilogue {
-  const qopt_uk_epilogue *ep;
-  __m512 actLo, actHi, outScale, qlo, qhi;
-  __m512i zp;
-
-  QOPT_UK_INLINE explicit Epilogue(const qopt_uk_epilogue *e) : ep(e) {
-    actLo = _mm512_set1_ps(e->act_lo);
-    actHi = _mm512_set1_ps(e->act_hi);
-    outScale = _mm512_set1_ps(e->out_scale);
-    // Clamping round(real / s) to [qmin - zp, qmax - zp] before adding zp equals the reference's
-    // saturate(round(...) + zp); the bounds are small integers, exact in float32, and clamping
-    // commutes with rounding to an integer because the bounds are integers.
-    qlo = _mm512_set1_ps((float)(e->qmin - e->out_zp));
-    qhi = _mm512_set1_ps((float)(e->qmax - e->out_zp));
-    zp = _mm512_set1_epi32(e->out_zp);
-  }
+/// The column-vector GEMM's epilogue: the per-column arrays as vectors.
+struct Epilogue : RequantizeAvx512 {
+  using RequantizeAvx512::RequantizeAvx512;
 
   /// Finishes 16 accumulators of columns [col, col + 16) and stores the lanes in `mask`.
   QOPT_UK_INLINE void store(__m512i acc, int64_t col, __mmask16 mask, void *out, int64_t idx) const {
-    acc = _mm512_add_epi32(acc, _mm512_loadu_si512(ep->bias + col));
-    if (ep->out_kind == QOPT_UK_OUT_I32) {
-      _mm512_mask_storeu_epi32(static_cast<int32_t *>(out) + idx, mask, acc);
-      return;
-    }
-    // Two roundings, like the reference: (float)acc, then the product (no FMA contraction).
-    __m512 real = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_loadu_ps(ep->acc_scale + col));
-    if (ep->float_bias)
-      real = _mm512_add_ps(real, _mm512_loadu_ps(ep->float_bias + col));
-    if (ep->has_act) {
-      // max(lo, x) is "x < lo ? lo : x" including x = -0 and NaN (maxps returns its second
-      // operand for equal or unordered inputs); min(hi, .) likewise is "x > hi ? hi : x".
-      real = _mm512_max_ps(actLo, real);
-      real = _mm512_min_ps(actHi, real);
-    }
-    if (ep->out_kind == QOPT_UK_OUT_F32) {
-      _mm512_mask_storeu_ps(static_cast<float *>(out) + idx, mask, real);
-      return;
-    }
-    __m512 q = _mm512_div_ps(real, outScale); // a true division: x * (1/s) rounds differently
-    // NaN quantizes to the zero point (QuantMath.h): make it 0 before the clamp.
-    q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
-    q = _mm512_min_ps(_mm512_max_ps(q, qlo), qhi);
-    __m512i qi = _mm512_add_epi32(
-        _mm512_cvt_roundps_epi32(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
-    // The values are in [qmin, qmax] already, so truncating to bytes is exact for u8 and i8.
-    _mm512_mask_cvtepi32_storeu_epi8(static_cast<uint8_t *>(out) + idx, mask, qi);
+    struct Columns {
+      int64_t col;
+      QOPT_UK_INLINE __m512i i32(const int32_t *a) const { return _mm512_loadu_si512(a + col); }
+      QOPT_UK_INLINE __m512 f32(const float *a) const { return _mm512_loadu_ps(a + col); }
+    };
+    RequantizeAvx512::store(acc, Columns{col}, mask, out, idx);
   }
 };
-
-QOPT_UK_INLINE __mmask16 laneMask(int64_t lanes) {
-  return lanes >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (lanes < 0 ? 0 : lanes)) - 1u);
-}
 
 /// One MR_ x (16 * NV) tile over the whole K. `w` points at the column block's packed weights,
 /// `x` at the tile's first row, `cols` is the number of valid columns in the block.

@@ -181,6 +181,7 @@ QOPT_UK_INLINE int64_t outElemBytes(int32_t outKind) {
 } // namespace
 
 #include "DepthwiseOps.h"
+#include "RowsConv.h"
 
 extern "C" __attribute__((always_inline)) void
 qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
@@ -215,9 +216,7 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
   const int32_t xType = c->gemm.x_type;
   // A 1x1 conv with stride 1 and no padding reads every pixel once, in order: its im2col matrix
   // is the HWC image itself.
-  const bool pointwise = c->kernel_h == 1 && c->kernel_w == 1 && c->stride_h == 1 &&
-                         c->stride_w == 1 && c->pad_top == 0 && c->pad_left == 0 &&
-                         c->out_h == c->in_h && c->out_w == c->in_w;
+  const bool pointwise = qopt_k_conv_pointwise(c);
   if (pointwise)
     hwc = col;
   if (quant && cg % 8 == 0) {
@@ -272,6 +271,12 @@ extern "C" __attribute__((always_inline)) void
 qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch) {
   if (depthwiseConv2d(c, operands, batch, scratch))
     return;
+#if defined(__AVX512F__)
+  if (qopt_k_conv_rows(c)) {
+    rowsConv2d(c, operands, batch, scratch);
+    return;
+  }
+#endif
   const qopt_k_gemm_params *p = &c->gemm;
   const int64_t rows = c->out_h * c->out_w, K = p->k, N = p->n;
   const int64_t cg = c->channels / c->groups;

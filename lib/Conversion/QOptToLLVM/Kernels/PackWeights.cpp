@@ -14,6 +14,10 @@ int64_t blockWidth(qopt_uk_layout layout) {
     return QOPT_UK_AVX2_NR;
   case QOPT_UK_LAYOUT_F32_AVX2:
     return QOPT_UK_AVX2_FLOAT_NR;
+  case QOPT_UK_LAYOUT_ROWS_VNNI:
+  case QOPT_UK_LAYOUT_ROWS_F32:
+  case QOPT_UK_LAYOUT_ROWS_BF16:
+    return QOPT_UK_ROWS_MR;
   default:
     return QOPT_UK_VNNI_NR;
   }
@@ -30,13 +34,16 @@ int64_t packedBytes(qopt_uk_layout layout, int64_t n, int64_t k) {
   int64_t np = paddedN(layout, n);
   switch (layout) {
   case QOPT_UK_LAYOUT_VNNI:
+  case QOPT_UK_LAYOUT_ROWS_VNNI:
     return np * paddedK(k);
   case QOPT_UK_LAYOUT_AVX2_I16:
     return np * paddedK(k) * 2;
   case QOPT_UK_LAYOUT_F32:
   case QOPT_UK_LAYOUT_F32_AVX2:
+  case QOPT_UK_LAYOUT_ROWS_F32:
     return np * k * 4;
   case QOPT_UK_LAYOUT_BF16:
+  case QOPT_UK_LAYOUT_ROWS_BF16:
     return np * ((k + 1) / 2 * 2) * 2;
   }
   return 0;
@@ -47,7 +54,8 @@ void packWeightsS8(qopt_uk_layout layout, const int8_t *w, int64_t n, int64_t k,
   auto weight = [&](int64_t col, int64_t kk) -> int8_t {
     return col < n && kk < k ? w[col * k + kk] : int8_t(0);
   };
-  if (layout == QOPT_UK_LAYOUT_VNNI) {
+  // The ROWS layout is the VNNI formula with blocks of 8 channels (UKernels.h).
+  if (layout == QOPT_UK_LAYOUT_VNNI || layout == QOPT_UK_LAYOUT_ROWS_VNNI) {
     auto *dst = static_cast<int8_t *>(out);
     for (int64_t b = 0; b < np / nr; ++b)
       for (int64_t g = 0; g < groups; ++g)
@@ -111,7 +119,8 @@ void packWeightsFloat(qopt_uk_layout layout, const float *w, int64_t n, int64_t 
   auto weight = [&](int64_t col, int64_t kk) {
     return col < n && kk < k ? w[col * k + kk] : 0.0f;
   };
-  if (layout == QOPT_UK_LAYOUT_F32 || layout == QOPT_UK_LAYOUT_F32_AVX2) {
+  if (layout == QOPT_UK_LAYOUT_F32 || layout == QOPT_UK_LAYOUT_F32_AVX2 ||
+      layout == QOPT_UK_LAYOUT_ROWS_F32) {
     auto *dst = static_cast<float *>(out);
     for (int64_t b = 0; b < np / nr; ++b)
       for (int64_t kk = 0; kk < k; ++kk)

@@ -74,6 +74,37 @@ typedef struct qopt_k_conv2d_params {
 void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
                    void *scratch);
 
+/* A 1x1 conv with stride 1 and no padding: its im2col matrix is the image itself. */
+static inline int qopt_k_conv_pointwise(const qopt_k_conv2d_params *p) {
+  return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+         p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w;
+}
+
+/* The ROWS layouts of UKernels.h (avx512): conv2d as out[n][p] = sum_k w[n][k] * x[k][p] per
+ * image and group, written to NCHW directly (Kernels/RowsConv.h). The [K][P] matrix (k
+ * tap-major as for tap_major, P = out_h * out_w; u8 quantized, bf16 for the bf16 layout, else
+ * f32) is the image itself for a pointwise conv of u8 / i8, bf16 or f32 input; otherwise it is
+ * gathered into scratch. The 8- and 16-bit forms then interleave it into the GEMM's panels
+ * (roundup(P, 48) pixels x roundup(K, 4) bytes, or x roundup(K, 2) bf16). */
+static inline int qopt_k_conv_rows(const qopt_k_conv2d_params *p) {
+  return p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI || p->gemm.layout == QOPT_UK_LAYOUT_ROWS_F32 ||
+         p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16;
+}
+static inline int qopt_k_rows_in_place(const qopt_k_conv2d_params *p) {
+  int32_t x = p->gemm.x_type;
+  return qopt_k_conv_pointwise(p) && (x == QOPT_K_U8 || x == QOPT_K_I8 || x == QOPT_K_F32 ||
+                                      p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16);
+}
+static inline int64_t qopt_k_rows_scratch_bytes(const qopt_k_conv2d_params *p) {
+  int64_t P = p->out_h * p->out_w, K = p->gemm.k, panelPx = (P + 47) / 48 * 48;
+  int quant = p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI;
+  int bf16 = p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16;
+  int64_t eb = quant ? 1 : (bf16 ? 2 : 4);
+  int64_t mat = qopt_k_rows_in_place(p) ? 0 : (K * P * eb + 63) / 64 * 64;
+  int64_t panels = quant ? panelPx * ((K + 3) / 4 * 4) : (bf16 ? panelPx * ((K + 1) / 2 * 4) : 0);
+  return mat + panels + 64;
+}
+
 /* Depthwise conv2d (channels == groups) runs as a direct stencil instead (DepthwiseOps.h): per
  * input plane, scratch holds the plane with its padding materialized, split into stride_w phase
  * planes of qopt_k_dw_rows rows of qopt_k_dw_row_len elements (u8 quantized, f32 float). The

@@ -67,13 +67,26 @@ enum { QOPT_UK_VNNI_NR = 48, QOPT_UK_VNNI_MR = 8, QOPT_UK_AVX2_NR = 16, QOPT_UK_
 //
 // The avx512 float layouts have the same 192 bytes per (block, group) as the VNNI layout: each step of the K loop
 // broadcasts 4 bytes of activations per row (one f32, a pair of bf16, or 4 u8).
+//
+// The ROWS layouts (avx512 conv2d, "weights as rows": the GEMM out[n][p] = sum_k w[n][k] * x[k][p]
+// that writes an NCHW result directly, pixels p in the vector lanes) are the three avx512 formulas
+// above with NR = 8 (QOPT_UK_ROWS_MR): per block of 8 output channels and per step of K, the
+// 8 x 4 bytes that the kernel broadcasts, one dword per channel:
+//   QOPT_UK_LAYOUT_ROWS_VNNI  packed[((b * (K4/4) + g) * 8 + j) * 4 + t] = w[b*8 + j][4*g + t]
+//   QOPT_UK_LAYOUT_ROWS_F32   packed[(b * K + k) * 8 + j] = w[b*8 + j][k]
+//   QOPT_UK_LAYOUT_ROWS_BF16  packed[((b * (K2/2) + g) * 8 + j) * 2 + t] = bf16(w[b*8 + j][2*g + t])
+// The per-channel epilogue arrays are padded to Np = roundup(N, 8).
 enum qopt_uk_layout {
   QOPT_UK_LAYOUT_VNNI = 0,
   QOPT_UK_LAYOUT_AVX2_I16 = 1,
   QOPT_UK_LAYOUT_F32 = 2,
   QOPT_UK_LAYOUT_BF16 = 3,
   QOPT_UK_LAYOUT_F32_AVX2 = 4,
+  QOPT_UK_LAYOUT_ROWS_VNNI = 5,
+  QOPT_UK_LAYOUT_ROWS_F32 = 6,
+  QOPT_UK_LAYOUT_ROWS_BF16 = 7,
 };
+enum { QOPT_UK_ROWS_MR = 8, QOPT_UK_ROWS_PANEL = 48 };
 enum { QOPT_UK_FLOAT_NR = 48, QOPT_UK_FLOAT_MR = 8, QOPT_UK_AVX2_FLOAT_NR = 16, QOPT_UK_AVX2_FLOAT_MR = 6 };
 
 //===----------------------------------------------------------------------===//
@@ -86,6 +99,7 @@ enum qopt_uk_out_kind {
   QOPT_UK_OUT_I32 = 2, // the exact accumulator acc (bias included), no scaling
   QOPT_UK_OUT_F32 = 3, // real after the activation, for a float consumer
   QOPT_UK_OUT_BF16 = 4, // float kernels only: bf16, rounded to nearest even
+  QOPT_UK_OUT_F16 = 16, // the ROWS float kernels only: f16, rounded to nearest even
 };
 
 /// Everything the fused epilogue needs. Per-column arrays have Np (padded) entries so that the
@@ -141,6 +155,25 @@ void qopt_uk_gemm_f32_avx2(const float *x, int64_t lda, const float *packed, int
 /// f32 or bf16 as ep->out_kind says.
 void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda, const uint16_t *packed,
                                   int64_t M, int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
+                                  const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
+
+/// The "weights as rows" GEMMs (ROWS layouts): out[n * ldc + p] = epilogue_n(sum_k w[n][k] *
+/// x[k][p]) for n < N, p < P, the epilogue's arrays indexed by the output channel n. Activations
+/// x are read in panels of QOPT_UK_ROWS_PANEL pixels: the element of step s (one k for f32, a
+/// dword of 2 bf16 or 4 u8 of consecutive k) and pixel p is the dword at
+///   x + (p / 48) * panel_bytes + s * step_bytes + (p % 48) * 4,
+/// so a [K][P] f32 matrix is read in place (panel_bytes = 192, step_bytes = 4 * row stride) and
+/// the 16-bit and 8-bit forms take panels packed by the caller (step_bytes = 192, panel_bytes =
+/// steps * 192). Only the P valid pixels of a panel are read and written.
+void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const uint8_t *x, int64_t panel_bytes,
+                                  int64_t step_bytes, int64_t N, int64_t P, int64_t K,
+                                  const qopt_uk_epilogue *ep, void *out, int64_t ldc);
+/// out_kind QOPT_UK_OUT_F32, QOPT_UK_OUT_BF16 or QOPT_UK_OUT_F16 (= QOPT_K_OUT_F16, 16).
+void qopt_uk_rows_f32_avx512(const float *packed, const float *x, int64_t panel_bytes,
+                             int64_t step_bytes, int64_t N, int64_t P, int64_t K,
+                             const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
+void qopt_uk_rows_bf16_avx512bf16(const uint16_t *packed, const uint16_t *x, int64_t panel_bytes,
+                                  int64_t step_bytes, int64_t N, int64_t P, int64_t K,
                                   const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
 
 /// dst[i] = src[i] + 128 as u8 (the i8 -> u8 shift whose compensation is in the folded bias).
