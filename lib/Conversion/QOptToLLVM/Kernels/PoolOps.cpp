@@ -99,13 +99,17 @@ QOPT_UK_INLINE void maxPool(const qopt_k_pool2d_params *p, const typename Ty::T 
           if (iy < 0 || iy >= h)
             continue;
           const auto *row = src + iy * w;
+          const int64_t sw = p->stride_w;
           for (int64_t kx = 0; kx < p->kernel_w; ++kx) {
-            int64_t x0 = o0 * p->stride_w - p->pad_left + kx * p->dilation_w;
-            for (int64_t j = 0; j < cw; ++j) {
-              int64_t ix = x0 + j * p->stride_w;
-              bool valid = ix >= 0 && ix < w;
-              typename Ty::Acc v = Ty::load(row, valid ? ix : 0);
-              best[j] = valid && takesMax<Ty>(v, best[j]) ? v : best[j];
+            // The outputs whose tap is inside the row, 0 <= x0 + j * sw < w, as one range: the
+            // loop then has no per-element test and vectorizes (strided loads) like the 2x2 path.
+            int64_t x0 = o0 * sw - p->pad_left + kx * p->dilation_w;
+            int64_t jlo = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+            int64_t jhi = w - x0 <= 0 ? 0 : (w - x0 + sw - 1) / sw;
+            jhi = jhi < cw ? jhi : cw;
+            for (int64_t j = jlo; j < jhi; ++j) {
+              typename Ty::Acc v = Ty::load(row, x0 + j * sw);
+              best[j] = takesMax<Ty>(v, best[j]) ? v : best[j];
             }
           }
         }
