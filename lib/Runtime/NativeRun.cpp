@@ -98,8 +98,18 @@ void profileHook(void *data, int32_t step, int32_t phase) {
     p->stepNs[step] += std::chrono::duration<double, std::nano>(now - p->start).count();
 }
 
-struct FreeDeleter {
-  void operator()(void *p) const { std::free(p); }
+/// A block of RunMemoryCache, handed back when the run ends.
+struct RunMemoryLease {
+  RunMemoryCache &cache;
+  void *block;
+  size_t size;
+  RunMemoryLease(RunMemoryCache &c, size_t bytes) : cache(c), size(0) {
+    block = cache.take(bytes, size);
+  }
+  ~RunMemoryLease() {
+    if (block)
+      cache.give(block, size);
+  }
 };
 
 const char *nativeErrorName(int32_t code) {
@@ -107,6 +117,45 @@ const char *nativeErrorName(int32_t code) {
 }
 
 } // namespace
+
+RunMemoryCache::~RunMemoryCache() {
+  for (auto &b : blocks)
+    std::free(b.second);
+}
+
+void *RunMemoryCache::take(size_t bytes, size_t &size) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    // The smallest kept block that fits.
+    size_t best = blocks.size();
+    for (size_t i = 0; i < blocks.size(); ++i)
+      if (blocks[i].first >= bytes && (best == blocks.size() || blocks[i].first < blocks[best].first))
+        best = i;
+    if (best < blocks.size()) {
+      size = blocks[best].first;
+      void *p = blocks[best].second;
+      blocks.erase(blocks.begin() + long(best));
+      return p;
+    }
+  }
+  size = (bytes + 63) / 64 * 64;
+  return std::aligned_alloc(64, size);
+}
+
+void RunMemoryCache::give(void *block, size_t size) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (blocks.size() >= kKeep) {
+    // Keep the larger blocks: drop the smallest if this one is larger, else this one.
+    auto smallest = std::min_element(blocks.begin(), blocks.end());
+    if (smallest->first >= size) {
+      std::free(block);
+      return;
+    }
+    std::free(smallest->second);
+    blocks.erase(smallest);
+  }
+  blocks.emplace_back(size, block);
+}
 
 Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output *outputs,
                         size_t numOutputs, double *stepNs) const {
@@ -213,11 +262,11 @@ Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output 
     arenaOffset[size_t(k)] = total;
     total += roundUp(bytes);
   }
-  std::unique_ptr<void, FreeDeleter> memory(std::aligned_alloc(kAlign, std::max(total, kAlign)));
-  if (!memory)
+  RunMemoryLease memory(runMemory, std::max<uint64_t>(total, kAlign));
+  if (!memory.block)
     return makeError(QOPT_ERR_OUT_OF_MEMORY,
                      "cannot allocate " + std::to_string(total) + " bytes for this run");
-  auto *base = static_cast<uint8_t *>(memory.get());
+  auto *base = static_cast<uint8_t *>(memory.block);
 
   std::vector<void *> outData(outputPorts.size());
   for (size_t i = 0; i < outputPorts.size(); ++i)

@@ -2,6 +2,7 @@
 // here (bit for bit), batch slicing across threads, concurrent runs on one model, and every way a
 // run is refused. Also the thread pool's parallel_for on its own.
 #include "NativeTestSupport.h"
+#include "NativeModel.h"
 #include "ThreadPool.h"
 
 #include "qopt/Runtime/NativeAbi.h"
@@ -325,3 +326,31 @@ TEST(ThreadPool, NestedAndConcurrentParallelForsFinish) {
 }
 
 } // namespace
+
+// Run memory is kept for later runs (no fresh, page-faulting allocation per run), handed to one
+// run at a time, and bounded.
+TEST(RunMemoryCache, ReusesBlocksOneRunAtATimeAndKeepsFew) {
+  qopt::rt::RunMemoryCache cache;
+  size_t s1 = 0, s2 = 0, s3 = 0;
+  void *a = cache.take(1000, s1);
+  ASSERT_NE(a, nullptr);
+  EXPECT_GE(s1, 1000u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % 64, 0u);
+  void *b = cache.take(1000, s2); // a is in use: another block
+  EXPECT_NE(a, b);
+  cache.give(a, s1);
+  EXPECT_EQ(cache.take(500, s3), a); // the kept block that fits
+  void *big = cache.take(1 << 20, s2 = 0);
+  EXPECT_NE(big, a);
+  cache.give(a, s1);
+  cache.give(big, 1 << 20);
+  EXPECT_EQ(cache.take(4096, s3), big); // a is too small for this one
+  cache.give(big, s3);
+  for (int i = 0; i < 10; ++i) { // more than kKeep blocks given back: the rest are freed
+    size_t s = 0;
+    void *p = cache.take(64, s);
+    void *q = cache.take(64, s);
+    cache.give(p, 64);
+    cache.give(q, 64);
+  }
+}
