@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
@@ -118,6 +119,69 @@ TEST(Calibration, SignedEntropyMatchesHandComputedRange) {
   EXPECT_EQ(r.lo, -1.0f);
   EXPECT_EQ(r.hi, 2.0f);
   EXPECT_DOUBLE_EQ(entropyThreshold(h.folded(), 2), 3.0);
+}
+
+// The definition windowDivergence computes with prefix sums, term by term: the window's bins with
+// the outside clipped into its edges (P) against `levels` groups spread evenly over their
+// non-empty bins (Q), Q = 1e-12 where it vanishes under P.
+double directWindowDivergence(const std::vector<uint64_t> &row, size_t a, size_t b,
+                              size_t levels) {
+  size_t i = b - a;
+  uint64_t before = 0, after = 0;
+  for (size_t k = 0; k < a; ++k)
+    before += row[k];
+  for (size_t k = b; k < row.size(); ++k)
+    after += row[k];
+  std::vector<double> p(row.begin() + a, row.begin() + b), q(i, 0.0);
+  p[0] += (double)before;
+  p[i - 1] += (double)after;
+  for (size_t g = 0; g < levels; ++g) {
+    size_t begin = a + g * i / levels, end = a + (g + 1) * i / levels;
+    double mass = 0, nonEmpty = 0;
+    for (size_t k = begin; k < end; ++k) {
+      mass += (double)row[k];
+      nonEmpty += row[k] != 0;
+    }
+    for (size_t k = begin; k < end; ++k)
+      if (row[k] != 0)
+        q[k - a] = mass / nonEmpty;
+  }
+  double ps = 0, qs = 0, kl = 0;
+  for (size_t k = 0; k < i; ++k) {
+    ps += p[k];
+    qs += q[k];
+  }
+  if (ps <= 0 || qs <= 0)
+    return std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < i; ++k) {
+    if (p[k] <= 0)
+      continue;
+    double pk = p[k] / ps, qk = q[k] > 0 ? q[k] / qs : 1e-12;
+    kl += pk * std::log(pk / qk);
+  }
+  return kl;
+}
+
+TEST(Calibration, WindowDivergenceIsTheDirectKLDivergence) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 400; ++trial) {
+    size_t n = 2 + rng() % 300;
+    std::vector<uint64_t> row(n);
+    for (uint64_t &c : row) // sparse and dense rows, small and large counts
+      c = rng() % 3 == 0 ? 0 : rng() % (trial % 2 ? 5 : 100000);
+    size_t a = rng() % (n - 1);
+    size_t b = a + 2 + rng() % (n - a - 1);
+    size_t levels = 1 + rng() % (b - a);
+    double direct = directWindowDivergence(row, a, b, levels);
+    double fast = windowDivergence(row, a, b, levels);
+    if (std::isinf(direct)) {
+      EXPECT_TRUE(std::isinf(fast)) << "trial " << trial;
+      continue;
+    }
+    EXPECT_NEAR(fast, direct, 1e-9 * std::max(1.0, direct))
+        << "trial " << trial << ": n " << n << ", window [" << a << ", " << b << "), " << levels
+        << " levels";
+  }
 }
 
 TEST(Calibration, ASpikeOnOneSideDoesNotClipTheOther) {

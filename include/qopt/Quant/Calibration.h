@@ -73,6 +73,12 @@ struct Range {
 /// Symmetric |x| threshold below which `percentile` percent of the values lie (bin upper edge).
 double percentileThreshold(const Histogram &h, double percentile);
 
+/// What the entropy searches minimize: KL(p || q) for the window [a, b) of a row of bins, p the
+/// window with the mass outside clipped into its edge bins, q its `levels`-level quantization
+/// (each of `levels` equal groups of bins spread evenly over its non-empty bins). Infinity for an
+/// empty window or one narrower than 2 bins or than `levels`.
+double windowDivergence(const std::vector<uint64_t> &row, size_t a, size_t b, size_t levels);
+
 /// TensorRT-style entropy calibration: the |x| threshold whose clipped, `levels`-level quantized
 /// distribution has the least KL divergence from the observed one. Candidates are the bin edges
 /// from `levels` bins up to all bins.

@@ -22,8 +22,9 @@ static FailureOr<quant::QuantizedType> quantizedTypeOf(NodeContext &ctx, Type ex
   if (ctx.hasInput(2) && !zpAttr)
     return ((void)ctx.fail("the zero point must be a constant"), failure());
   Type storage = zpAttr ? zpAttr.getElementType() : storageHint;
-  SmallVector<int64_t> zps = zpAttr ? toInts(zpAttr) : SmallVector<int64_t>(scales.size(), 0);
   auto intType = dyn_cast_or_null<IntegerType>(storage);
+  SmallVector<int64_t> zps = zpAttr && intType ? toInts(zpAttr)
+                                               : SmallVector<int64_t>(scales.size(), 0);
   if (!intType || !(intType.getWidth() == 8 || intType.getWidth() == 32) ||
       (intType.getWidth() == 32 && intType.isUnsigned()))
     return ((void)ctx.fail("quantized type must be int8, uint8 or int32"), failure());

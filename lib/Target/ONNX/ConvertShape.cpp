@@ -65,7 +65,7 @@ static LogicalResult convertReshape(NodeContext &ctx) {
   if (ctx.opset < 5) {
     target = ctx.intsAttr("shape");
   } else {
-    auto s = ctx.requireConstant(1, "the target shape");
+    auto s = ctx.requireIntConstant(1, "the target shape");
     if (failed(s))
       return failure();
     target = toInts(*s);
@@ -180,7 +180,7 @@ static FailureOr<SmallVector<int64_t>> axesOf(NodeContext &ctx, bool required) {
     }
     return SmallVector<int64_t>();
   }
-  auto c = ctx.requireConstant(1, "axes");
+  auto c = ctx.requireIntConstant(1, "axes");
   if (failed(c))
     return failure();
   return toInts(*c);

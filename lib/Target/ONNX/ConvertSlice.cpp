@@ -73,8 +73,8 @@ static LogicalResult convertSlice(NodeContext &ctx) {
     ends = ctx.intsAttr("ends");
     axes = ctx.intsAttr("axes");
   } else {
-    auto s = ctx.requireConstant(1, "starts");
-    auto e = ctx.requireConstant(2, "ends");
+    auto s = ctx.requireIntConstant(1, "starts");
+    auto e = ctx.requireIntConstant(2, "ends");
     if (failed(s) || failed(e))
       return failure();
     starts = toInts(*s);
@@ -82,7 +82,7 @@ static LogicalResult convertSlice(NodeContext &ctx) {
     for (int i : {3, 4}) {
       if (!ctx.hasInput(i))
         continue;
-      auto c = ctx.requireConstant(i, i == 3 ? "axes" : "steps");
+      auto c = ctx.requireIntConstant(i, i == 3 ? "axes" : "steps");
       if (failed(c))
         return failure();
       (i == 3 ? axes : steps) = toInts(*c);
@@ -135,7 +135,7 @@ static LogicalResult convertSplit(NodeContext &ctx) {
   if (ctx.opset < 13) {
     sizes = ctx.intsAttr("split");
   } else if (ctx.hasInput(1)) {
-    auto c = ctx.requireConstant(1, "split");
+    auto c = ctx.requireIntConstant(1, "split");
     if (failed(c))
       return failure();
     sizes = toInts(*c);
@@ -177,7 +177,7 @@ static LogicalResult convertGather(NodeContext &ctx) {
   if (failed(ctx.checkAttributes({"axis"})))
     return failure();
   RankedTensorType t = inputType(ctx, 0);
-  auto indices = ctx.requireConstant(1, "indices");
+  auto indices = ctx.requireIntConstant(1, "indices");
   if (!t || failed(indices))
     return failure();
   SmallVector<int64_t> idx = toInts(*indices);

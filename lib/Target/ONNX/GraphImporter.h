@@ -52,6 +52,9 @@ public:
   DenseElementsAttr constantInput(int i);
   /// Like constantInput, but reports an error naming `what` when the input is not constant.
   FailureOr<DenseElementsAttr> requireConstant(int i, StringRef what);
+  /// Like requireConstant, and the constant must have an integer element type (indices, axes,
+  /// shapes: toInts reads them as integers).
+  FailureOr<DenseElementsAttr> requireIntConstant(int i, StringRef what);
 
   /// Input i, or a null Value when the optional input is absent.
   FailureOr<Value> optionalInput(int i);

@@ -175,6 +175,18 @@ FailureOr<DenseElementsAttr> NodeContext::requireConstant(int i, StringRef what)
   return failure();
 }
 
+FailureOr<DenseElementsAttr> NodeContext::requireIntConstant(int i, StringRef what) {
+  FailureOr<DenseElementsAttr> c = requireConstant(i, what);
+  if (failed(c))
+    return failure();
+  if (!isa<IntegerType>(c->getElementType())) {
+    (void)fail(what + " (input '" + node.input(i) + "') must be an integer tensor, got " +
+               typeStr(c->getType()));
+    return failure();
+  }
+  return c;
+}
+
 FailureOr<Value> NodeContext::optionalInput(int i) {
   return hasInput(i) ? input(i) : FailureOr<Value>(Value());
 }

@@ -17,8 +17,10 @@ bool compatible(int64_t a, int64_t b) { return isDyn(a) || isDyn(b) || a == b; }
 /// Output extent of a sliding window; kDyn stays kDyn.
 int64_t windowOut(int64_t in, int64_t k, int64_t stride, int64_t padBefore, int64_t padAfter,
                   int64_t dilation, bool ceilMode) {
-  if (isDyn(in))
+  if (isDyn(in) || isDyn(k))
     return kDyn;
+  if (k < 1)
+    return -1;
   // Attributes come from untrusted model files: extents that overflow int64 are no window at all.
   int64_t span, start, padded, numer;
   if (__builtin_mul_overflow(dilation, k - 1, &span) || __builtin_add_overflow(span, 1, &span) ||
@@ -139,6 +141,9 @@ Result conv2d(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
     return Result::fail(fmt("weight input channels must be C / groups:", input, weight));
   if (bias && (bias->size() != 1 || !compatible((*bias)[0], o)))
     return Result::fail("bias must be [" + std::to_string(o) + "], got " + str(*bias));
+  for (int i = 2; i < 4; ++i)
+    if (!isDyn(weight[i]) && weight[i] < 1)
+      return Result::fail("the weight's kernel size must be >= 1, got weight " + str(weight));
   Shape out = {input[0], o, 0, 0};
   for (int i = 0; i < 2; ++i) {
     out[2 + i] = windowOut(input[2 + i], weight[2 + i], strides[i], pads[i], pads[2 + i],

@@ -156,6 +156,19 @@ def main():
          [helper.make_node("Split", ["x"], ["a", "b", "c"], name="split1", axis=0,
                            split=[2**63 - 1, 2**63 - 1, 6])],
          [vi("x", [4])], [vi("a", [1]), vi("b", [1]), vi("c", [2])], opset=11)
+    # Indices and shapes given as float tensors (the importer read them as integers and crashed;
+    # found by qopt-fuzz-onnx).
+    save("float_indices",
+         [helper.make_node("Gather", ["x", "i"], ["y"], name="gather1", axis=0)],
+         [vi("x", [4, 2])], [vi("y", [2, 2])], [const("i", np.array([0.0, 2.0]))])
+    save("float_shape",
+         [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape1")],
+         [vi("x", [4, 2])], [vi("y", [8])], [const("s", np.array([8.0], np.float32))])
+    # A Conv whose weight has a 0-wide kernel (found by qopt-fuzz-model).
+    save("conv_empty_kernel",
+         [helper.make_node("Conv", ["x", "w"], ["y"], name="conv1")],
+         [vi("x", [1, 1, 4, 4])], [vi("y", [1, 2, 4, 5])],
+         [const("w", np.zeros((2, 1, 1, 0), np.float32))])
     # Declared shapes no buffer can hold: an element count past int64, and 4 PiB of float32.
     save("shape_overflow", [helper.make_node("Relu", ["x"], ["y"], name="relu1")],
          [vi("x", [2**40, 2**30, 16])], [vi("y", [2**40, 2**30, 16])])
