@@ -5,6 +5,8 @@
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 #include <gtest/gtest.h>
 
+#include <limits>
+
 using namespace mlir::qopt;
 using shape::Shape;
 
@@ -107,5 +109,17 @@ TEST(ShapeInference, NormalizeAxis) {
   EXPECT_EQ(shape::normalizeAxis(2, 3), 2);
   EXPECT_FALSE(shape::normalizeAxis(3, 3));
   EXPECT_FALSE(shape::normalizeAxis(-4, 3));
+}
+// Counts against ONNX's definition, including steps near int64's limits (qopt-fuzz-model found
+// `end - start + step - 1` overflowing).
+TEST(ShapeInference, SliceCountsWithHugeSteps) {
+  const int64_t big = std::numeric_limits<int64_t>::max(), small = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(shape::sliceDim(10, 0, 10, 3).size, 4);  // 0 3 6 9
+  EXPECT_EQ(shape::sliceDim(10, 9, -11, -4).size, 3); // 9 5 1
+  EXPECT_EQ(shape::sliceDim(10, 1, 7, big - 1).size, 1);
+  EXPECT_EQ(shape::sliceDim(10, 0, big, big).size, 1);
+  EXPECT_EQ(shape::sliceDim(10, -1, small, small).size, 1);
+  EXPECT_EQ(shape::sliceDim(10, 9, 0, -(big - 1)).size, 1);
+  EXPECT_EQ(shape::sliceDim(10, 4, 4, 1).size, 0);
 }
 } // namespace

@@ -67,9 +67,20 @@ FailureOr<DenseElementsAttr> onnximport::convertTensorProto(MLIRContext *ctx,
     error = "tensor '" + t.name() + "' has a negative dimension";
     return failure();
   }
-  auto type = RankedTensorType::get(shape, elt);
-  int64_t count = type.getNumElements();
   unsigned width = elt.isInteger(1) ? 1 : elt.getIntOrFloatBitWidth() / 8;
+  // The element count and byte size of untrusted dims must fit int64 before anything uses them
+  // (found by qopt-fuzz-onnx).
+  int64_t count = 1, byteSize = 0;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(count, d, &count)) {
+      error = "tensor '" + t.name() + "' has more elements than int64 can count";
+      return failure();
+    }
+  if (__builtin_mul_overflow(count, (int64_t)width, &byteSize)) {
+    error = "tensor '" + t.name() + "' has more bytes than int64 can count";
+    return failure();
+  }
+  auto type = RankedTensorType::get(shape, elt);
 
   std::vector<char> bytes;
   if (t.has_raw_data()) {
@@ -97,9 +108,9 @@ FailureOr<DenseElementsAttr> onnximport::convertTensorProto(MLIRContext *ctx,
     for (int32_t v : t.int32_data())
       appendLE(bytes, static_cast<uint32_t>(v), width);
   }
-  if ((int64_t)bytes.size() != count * (int64_t)width) {
+  if ((int64_t)bytes.size() != byteSize) {
     error = "tensor '" + t.name() + "' holds " + std::to_string(bytes.size()) +
-            " bytes of data but its shape needs " + std::to_string(count * width);
+            " bytes of data but its shape needs " + std::to_string(byteSize);
     return failure();
   }
   if (elt.isInteger(1)) {

@@ -3,6 +3,8 @@
 #include "mlir/IR/BuiltinTypeInterfaces.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 
 namespace mlir::qopt::shape {
@@ -214,14 +216,21 @@ SliceDim sliceDim(int64_t dim, int64_t start, int64_t end, int64_t step) {
     start += dim;
   if (end < 0)
     end += dim;
+  // Counted as ceil(span / |step|) without forming span + |step| - 1, which overflows for the
+  // huge steps untrusted models carry (found by qopt-fuzz-model); |INT64_MIN| saturates.
+  auto steps = [](int64_t span, int64_t stride) {
+    return span <= 0 ? 0 : span / stride + (span % stride != 0);
+  };
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    return {start, end > start ? (end - start + step - 1) / step : 0};
+    return {start, steps(end - start, step)};
   }
   start = std::clamp<int64_t>(start, -1, dim - 1);
   end = std::clamp<int64_t>(end, -1, dim - 1);
-  return {start, start > end ? (start - end + (-step) - 1) / (-step) : 0};
+  int64_t stride = step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max()
+                                                               : -step;
+  return {start, steps(start - end, stride)};
 }
 
 Result slice(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> starts,
