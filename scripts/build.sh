@@ -2,7 +2,10 @@
 # Configures and builds qopt with CMake + Ninja (+ ccache when present).
 #   scripts/build.sh              -> build/           (Release)
 #   scripts/build.sh --sanitize   -> build-sanitize/  (AddressSanitizer + UndefinedBehaviorSanitizer)
-#   scripts/build.sh --fuzz       -> build-fuzz/      (libFuzzer harnesses qopt-fuzz-*, ASan + UBSan)
+#   scripts/build.sh --fuzz       -> build-fuzz/      (ASan + UBSan + coverage: every tool and test,
+#                                                      and the libFuzzer harnesses qopt-fuzz-*)
+# CI (scripts/test.sh) builds build/ and build-fuzz/: the test suite runs under the sanitizers in
+# build-fuzz/, and the harnesses come from the same tree, so the instrumented code is built once.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -16,10 +19,9 @@ case "${1:-}" in
     dir=build-sanitize
     opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_SANITIZERS=ON) ;;
   --fuzz)
-    # Only the harnesses: the tools and tests are built and tested by the other two builds.
     dir=build-fuzz
     opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_FUZZING=ON)
-    targets=(qopt-fuzzers) ;;
+    targets=(all qopt-fuzzers) ;;
   *) echo "usage: scripts/build.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
 esac
 

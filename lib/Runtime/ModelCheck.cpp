@@ -382,6 +382,13 @@ bool checkTensorData(Context &ctx, uint32_t i, const Tensor &t) {
                     " bytes but shape " + shapeString(shape) + " x " + dtypeName(t.dtype()) +
                     " needs " + std::to_string(needed) + " (or " + std::to_string(eltSize) +
                     " for a splat)");
+  // A splat is stored as one element but every reader expands it to the whole tensor: a few
+  // bytes in the file must not make the loader allocate gigabytes (found by qopt-fuzz-model).
+  constexpr uint64_t kMaxSplatBytes = uint64_t(1) << 30;
+  if (needed != eltSize && data->size() == eltSize && needed > kMaxSplatBytes)
+    return ctx.fail(where + "a splat of shape " + shapeString(shape) + " x " +
+                    dtypeName(t.dtype()) + " expands to " + std::to_string(needed) +
+                    " bytes, more than the 1 GiB a constant stored as one element may hold");
   return true;
 }
 

@@ -9,6 +9,7 @@
 // Then the backend lowers the graph for each --target and the model file gets the graph (which
 // `qopt-run --reference` executes with exact integer semantics, and from which the code can be
 // rebuilt for another target) plus native code for every target.
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Compiler/Compiler.h"
 #include "qopt/Compiler/HtmlReport.h"
 #include "qopt/Compiler/NativeCompile.h"
@@ -112,6 +113,7 @@ static LogicalResult writeReports(StringRef path, const CompileReport &report) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::qopt::keepFreedMemoryForReuse();
   // --help lists the options by task; everything else LLVM registers stays hidden.
   cl::OptionCategory inputCat("Input", "The trained model");
   cl::OptionCategory precisionCat("Precision and calibration",

@@ -7,6 +7,7 @@
 //
 // The oracle for the backend's tests; prints one line per target, batch and output, and exits 1 on
 // any mismatch.
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Compiler/NativeCompile.h"
 #include "qopt/InitAll.h"
 #include "qopt/Reference/Executor.h"
@@ -145,6 +146,7 @@ Tolerance defaultTolerance(Type e) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::qopt::keepFreedMemoryForReuse();
   cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model: .mlir, .fb, .onnx>"));
   cl::opt<std::string> targets("target", cl::init("avx512vnni,avx2"),
                                cl::desc("Targets to compile for and run, comma-separated"));

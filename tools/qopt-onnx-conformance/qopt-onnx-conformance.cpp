@@ -13,6 +13,7 @@
 // cannot be compiled makes the exit status 1.
 #include "NativeRun.h"
 #include <map>
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Reference/Executor.h"
 #include "qopt/Target/ModelIO.h"
 #include "qopt/Target/ONNX/ONNXImport.h"
@@ -229,6 +230,7 @@ CaseResult runCase(const std::string &dir) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::qopt::keepFreedMemoryForReuse();
   llvm::cl::ParseCommandLineOptions(argc, argv, "qopt ONNX operator conformance runner\n");
   std::vector<std::string> cases = sortedEntries(root, "test_");
   if (cases.empty()) {

@@ -2,6 +2,7 @@
 // uses are registered, which keeps the binary small and `--help` readable. The input may also be
 // a model file (.onnx or .fb): it is imported first, keeping layer names as locations.
 #include "qopt/InitAll.h"
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Support/ToolVersion.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -47,6 +48,7 @@ int main(int argc, char **argv) {
   llvm::cl::OptionCategory none("none");
   llvm::cl::HideUnrelatedOptions(none);
   qopt::setToolVersionPrinter("qopt-opt");
+  qopt::keepFreedMemoryForReuse();
   qopt::registerAllPasses();
   DialectRegistry registry;
   qopt::registerAllDialects(registry);

@@ -6,6 +6,7 @@
 // carries the same JSON (report_json). The .fb is read with the runtime core's checked
 // FlatBuffers reader, so the tool needs neither MLIR nor the compiler. The page is written only
 // when every input was read: a bad input names the file and leaves no half-made report behind.
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Compiler/HtmlReport.h"
 #include "qopt/Runtime/ModelCheck.h"
 
@@ -60,6 +61,7 @@ bool isFlatBuffer(llvm::StringRef bytes) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::qopt::keepFreedMemoryForReuse();
   cl::OptionCategory category("qopt-report options");
   cl::list<std::string> inputs(cl::Positional, cl::OneOrMore,
                                cl::desc("<report.json | model.fb>..."), cl::cat(category));

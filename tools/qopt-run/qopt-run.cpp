@@ -7,6 +7,7 @@
 //
 // A compiled .fb model with native code for this CPU runs natively unless --reference is given;
 // any other model runs on the reference executor.
+#include "qopt/Support/ToolMemory.h"
 #include "qopt/Engine/Engine.h"
 #include "qopt/Engine/TensorIO.h"
 #include "qopt/Runtime/Data.h"
@@ -199,6 +200,7 @@ LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlir::qopt::keepFreedMemoryForReuse();
   // --help lists the options by task; everything else LLVM registers stays hidden.
   llvm::cl::OptionCategory inputCat("Input", "The model and its input tensors");
   llvm::cl::OptionCategory engineCat("Engine and threads", "What runs the model, and how");

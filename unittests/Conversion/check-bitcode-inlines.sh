@@ -8,7 +8,8 @@ clang=$1 bin=$2 inc=$3 kernels=$4 caller=$5 tmp=$6
 mkdir -p "$tmp"
 "$clang" -O3 -fPIC -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mfma -I"$inc" \
   -emit-llvm -x c -c "$caller" -o "$tmp/caller.bc"
-"$bin/llvm-link" "$tmp/caller.bc" "$kernels" -o "$tmp/linked.bc"
+# --only-needed, as the backend links (Linker::LinkOnlyNeeded): optimizing every kernel took minutes.
+"$bin/llvm-link" --only-needed "$tmp/caller.bc" "$kernels" -o "$tmp/linked.bc"
 "$bin/opt" -O3 "$tmp/linked.bc" -o "$tmp/opt.bc"
 if "$bin/llvm-dis" "$tmp/opt.bc" -o - | grep -A100000 '^define void @layer' | sed '/^}/q' |
     grep -q 'call .*@qopt_uk_'; then

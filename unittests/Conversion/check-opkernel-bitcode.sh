@@ -9,7 +9,8 @@ clang=$1 bin=$2 inc=$3 kernels=$4 caller=$5 tmp=$6 flags=$7 reg=$8
 mkdir -p "$tmp"
 # shellcheck disable=SC2086
 "$clang" -O3 -fPIC $flags -I"$inc" -emit-llvm -x c -c "$caller" -o "$tmp/caller.bc"
-"$bin/llvm-link" "$tmp/caller.bc" "$kernels" -o "$tmp/linked.bc"
+# --only-needed, as the backend links (Linker::LinkOnlyNeeded): optimizing every kernel took minutes.
+"$bin/llvm-link" --only-needed "$tmp/caller.bc" "$kernels" -o "$tmp/linked.bc"
 "$bin/opt" -O3 "$tmp/linked.bc" -o "$tmp/opt.bc"
 "$bin/llc" -O3 "$tmp/opt.bc" -o "$tmp/out.s"
 status=0

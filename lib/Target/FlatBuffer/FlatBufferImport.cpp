@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include <cstring>
 #include <type_traits>
 
 using namespace mlir;
@@ -109,8 +110,10 @@ ElementsAttr Importer::constantValue(const fb::Tensor &tensor, RankedTensorType 
   if (buffer->resource_key()) {
     std::vector<char> full;
     if (count > 1 && data.size() == eltBytes) { // a splat stored compactly: a blob is never one
+      // The model checker bounds count * eltBytes (1 GiB); one allocation, filled in place.
+      full.resize(count * eltBytes);
       for (int64_t i = 0; i < count; ++i)
-        full.insert(full.end(), data.begin(), data.end());
+        std::memcpy(full.data() + i * eltBytes, data.data(), eltBytes);
       data = full;
     }
     return DenseResourceElementsAttr::get(
