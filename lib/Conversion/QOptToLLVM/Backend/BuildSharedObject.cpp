@@ -21,11 +21,13 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/IPO/Internalize.h"
 
+#include <cstdlib>
 #include <mutex>
 
 using namespace mlir;
@@ -50,8 +52,6 @@ namespace {
 constexpr llvm::StringLiteral kTriple = "x86_64-unknown-linux-gnu";
 constexpr llvm::StringLiteral kBuiltins[] = {"memcpy", "memset", "memmove", "__truncsfbf2"};
 
-bool isBuiltin(llvm::StringRef name) { return llvm::is_contained(kBuiltins, name); }
-
 struct Bitcode {
   llvm::StringRef kernels, builtins;
 };
@@ -71,21 +71,6 @@ Bitcode embeddedBitcode(const NativeTarget &target) {
           ref(e::builtins_avx512vnni, e::builtins_avx512vnni_size)};
 }
 
-/// Collects LLVM's diagnostics (the linker reports through them) instead of printing them.
-struct LlvmDiagnostics {
-  std::string errors;
-  static void handle(const llvm::DiagnosticInfo *info, void *context) {
-    if (info->getSeverity() != llvm::DS_Error)
-      return;
-    auto *self = static_cast<LlvmDiagnostics *>(context);
-    llvm::raw_string_ostream os(self->errors);
-    if (!self->errors.empty())
-      os << "\n";
-    llvm::DiagnosticPrinterRawOStream printer(os);
-    info->print(printer);
-  }
-};
-
 LogicalResult checkEntry(ModuleOp module, std::string &error) {
   auto entry = module.lookupSymbol<LLVM::LLVMFuncOp>(kNativeEntrySymbol);
   if (!entry) {
@@ -104,33 +89,6 @@ LogicalResult checkEntry(ModuleOp module, std::string &error) {
     return failure();
   }
   return success();
-}
-
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const NativeTarget &target,
-                                                         std::string &error) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    LLVMInitializeX86TargetInfo();
-    LLVMInitializeX86Target();
-    LLVMInitializeX86TargetMC();
-    LLVMInitializeX86AsmPrinter();
-  });
-  std::string lookupError;
-  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(kTriple.str(), lookupError);
-  if (!llvmTarget) {
-    error = "LLVM has no x86-64 backend: " + lookupError;
-    return nullptr;
-  }
-  llvm::TargetOptions options;
-  // One section per function and object, so that ld.lld --gc-sections drops unused builtins.
-  options.FunctionSections = true;
-  options.DataSections = true;
-  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
-      kTriple.str(), target.llvmCpu, target.llvmFeatures, options, llvm::Reloc::PIC_,
-      llvm::CodeModel::Small, llvm::CodeGenOptLevel::Aggressive));
-  if (!tm)
-    error = "LLVM cannot create a target machine for " + target.name.str();
-  return tm;
 }
 
 /// Reads one embedded bitcode module lazily and gives it the model's triple and layout, so that
@@ -190,6 +148,47 @@ void stampFunctions(llvm::Module &module, const NativeTarget &target) {
   }
 }
 
+} // namespace
+
+namespace mlir::qopt::backend {
+
+bool isBuiltin(llvm::StringRef name) { return llvm::is_contained(kBuiltins, name); }
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const NativeTarget &target,
+                                                         std::string &error) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
+  std::string lookupError;
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(kTriple.str(), lookupError);
+  if (!llvmTarget) {
+    error = "LLVM has no x86-64 backend: " + lookupError;
+    return nullptr;
+  }
+  llvm::TargetOptions options;
+  // One section per function and object, so that ld.lld --gc-sections drops unused builtins.
+  options.FunctionSections = true;
+  options.DataSections = true;
+  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
+      kTriple.str(), target.llvmCpu, target.llvmFeatures, options, llvm::Reloc::PIC_,
+      llvm::CodeModel::Small, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "LLVM cannot create a target machine for " + target.name.str();
+  return tm;
+}
+
+std::unique_ptr<llvm::TargetLibraryInfoImpl> freestandingLibraryInfo() {
+  auto info = std::make_unique<llvm::TargetLibraryInfoImpl>(llvm::Triple(kTriple));
+  info->disableAllFunctions();
+  for (llvm::LibFunc f : {llvm::LibFunc_memcpy, llvm::LibFunc_memset, llvm::LibFunc_memmove})
+    info->setAvailable(f);
+  return info;
+}
+
 void optimize(llvm::Module &module, llvm::TargetMachine &tm,
               const llvm::TargetLibraryInfoImpl &libraryInfo) {
   llvm::LoopAnalysisManager lam;
@@ -217,9 +216,11 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
   passes.run(module, mam);
 }
 
-} // namespace
+} // namespace mlir::qopt::backend
 
 namespace {
+
+using namespace mlir::qopt::backend;
 
 /// A linked, internalized and optimized LLVM module with what it needs to emit code. The context
 /// is declared first so that it outlives the module.
@@ -231,7 +232,7 @@ struct Prepared {
   std::unique_ptr<llvm::Module> module;
 };
 
-LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, Prepared &p,
+LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, bool optimizeModule, Prepared &p,
                       std::string &error) {
   if (failed(checkEntry(llvmDialectModule, error)))
     return failure();
@@ -332,26 +333,26 @@ LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, Pr
     return failure();
   }
 
-  // Freestanding: the optimizer may form calls to the three builtins only.
-  p.libraryInfo = std::make_unique<llvm::TargetLibraryInfoImpl>(llvm::Triple(kTriple));
-  p.libraryInfo->disableAllFunctions();
-  for (llvm::LibFunc f : {llvm::LibFunc_memcpy, llvm::LibFunc_memset, llvm::LibFunc_memmove})
-    p.libraryInfo->setAvailable(f);
-  optimize(module, *p.tm, *p.libraryInfo);
+  p.libraryInfo = freestandingLibraryInfo();
+  if (optimizeModule)
+    optimize(module, *p.tm, *p.libraryInfo);
   return success();
 }
 
-LogicalResult emit(Prepared &p, llvm::CodeGenFileType kind, llvm::raw_pwrite_stream &os,
-                   const NativeTarget &target, std::string &error) {
+LogicalResult emitFile(llvm::Module &module, llvm::TargetMachine &tm,
+                       const llvm::TargetLibraryInfoImpl &libraryInfo,
+                       LlvmDiagnostics &diagnostics, llvm::CodeGenFileType kind,
+                       llvm::raw_pwrite_stream &os, const NativeTarget &target,
+                       std::string &error) {
   llvm::legacy::PassManager codegen;
-  codegen.add(new llvm::TargetLibraryInfoWrapperPass(*p.libraryInfo));
-  if (p.tm->addPassesToEmitFile(codegen, os, nullptr, kind)) {
+  codegen.add(new llvm::TargetLibraryInfoWrapperPass(libraryInfo));
+  if (tm.addPassesToEmitFile(codegen, os, nullptr, kind)) {
     error = "LLVM cannot emit code for " + target.name.str();
     return failure();
   }
-  codegen.run(*p.module);
-  if (!p.diagnostics->errors.empty()) {
-    error = "code generation failed: " + p.diagnostics->errors;
+  codegen.run(module);
+  if (!diagnostics.errors.empty()) {
+    error = "code generation failed: " + diagnostics.errors;
     return failure();
   }
   return success();
@@ -359,17 +360,39 @@ LogicalResult emit(Prepared &p, llvm::CodeGenFileType kind, llvm::raw_pwrite_str
 
 } // namespace
 
+LogicalResult mlir::qopt::backend::emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                                              const llvm::TargetLibraryInfoImpl &libraryInfo,
+                                              LlvmDiagnostics &diagnostics,
+                                              const NativeTarget &target, ObjectBytes &object,
+                                              std::string &error) {
+  llvm::raw_svector_ostream os(object);
+  return emitFile(module, tm, libraryInfo, diagnostics, llvm::CodeGenFileType::ObjectFile, os,
+                  target, error);
+}
+
 FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDialectModule,
                                                               const NativeTarget &target,
                                                               std::string &error) {
   Prepared p;
-  if (failed(prepare(llvmDialectModule, target, p, error)))
+  if (failed(prepare(llvmDialectModule, target, /*optimizeModule=*/false, p, error)))
     return failure();
-  llvm::SmallVector<char, 0> object;
-  llvm::raw_svector_ostream os(object);
-  if (failed(emit(p, llvm::CodeGenFileType::ObjectFile, os, target, error)))
+  // The steps compile on every core (SplitCodegen.cpp); the bytes do not depend on the thread
+  // count, which QOPT_CODEGEN_THREADS=N overrides.
+  unsigned threads = llvm::heavyweight_hardware_concurrency().compute_thread_count();
+  if (const char *env = std::getenv("QOPT_CODEGEN_THREADS"); env && std::atoi(env) > 0)
+    threads = std::atoi(env);
+  FailureOr<std::vector<ObjectBytes>> objects =
+      emitObjectsInParallel(*p.module, target, threads, error);
+  if (failed(objects))
     return failure();
-  FailureOr<std::vector<uint8_t>> so = backend::linkSharedObject(object, error);
+  if (objects->empty()) {
+    optimize(*p.module, *p.tm, *p.libraryInfo);
+    objects->emplace_back();
+    if (failed(emitObject(*p.module, *p.tm, *p.libraryInfo, *p.diagnostics, target,
+                          objects->back(), error)))
+      return failure();
+  }
+  FailureOr<std::vector<uint8_t>> so = backend::linkSharedObject(*objects, error);
   if (failed(so) || failed(checkSharedObject(*so, kNativeEntrySymbol, error)))
     return failure();
   return so;
@@ -379,7 +402,7 @@ FailureOr<std::string> mlir::qopt::emitNativeText(ModuleOp llvmDialectModule,
                                                   const NativeTarget &target, NativeText kind,
                                                   std::string &error) {
   Prepared p;
-  if (failed(prepare(llvmDialectModule, target, p, error)))
+  if (failed(prepare(llvmDialectModule, target, /*optimizeModule=*/true, p, error)))
     return failure();
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -389,7 +412,8 @@ FailureOr<std::string> mlir::qopt::emitNativeText(ModuleOp llvmDialectModule,
   }
   llvm::SmallVector<char, 0> assembly;
   llvm::raw_svector_ostream asmOs(assembly);
-  if (failed(emit(p, llvm::CodeGenFileType::AssemblyFile, asmOs, target, error)))
+  if (failed(emitFile(*p.module, *p.tm, *p.libraryInfo, *p.diagnostics,
+                      llvm::CodeGenFileType::AssemblyFile, asmOs, target, error)))
     return failure();
   return std::string(assembly.begin(), assembly.end());
 }

@@ -49,7 +49,7 @@ std::string readLog(llvm::StringRef path) {
 } // namespace
 
 FailureOr<std::vector<uint8_t>>
-mlir::qopt::backend::linkSharedObject(llvm::ArrayRef<char> object, std::string &error) {
+mlir::qopt::backend::linkSharedObject(llvm::ArrayRef<ObjectBytes> objects, std::string &error) {
   std::optional<std::string> lld = findLld(error);
   if (!lld)
     return failure();
@@ -70,17 +70,19 @@ mlir::qopt::backend::linkSharedObject(llvm::ArrayRef<char> object, std::string &
     llvm::sys::path::append(path, name);
     return std::string(path);
   };
-  std::string objPath = inDir("model.o"), soPath = inDir("model.so"), logPath = inDir("lld.log");
-  {
+  std::string soPath = inDir("model.so"), logPath = inDir("lld.log");
+  std::vector<std::string> objPaths;
+  for (size_t k = 0; k < objects.size(); ++k) {
+    objPaths.push_back(inDir("model" + std::to_string(k) + ".o"));
     std::error_code ec;
-    llvm::raw_fd_ostream os(objPath, ec, llvm::sys::fs::OF_None);
+    llvm::raw_fd_ostream os(objPaths.back(), ec, llvm::sys::fs::OF_None);
     if (!ec) {
-      os.write(object.data(), object.size());
+      os.write(objects[k].data(), objects[k].size());
       os.close();
       ec = os.error();
     }
     if (ec) {
-      error = "cannot write " + objPath + ": " + ec.message();
+      error = "cannot write " + objPaths.back() + ": " + ec.message();
       return failure();
     }
   }
@@ -92,7 +94,10 @@ mlir::qopt::backend::linkSharedObject(llvm::ArrayRef<char> object, std::string &
       *lld,         "-shared",      "-nostdlib",      "--no-undefined", "-z",
       "noexecstack", "-z",          "relro",          "-z",             "now",
       "-z",         "text",         "--build-id=none", "--gc-sections",  "--hash-style=both",
-      "-soname",    "qopt_model",   "-o",             soPath,           objPath};
+      "-soname",    "qopt_model",   "-o",             soPath};
+  // In the order given, which is fixed (the entry's object first), so the bytes are too.
+  for (const std::string &path : objPaths)
+    args.push_back(path);
   std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), llvm::StringRef(logPath),
                                                 llvm::StringRef(logPath)};
   std::string execError;

@@ -63,10 +63,10 @@ QOPT_UK_INLINE bool isQuantized(const qopt_k_gemm_params *p) {
   return p->x_type == QOPT_K_U8 || p->x_type == QOPT_K_I8;
 }
 
-/// The int8 GEMM: u8 x (already shifted when the input was i8), out of ep->out_kind.
-QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_t lda,
-                           const void *w, const int32_t *bias, const float *scales,
-                           const float *floatBias, int64_t M, void *out, int64_t ldc) {
+/// The int8 epilogue of a GEMM or conv's params, with the per-channel arrays of this call (a
+/// conv group's slice of them).
+QOPT_UK_INLINE qopt_uk_epilogue quantEpilogue(const qopt_k_gemm_params *p, const int32_t *bias,
+                                              const float *scales, const float *floatBias) {
   qopt_uk_epilogue ep;
   ep.bias = bias;
   ep.acc_scale = scales;
@@ -79,6 +79,26 @@ QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_
   ep.qmin = p->qmin;
   ep.qmax = p->qmax;
   ep.out_kind = p->out_kind;
+  return ep;
+}
+
+/// The float epilogue of a GEMM or conv's params, writing the microkernel out kind `outKind`.
+QOPT_UK_INLINE qopt_uk_float_epilogue floatEpilogue(const qopt_k_gemm_params *p, const float *bias,
+                                                    int32_t outKind) {
+  qopt_uk_float_epilogue ep;
+  ep.bias = bias;
+  ep.act_lo = p->act_lo;
+  ep.act_hi = p->act_hi;
+  ep.has_act = p->has_act;
+  ep.out_kind = outKind;
+  return ep;
+}
+
+/// The int8 GEMM: u8 x (already shifted when the input was i8), out of ep->out_kind.
+QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_t lda,
+                           const void *w, const int32_t *bias, const float *scales,
+                           const float *floatBias, int64_t M, void *out, int64_t ldc) {
+  qopt_uk_epilogue ep = quantEpilogue(p, bias, scales, floatBias);
 #if defined(__AVX512F__)
   qopt_uk_gemm_u8s8_avx512vnni(x, lda, static_cast<const int8_t *>(w), M, p->n, p->k, 0, p->n, &ep,
                                out, ldc);
@@ -91,12 +111,7 @@ QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_
 /// The float GEMM on f32 activations x [M][lda], f32 result [M][ldc].
 QOPT_UK_INLINE void gemmF32(const qopt_k_gemm_params *p, const float *x, int64_t lda, const void *w,
                             const float *bias, int64_t M, float *out, int64_t ldc) {
-  qopt_uk_float_epilogue ep;
-  ep.bias = bias;
-  ep.act_lo = p->act_lo;
-  ep.act_hi = p->act_hi;
-  ep.has_act = p->has_act;
-  ep.out_kind = QOPT_UK_OUT_F32;
+  qopt_uk_float_epilogue ep = floatEpilogue(p, bias, QOPT_UK_OUT_F32);
 #if defined(__AVX512F__)
   qopt_uk_gemm_f32_avx512(x, lda, static_cast<const float *>(w), M, p->n, p->k, 0, p->n, &ep, out,
                           ldc);
@@ -110,12 +125,7 @@ QOPT_UK_INLINE void gemmF32(const qopt_k_gemm_params *p, const float *x, int64_t
 QOPT_UK_INLINE void gemmBf16(const qopt_k_gemm_params *p, const uint16_t *x, int64_t lda,
                              const void *w, const float *bias, int64_t M, void *out, int64_t ldc,
                              int32_t outKind) {
-  qopt_uk_float_epilogue ep;
-  ep.bias = bias;
-  ep.act_lo = p->act_lo;
-  ep.act_hi = p->act_hi;
-  ep.has_act = p->has_act;
-  ep.out_kind = outKind;
+  qopt_uk_float_epilogue ep = floatEpilogue(p, bias, outKind);
   qopt_uk_gemm_bf16_avx512bf16(x, lda, static_cast<const uint16_t *>(w), M, p->n, p->k, 0, p->n,
                                &ep, out, ldc);
 }

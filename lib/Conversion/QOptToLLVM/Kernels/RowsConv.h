@@ -143,29 +143,17 @@ QOPT_UK_INLINE void rowsConv2d(const qopt_k_conv2d_params *c, void *const *opera
       const uint8_t *w = static_cast<const uint8_t *>(operands[2]) + g * c->group_packed_bytes;
       if (quant) {
         packQuads(m, K, P, shift ? 0x80 : 0, panels);
-        qopt_uk_epilogue ep;
-        ep.bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
-        ep.acc_scale = static_cast<const float *>(operands[4]) + g * p->np;
-        ep.float_bias =
-            p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr;
-        ep.act_lo = p->act_lo;
-        ep.act_hi = p->act_hi;
-        ep.has_act = p->has_act;
-        ep.out_scale = p->out_scale;
-        ep.out_zp = p->out_zp;
-        ep.qmin = p->qmin;
-        ep.qmax = p->qmax;
-        ep.out_kind = p->out_kind;
+        qopt_uk_epilogue ep = quantEpilogue(
+            p, static_cast<const int32_t *>(operands[3]) + g * p->np,
+            static_cast<const float *>(operands[4]) + g * p->np,
+            p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr);
         qopt_uk_rows_u8s8_avx512vnni(reinterpret_cast<const int8_t *>(w), panels,
                                      (K + 3) / 4 * (kPanel * 4), kPanel * 4, N, P, K, &ep, out, P);
         continue;
       }
-      qopt_uk_float_epilogue ep;
-      ep.bias = operands[3] ? static_cast<const float *>(operands[3]) + g * p->np : nullptr;
-      ep.act_lo = p->act_lo;
-      ep.act_hi = p->act_hi;
-      ep.has_act = p->has_act;
-      ep.out_kind = p->out_kind == QOPT_K_OUT_F16 ? QOPT_UK_OUT_F16 : p->out_kind;
+      qopt_uk_float_epilogue ep = floatEpilogue(
+          p, operands[3] ? static_cast<const float *>(operands[3]) + g * p->np : nullptr,
+          p->out_kind == QOPT_K_OUT_F16 ? QOPT_UK_OUT_F16 : p->out_kind);
 #if defined(__AVX512BF16__)
       if (bf16) {
         packPairs(reinterpret_cast<const uint16_t *>(m), K, P,
