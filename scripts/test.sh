@@ -28,14 +28,14 @@ summarize() {
 }
 
 bash "$root/scripts/build.sh"
-echo "== testing build/"
+echo "== [$((SECONDS - start)) s] testing build/"
 (cd "$root/build" && ctest --output-on-failure -j2)
 summarize build
 
 # The instrumented tree (ASan + UBSan, plus the coverage the fuzzers need) runs the whole suite
 # again, then the fuzzers from the same build.
 bash "$root/scripts/build.sh" --fuzz
-echo "== testing build-fuzz/ (ASan + UBSan)"
+echo "== [$((SECONDS - start)) s] testing build-fuzz/ (ASan + UBSan)"
 # allow_user_poisoning=0: LLVM's allocators poison their slabs by hand when the code including
 # their headers is built with ASan, but Debian's LLVM libraries are not, so they never unpoison
 # what they hand out and every MLIRContext would report use-after-poison. Real bugs (overflows,
@@ -51,7 +51,7 @@ summarize build-fuzz
 # Every input surface under libFuzzer (ASan + UBSan): the committed regression inputs, then a
 # bounded run from the committed seeds. QOPT_FUZZ_SECONDS=0 skips the fresh fuzzing, not the
 # regressions.
-echo "== fuzzing (build-fuzz/, ${QOPT_FUZZ_SECONDS:-60} s per harness)"
+echo "== [$((SECONDS - start)) s] fuzzing (build-fuzz/, ${QOPT_FUZZ_SECONDS:-60} s per harness)"
 bash "$root/scripts/fuzz.sh" "${QOPT_FUZZ_SECONDS:-60}"
 
 echo "== all tests passed in $((SECONDS - start)) s"

@@ -35,11 +35,20 @@ bool sealModel(uint8_t *data, size_t size) {
   return true;
 }
 
+size_t packSizeHint(const ModelT &model) {
+  size_t bytes = size_t(1) << 16;
+  for (const std::unique_ptr<BufferT> &b : model.buffers)
+    bytes += b ? b->data.size() + 64 : 0; // + alignment padding and the vector's length
+  for (const std::unique_ptr<NativeCodeT> &c : model.native_code)
+    bytes += c ? c->code.size() + 64 : 0;
+  return bytes;
+}
+
 std::vector<uint8_t> packSealedModel(const ModelT &model) {
   // Model::Pack writes the object's fields as they are; a copy carries the placeholder instead.
   ModelT copy(model);
   copy.sha256 = modelDigestPlaceholder();
-  flatbuffers::FlatBufferBuilder builder;
+  flatbuffers::FlatBufferBuilder builder(packSizeHint(copy));
   FinishModelBuffer(builder, Model::Pack(builder, &copy));
   std::vector<uint8_t> bytes(builder.GetBufferPointer(),
                              builder.GetBufferPointer() + builder.GetSize());

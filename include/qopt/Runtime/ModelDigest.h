@@ -39,6 +39,11 @@ inline bool sealModel(std::string &bytes) {
 }
 inline bool sealModel(std::vector<uint8_t> &bytes) { return sealModel(bytes.data(), bytes.size()); }
 
+/// A FlatBufferBuilder's starting size for `model`: its buffers and code plus room for the tables.
+/// A default builder starts at 1 KiB and doubles, copying everything written so far each time
+/// (tens of megabytes of weights, a dozen times).
+size_t packSizeHint(const ModelT &model);
+
 /// Serialises `model` (with the "QOPT" identifier) and seals it; for writers that hold the object
 /// API form. `model.sha256` is ignored: the placeholder is written in its place.
 std::vector<uint8_t> packSealedModel(const ModelT &model);

@@ -310,7 +310,7 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
 
   // Serialised with the placeholder, then sealed in place (qopt/Runtime/ModelDigest.h).
   model.sha256 = fb::modelDigestPlaceholder();
-  flatbuffers::FlatBufferBuilder builder;
+  flatbuffers::FlatBufferBuilder builder(fb::packSizeHint(model));
   fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &model));
   std::string bytes(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
   if (!fb::sealModel(bytes))

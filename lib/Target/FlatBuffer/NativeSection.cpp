@@ -76,7 +76,7 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
   }
   // The graph's checksum no longer covers the new file: serialise with the placeholder and seal.
   m.sha256 = fb::modelDigestPlaceholder();
-  flatbuffers::FlatBufferBuilder builder;
+  flatbuffers::FlatBufferBuilder builder(fb::packSizeHint(m));
   fb::FinishModelBuffer(builder, fb::Model::Pack(builder, &m));
   out.assign(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
   if (!fb::sealModel(out)) {
