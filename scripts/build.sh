@@ -20,7 +20,11 @@ case "${1:-}" in
     opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_SANITIZERS=ON) ;;
   --fuzz)
     dir=build-fuzz
-    opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_FUZZING=ON)
+    # -O1 with line tables only, as ASan's and libFuzzer's documentation advise: symbolized stack
+    # traces, and a cold build of the MLIR-heavy code in far less time than -O2 -g.
+    opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPT_ENABLE_FUZZING=ON
+          "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
+          "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG")
     targets=(all qopt-fuzzers) ;;
   *) echo "usage: scripts/build.sh [--sanitize | --fuzz]" >&2; exit 2 ;;
 esac
