@@ -50,12 +50,14 @@ TEST(MachinePeaks, InstructionPeaksFollowTheCpuFeatures) {
   // Per instruction, vpdpbusd does 4x and vdpbf16ps 2x the multiply-adds of vfmadd231ps on the
   // same register width, and every x86 core so far issues them at most as often as FMAs: a
   // dot-product peak above that ratio (with a margin for timing noise) counts its ops wrong, as
-  // a bf16 loop that counted 128 instead of 64 flop per instruction did.
+  // a bf16 loop that counted 128 instead of 64 flop per instruction did. Such a miscount doubles
+  // the ratio, so the margin is 1.5: the loops are timed one after another, and on a loaded
+  // machine under the sanitizers the FMA loop alone came out 15% low (vpdpbusd at 4.09x it).
   if (p.f32FmaVectorBits == 512) {
     if (p.int8VnniOpsPerCycle > 0)
-      EXPECT_LE(p.int8VnniOpsPerCycle, 4 * 1.15 * p.f32FmaOpsPerCycle);
+      EXPECT_LE(p.int8VnniOpsPerCycle, 4 * 1.5 * p.f32FmaOpsPerCycle);
     if (p.bf16OpsPerCycle > 0)
-      EXPECT_LE(p.bf16OpsPerCycle, 2 * 1.15 * p.f32FmaOpsPerCycle);
+      EXPECT_LE(p.bf16OpsPerCycle, 2 * 1.5 * p.f32FmaOpsPerCycle);
   }
 }
 
