@@ -578,7 +578,7 @@ TEST_F(NativeBackendTest, KernelOfAnotherTarget) {
                 QOPT_UK_LAYOUT_VNNI, QOPT_UK_LAYOUT_F32};
   EXPECT_EQ(compileError(gemmModule(v), target("avx2")),
             "the module uses 'qopt_uk_gemm_u8s8_avx512vnni', 'qopt_uk_gemm_f32_avx512', defined "
-            "neither in it nor in the avx2 kernel library nor the builtins");
+            "neither in it nor in the avx2 kernel library, its microkernels or the builtins");
 }
 
 TEST_F(NativeBackendTest, UntranslatableOp) {

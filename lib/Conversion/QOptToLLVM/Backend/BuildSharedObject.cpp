@@ -1,4 +1,5 @@
-// LLVM-dialect module -> LLVM IR + the target's kernels and builtins -> O3 -> object -> .so.
+// LLVM-dialect module -> LLVM IR + the target's kernels and builtins -> O2 -> objects, linked
+// with the target's precompiled microkernels -> .so.
 #include "BackendInternal.h"
 #include "qopt/Conversion/QOptToLLVM/Backend.h"
 
@@ -9,6 +10,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/DiagnosticInfo.h"
@@ -19,6 +21,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/Threading.h"
@@ -44,6 +47,9 @@ QOPT_EMBEDDED(kernels_avx2)
 QOPT_EMBEDDED(builtins_avx512vnni)
 QOPT_EMBEDDED(builtins_avx512bf16)
 QOPT_EMBEDDED(builtins_avx2)
+QOPT_EMBEDDED(microkernels_avx512vnni)
+QOPT_EMBEDDED(microkernels_avx512bf16)
+QOPT_EMBEDDED(microkernels_avx2)
 #undef QOPT_EMBEDDED
 } // namespace mlir::qopt::embedded
 
@@ -52,8 +58,11 @@ namespace {
 constexpr llvm::StringLiteral kTriple = "x86_64-unknown-linux-gnu";
 constexpr llvm::StringLiteral kBuiltins[] = {"memcpy", "memset", "memmove", "__truncsfbf2"};
 
+/// The target's kernel library: bitcode to link and inline (the op kernels and the linear-op
+/// drivers), the builtins' bitcode, and the relocatable object of the GEMM microkernels the drivers
+/// call, compiled when qopt was built (Kernels/CMakeLists.txt).
 struct Bitcode {
-  llvm::StringRef kernels, builtins;
+  llvm::StringRef kernels, builtins, microkernels;
 };
 
 Bitcode embeddedBitcode(const NativeTarget &target) {
@@ -63,12 +72,43 @@ Bitcode embeddedBitcode(const NativeTarget &target) {
   };
   if (target.name == "avx512bf16")
     return {ref(e::kernels_avx512bf16, e::kernels_avx512bf16_size),
-            ref(e::builtins_avx512bf16, e::builtins_avx512bf16_size)};
+            ref(e::builtins_avx512bf16, e::builtins_avx512bf16_size),
+            ref(e::microkernels_avx512bf16, e::microkernels_avx512bf16_size)};
   if (target.name == "avx2")
     return {ref(e::kernels_avx2, e::kernels_avx2_size),
-            ref(e::builtins_avx2, e::builtins_avx2_size)};
+            ref(e::builtins_avx2, e::builtins_avx2_size),
+            ref(e::microkernels_avx2, e::microkernels_avx2_size)};
   return {ref(e::kernels_avx512vnni, e::kernels_avx512vnni_size),
-          ref(e::builtins_avx512vnni, e::builtins_avx512vnni_size)};
+          ref(e::builtins_avx512vnni, e::builtins_avx512vnni_size),
+          ref(e::microkernels_avx512vnni, e::microkernels_avx512vnni_size)};
+}
+
+/// The functions the precompiled microkernel object defines, by name.
+LogicalResult definedFunctions(llvm::StringRef object, llvm::StringRef what,
+                               llvm::StringSet<> &names, std::string &error) {
+  llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> file =
+      llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(object, what));
+  if (!file) {
+    error = "cannot read the embedded " + what.str() + ": " + llvm::toString(file.takeError());
+    return failure();
+  }
+  for (const llvm::object::SymbolRef &sym : (*file)->symbols()) {
+    llvm::Expected<uint32_t> flags = sym.getFlags();
+    llvm::Expected<llvm::object::SymbolRef::Type> type = sym.getType();
+    llvm::Expected<llvm::StringRef> name = sym.getName();
+    if (!flags || !type || !name) {
+      error = "the embedded " + what.str() + " has an unreadable symbol table";
+      llvm::consumeError(flags.takeError());
+      llvm::consumeError(type.takeError());
+      llvm::consumeError(name.takeError());
+      return failure();
+    }
+    if ((*flags & llvm::object::SymbolRef::SF_Global) &&
+        !(*flags & llvm::object::SymbolRef::SF_Undefined) &&
+        *type == llvm::object::SymbolRef::ST_Function)
+      names.insert(*name);
+  }
+  return success();
 }
 
 LogicalResult checkEntry(ModuleOp module, std::string &error) {
@@ -116,14 +156,17 @@ LogicalResult checkDeclarations(const llvm::Module &model, const llvm::Module &l
   for (const llvm::Function &decl : model) {
     if (!decl.isDeclaration() || decl.isIntrinsic())
       continue;
+    // A declaration in the library counts too: the drivers declare the precompiled microkernels
+    // with the header's types.
     const llvm::Function *def = library.getFunction(decl.getName());
-    if (!def || def->isDeclaration() || def->getFunctionType() == decl.getFunctionType())
+    if (!def || def->getFunctionType() == decl.getFunctionType())
       continue;
     std::string declared, defined;
     llvm::raw_string_ostream(declared) << *decl.getFunctionType();
     llvm::raw_string_ostream(defined) << *def->getFunctionType();
     error = "function '" + decl.getName().str() + "' is declared as " + declared + " but the " +
-            libraryName.str() + " defines it as " + defined;
+            libraryName.str() + (def->isDeclaration() ? " declares" : " defines") + " it as " +
+            defined;
     return failure();
   }
   return success();
@@ -209,8 +252,9 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
   builder.crossRegisterProxies(lam, fam, cgam, mam);
   // O2, not O3: the kernels arrive already optimized at O3 as bitcode, and what the inlined,
   // specialized copies still need (constant propagation, unrolling, vectorization) O2 does. O3's
-  // extra passes cost a fifth of ResNet-18's compile time and bought nothing: measured with
-  // qopt-kernel-bench, int8 / bf16 / fp32 GEMMs at the same % of peak, conv3x3 int8 faster at O2.
+  // extra passes cost a fifth of ResNet-18's compile time and bought nothing (measured with
+  // qopt-kernel-bench when the GEMM microkernels were still inlined: int8 / bf16 / fp32 GEMMs at
+  // the same % of peak, conv3x3 int8 faster at O2).
   llvm::ModulePassManager passes =
       builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
   passes.run(module, mam);
@@ -230,6 +274,8 @@ struct Prepared {
   std::unique_ptr<llvm::TargetMachine> tm;
   std::unique_ptr<llvm::TargetLibraryInfoImpl> libraryInfo;
   std::unique_ptr<llvm::Module> module;
+  /// The precompiled microkernels, linked into the shared object as they are.
+  llvm::StringRef microkernels;
 };
 
 LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, bool optimizeModule, Prepared &p,
@@ -291,13 +337,27 @@ LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, bo
     return failure();
   }
 
+  // The microkernels stay calls (to hidden functions of the same shared object, so not through
+  // a PLT): the linker adds their precompiled code.
+  llvm::StringSet<> precompiled;
+  std::string objectName = "qopt_ukobj_" + target.name.str() + ".o";
+  if (failed(definedFunctions(bitcode.microkernels, objectName, precompiled, error)))
+    return failure();
+  p.microkernels = bitcode.microkernels;
   std::string undefined;
-  for (const llvm::GlobalValue &gv : module.global_values())
-    if (gv.isDeclaration() && !(isa<llvm::Function>(gv) && cast<llvm::Function>(gv).isIntrinsic()))
-      undefined += (undefined.empty() ? "'" : ", '") + gv.getName().str() + "'";
+  for (llvm::GlobalValue &gv : module.global_values()) {
+    if (!gv.isDeclaration() || (isa<llvm::Function>(gv) && cast<llvm::Function>(gv).isIntrinsic()))
+      continue;
+    if (isa<llvm::Function>(gv) && precompiled.contains(gv.getName())) {
+      gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      gv.setDSOLocal(true);
+      continue;
+    }
+    undefined += (undefined.empty() ? "'" : ", '") + gv.getName().str() + "'";
+  }
   if (!undefined.empty()) {
     error = "the module uses " + undefined + ", defined neither in it nor in the " +
-            kernelLibrary + " nor the builtins";
+            kernelLibrary + ", its microkernels or the builtins";
     return failure();
   }
 
@@ -313,11 +373,13 @@ LogicalResult prepare(ModuleOp llvmDialectModule, const NativeTarget &target, bo
   llvm::internalizeModule(module, [](const llvm::GlobalValue &gv) {
     return gv.getName() == kNativeEntrySymbol || isBuiltin(gv.getName());
   });
-  // Every kernel function inlines into its call site, so that the call's constant params reach
-  // every loop (the IREE ukernel idea): the kernels dispatch on dtype and function through
-  // lambdas and helpers that the cost model would otherwise keep out of line, unspecialised and
-  // several times larger. The kernels are not recursive, and each inlined copy shrinks to the one
-  // case its params select.
+  // Every kernel function of the bitcode inlines into its call site, so that the call's constant
+  // params reach every loop (the IREE ukernel idea): the op kernels dispatch on dtype and function
+  // through lambdas and helpers that the cost model would otherwise keep out of line,
+  // unspecialised and several times larger. The kernels are not recursive, and each inlined copy
+  // shrinks to the one case its params select. The GEMM microkernels are the exception: they are
+  // precompiled declarations here, since their register tiles do not get faster with a constant
+  // shape and re-optimizing a copy per call site was most of a compile.
   for (llvm::Function &f : module) {
     if (f.isDeclaration() || f.getName() == kNativeEntrySymbol || isBuiltin(f.getName()) ||
         f.hasFnAttribute(llvm::Attribute::NoInline))
@@ -392,6 +454,8 @@ FailureOr<std::vector<uint8_t>> mlir::qopt::buildSharedObject(ModuleOp llvmDiale
                           objects->back(), error)))
       return failure();
   }
+  // Last, after the model's objects, whose order is fixed: the bytes depend on the input alone.
+  objects->emplace_back(p.microkernels.begin(), p.microkernels.end());
   FailureOr<std::vector<uint8_t>> so = backend::linkSharedObject(*objects, error);
   if (failed(so) || failed(checkSharedObject(*so, kNativeEntrySymbol, error)))
     return failure();

@@ -1,5 +1,6 @@
 // Helpers shared by the freestanding microkernel sources: nothing here may call libc, allocate or
-// throw, because the kernels are linked as bitcode into generated code that calls no library.
+// throw, because the kernels are linked (as bitcode, or the microkernels as a precompiled object)
+// into generated code that calls no library.
 #ifndef QOPT_LIB_CONVERSION_QOPTTOLLVM_KERNELS_KERNELSUPPORT_H
 #define QOPT_LIB_CONVERSION_QOPTTOLLVM_KERNELS_KERNELSUPPORT_H
 
@@ -7,9 +8,11 @@
 
 #define QOPT_UK_INLINE __attribute__((always_inline)) inline
 #define QOPT_UK_INLINE_LAMBDA __attribute__((always_inline))
-// The C entry points. always_inline is for the bitcode: linked into a model's module, each call
-// (with the layer's constant shapes) is inlined and specialized, so only the tile variants the
-// shape needs remain. Native callers (tests, benchmarks) get the ordinary out-of-line definition.
+// The C entry points. always_inline is for the op kernels' and drivers' bitcode: linked into a
+// model's module, each call (with the layer's constant params) is inlined and specialized, so only
+// the case the params select remains. The GEMM microkernels are compiled to an object instead
+// (Kernels/CMakeLists.txt), and native callers (tests, benchmarks) get the ordinary out-of-line
+// definitions.
 #define QOPT_UK_ENTRY extern "C" __attribute__((always_inline))
 
 namespace mlir::qopt::ukernel::detail {

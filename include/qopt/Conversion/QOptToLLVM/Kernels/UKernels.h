@@ -1,10 +1,11 @@
 // GEMM microkernels of the native backend (IREE-style ukernels).
 //
 // The kernels are C++ with intrinsics, freestanding (no libc, no allocation, no exceptions), and
-// are built twice: to native objects for the tests and benchmarks, and to LLVM bitcode per target
-// so that the lowering links them into a model's module and inlines them with compile-time shapes.
+// are built twice: to native objects for the tests and benchmarks, and to one relocatable object
+// per target that the backend links into every model's shared object as it is (the linear-op
+// drivers of LinearKernels.h, inlined into the model with compile-time shapes, call them).
 // This header is the contract between the weight packer (`qopt-pack-weights`, PackWeights.h), the
-// lowering and the kernels. It is plain C so that the bitcode's symbols are unmangled.
+// lowering and the kernels. It is plain C so that the symbols are unmangled.
 //
 // Semantics: bit-exact with the reference executor (lib/Reference/LinearKernels.cpp, QuantMath.h)
 // for  y[m][n] = epilogue(sum_k (x[m][k] - x_zp) * w[n][k] + bias[n])  with
