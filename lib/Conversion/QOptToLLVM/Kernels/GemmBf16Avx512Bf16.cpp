@@ -32,6 +32,9 @@ QOPT_UK_ENTRY void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda,
                                              const qopt_uk_float_epilogue *ep, void *out,
                                              int64_t ldc) {
   (void)N;
+  // A local copy: the tiles' stores through `out` could alias *ep, so reading the caller's struct
+  // would reload its fields after every store; the copy's fields stay in registers.
+  const qopt_uk_float_epilogue local = *ep;
   floatGemm<Bf16Ops>(reinterpret_cast<const uint8_t *>(x), lda,
-                     reinterpret_cast<const uint8_t *>(packed), M, K, n_begin, n_end, ep, out, ldc);
+                     reinterpret_cast<const uint8_t *>(packed), M, K, n_begin, n_end, &local, out, ldc);
 }

@@ -106,12 +106,15 @@ QOPT_UK_ENTRY void qopt_uk_gemm_f32_avx2(const float *x, int64_t lda, const floa
                                          int64_t n_end, const qopt_uk_float_epilogue *ep,
                                          float *out, int64_t ldc) {
   (void)N;
+  // A local copy: the tiles' stores through `out` could alias *ep, so reading the caller's struct
+  // would reload its fields after every store; the copy's fields stay in registers.
+  const qopt_uk_float_epilogue local = *ep;
   for (int64_t col0 = n_begin; col0 < n_end; col0 += kNR) {
     const float *w = packed + (col0 / kNR) * kNR * K;
     int64_t cols = n_end - col0 < kNR ? n_end - col0 : kNR;
     if (cols > 8)
-      columnBlock<2>(x, lda, w, M, K, ep, col0, cols, out, ldc);
+      columnBlock<2>(x, lda, w, M, K, &local, col0, cols, out, ldc);
     else
-      columnBlock<1>(x, lda, w, M, K, ep, col0, cols, out, ldc);
+      columnBlock<1>(x, lda, w, M, K, &local, col0, cols, out, ldc);
   }
 }

@@ -29,6 +29,9 @@ QOPT_UK_ENTRY void qopt_uk_gemm_f32_avx512(const float *x, int64_t lda, const fl
                                         int64_t n_end, const qopt_uk_float_epilogue *ep,
                                         float *out, int64_t ldc) {
   (void)N;
+  // A local copy: the tiles' stores through `out` could alias *ep, so reading the caller's struct
+  // would reload its fields after every store; the copy's fields stay in registers.
+  const qopt_uk_float_epilogue local = *ep;
   floatGemm<F32Ops>(reinterpret_cast<const uint8_t *>(x), lda,
-                    reinterpret_cast<const uint8_t *>(packed), M, K, n_begin, n_end, ep, out, ldc);
+                    reinterpret_cast<const uint8_t *>(packed), M, K, n_begin, n_end, &local, out, ldc);
 }

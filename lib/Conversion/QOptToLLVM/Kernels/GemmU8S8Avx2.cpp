@@ -156,7 +156,10 @@ QOPT_UK_ENTRY void qopt_uk_gemm_u8s8_avx2(const uint8_t *x, int64_t lda, const i
                                        int64_t n_end, const qopt_uk_epilogue *ep, void *out,
                                        int64_t ldc) {
   (void)N;
-  const Epilogue epi(ep);
+  // A local copy: the tiles' stores through `out` could alias *ep, so reading the caller's struct
+  // would reload its fields after every store; the copy's fields stay in registers.
+  const qopt_uk_epilogue local = *ep;
+  const Epilogue epi(&local);
   const int64_t k4 = (K + 3) / 4 * 4;
   for (int64_t col0 = n_begin; col0 < n_end; col0 += kNR) {
     const int16_t *w = packed + (col0 / kNR) * kNR * k4;

@@ -60,15 +60,17 @@ QOPT_UK_ENTRY void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const uint
                                              int64_t panel_bytes, int64_t step_bytes, int64_t N,
                                              int64_t P, int64_t K, const qopt_uk_epilogue *ep,
                                              void *out, int64_t ldc) {
+  const qopt_uk_epilogue local = *ep; // in registers, as in GemmU8S8Avx512Vnni.cpp
   rowsGemm<RowsU8S8>(reinterpret_cast<const uint8_t *>(packed), x, panel_bytes, step_bytes, N, P,
-                     (K + 3) / 4, RowsEpilogue(ep), out, ldc);
+                     (K + 3) / 4, RowsEpilogue(&local), out, ldc);
 }
 
 QOPT_UK_ENTRY void qopt_uk_rows_f32_avx512(const float *packed, const float *x,
                                         int64_t panel_bytes, int64_t step_bytes, int64_t N,
                                         int64_t P, int64_t K, const qopt_uk_float_epilogue *ep,
                                         void *out, int64_t ldc) {
+  const qopt_uk_float_epilogue local = *ep;
   rowsGemm<RowsF32>(reinterpret_cast<const uint8_t *>(packed),
                     reinterpret_cast<const uint8_t *>(x), panel_bytes, step_bytes, N, P, K,
-                    RowsFloatEpilogue<Bf16ByInteger>(ep), out, ldc);
+                    RowsFloatEpilogue<Bf16ByInteger>(&local), out, ldc);
 }
