@@ -2,7 +2,8 @@
 // becomes the bytes of a position-independent ELF shared object with no dependencies, ready for
 // NativeCode.code. The module holds one entry function implementing include/qopt/Runtime/NativeAbi.h
 // and calls the kernels (qopt_uk_* of UKernels.h, qopt_k_* of OpKernels.h); the backend links
-// the target's kernel bitcode, which is embedded in the library, so it works from any directory.
+// the target's kernel bitcode and its precompiled GEMM microkernel object, both embedded in the
+// library, so it works from any directory.
 #ifndef QOPT_CONVERSION_QOPTTOLLVM_BACKEND_H
 #define QOPT_CONVERSION_QOPTTOLLVM_BACKEND_H
 

@@ -174,7 +174,9 @@ LogicalResult checkDeclarations(const llvm::Module &model, const llvm::Module &l
 
 /// Every function gets the target's ISA and tuning (so that kernels compiled with other flags
 /// inline into the entry), no unwind tables (nothing unwinds through generated code) and no stack
-/// protector (its failure handler would be a libc symbol).
+/// protector (its failure handler would be a libc symbol). The precompiled microkernel object is
+/// not re-stamped: Kernels/CMakeLists.txt compiles it with the same base CPU and features, and
+/// check-kernel-library.sh checks its instructions.
 void stampFunctions(llvm::Module &module, const NativeTarget &target) {
   for (llvm::Function &f : module) {
     if (f.isDeclaration())

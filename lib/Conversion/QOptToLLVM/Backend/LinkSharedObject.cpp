@@ -88,7 +88,7 @@ mlir::qopt::backend::linkSharedObject(llvm::ArrayRef<ObjectBytes> objects, std::
   }
 
   // -nostdlib and --no-undefined: the code may need nothing from outside. --gc-sections (with
-  // one section per function) drops the builtins the code does not call. --build-id=none and
+  // one section per function) drops the builtins and microkernels the code does not call. --build-id=none and
   // fixed names keep the bytes a function of the input alone.
   llvm::SmallVector<llvm::StringRef> args = {
       *lld,         "-shared",      "-nostdlib",      "--no-undefined", "-z",

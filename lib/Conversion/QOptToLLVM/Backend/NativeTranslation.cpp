@@ -20,7 +20,8 @@ void mlir::qopt::registerNativeTranslations() {
     static llvm::cl::opt<std::string> output(
         "native-output",
         llvm::cl::desc("what --mlir-to-native-so writes: so (the shared object, default), ll (the "
-                       "optimized LLVM IR) or s (its assembly)"),
+                       "optimized LLVM IR) or s (its assembly); ll and s show the model's code, "
+                       "which calls the target's precompiled GEMM microkernels (in the so only)"),
         llvm::cl::init("so"));
     TranslateFromMLIRRegistration(
         "mlir-to-native-so",

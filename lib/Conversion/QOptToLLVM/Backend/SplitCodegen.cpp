@@ -5,16 +5,16 @@
 // independent per step: a step (ConvertKernelsToLLVM's qopt_step_N, never inlined into the entry)
 // reads its params from an internal constant and calls only its kernel, which inlines into it,
 // the precompiled GEMM microkernels (declarations here, linked as an object) and the builtins.
-// (When the microkernels were still inlined, the 10-layer 1024-wide int8 MLP spent 1.4 s of ~3 s
-// here, on three GEMM steps of ~30,000 instructions each; now 0.2 s.) So, like LTO's parallel code generation, the module is split by step: step
-// definitions go to partitions by size, everything else internal (params constants, the kernels
+// (When the microkernels were still inlined, the 10-layer 1024-wide int8 MLP spent 1.2 s of 2.6 s
+// here, on three GEMM steps of ~30,000 instructions each; now 0.2 s.) So, like LTO's parallel
+// code generation, the module is split by step: step definitions go to partitions by size, everything else internal (params constants, the kernels
 // and their helpers) is copied into every partition that uses it and dropped where unused, and
 // the entry and the builtins live in partition 0. Each partition travels as bitcode into a fresh
 // LLVMContext (a context is single-threaded), is optimized and compiled there, and comes back as
 // an object; ld.lld links them. The partition count is fixed and the share depends on the module
 // alone, so the shared object's bytes are the same whatever the thread count.
-// Measured (2 cores): the Fashion-MNIST CNN compiles in 2.0 s instead of 3.0 s; models with few
-// distinct steps gain little (the MLP above: 2 of its 3 GEMMs end up on one thread).
+// Measured (2 cores, with the microkernels still inlined): the Fashion-MNIST CNN compiled in 2.0 s
+// instead of 3.0 s; models with few distinct steps gained little.
 #include "BackendInternal.h"
 #include "qopt/Conversion/QOptToLLVM/Backend.h"
 

@@ -2,9 +2,9 @@
  * GEMM microkernels of UKernels.h. Same calling convention as OpKernels.h (qopt_k_fn): params,
  * operands (result first), batch, scratch.
  *
- * Every symbol exists in every target's bitcode with that target's implementation (vpdpbusd or
- * exact vpmaddwd for int8, zmm or ymm FMA for float, vdpbf16ps only in avx512bf16), so the
- * lowering names one kernel per op and the target only decides how qopt-pack-weights lays out the
+ * Every symbol exists in every target's bitcode, calling that target's microkernels (vpdpbusd or
+ * exact vpmaddwd for int8, zmm or ymm FMA for float, vdpbf16ps only in avx512bf16; precompiled
+ * into the target's object, see Kernels/CMakeLists.txt), so the lowering names one kernel per op and the target only decides how qopt-pack-weights lays out the
  * weights (`layout`, checked by the kernel against its own).
  */
 #ifndef QOPT_CONVERSION_QOPTTOLLVM_KERNELS_LINEARKERNELS_H
