@@ -81,13 +81,9 @@ compileNativeModel(ModuleOp module, StringRef targets,
 
 FailureOr<std::string> attachNativeSections(ModuleOp module,
                                             const std::vector<NativeSection> &sections) {
-  FailureOr<std::string> graph = exportFlatBuffer(module);
-  if (failed(graph))
-    return failure();
-  std::string bytes, error;
-  if (!attachNativeCode(*graph, sections, bytes, error))
-    return module.emitError("attaching native code: ") << error, failure();
-  return bytes;
+  // One serialization: exporting the graph and then attaching the code to its bytes copied and
+  // hashed every weight three times (the 10-layer 1024-wide fp32 MLP: 1.5 s of a 2.7 s compile).
+  return exportFlatBuffer(module, sections);
 }
 
 LogicalResult requireIntegerLayers(ModuleOp module) {

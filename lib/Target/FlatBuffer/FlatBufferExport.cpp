@@ -1,4 +1,5 @@
 #include "qopt/Target/FlatBuffer/FlatBufferExport.h"
+#include "qopt/Target/FlatBuffer/NativeSection.h"
 #include "OptionsCodec.h"
 #include "TypeMapping.h"
 #include "qopt/Dialect/QOpt/IR/QOptOps.h"
@@ -33,7 +34,7 @@ struct OpRow {
 
 class Exporter {
 public:
-  FailureOr<std::string> run(ModuleOp module);
+  FailureOr<std::string> run(ModuleOp module, const std::vector<NativeSection> *sections);
 
 private:
   FailureOr<int32_t> addTensor(Value v, std::string name);
@@ -247,7 +248,7 @@ std::vector<std::unique_ptr<fb::TensorStatsT>> Exporter::exportTensorStats(Array
   return out;
 }
 
-FailureOr<std::string> Exporter::run(ModuleOp module) {
+FailureOr<std::string> Exporter::run(ModuleOp module, const std::vector<NativeSection> *sections) {
   auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
   if (funcs.size() != 1)
     return module.emitError("expected exactly one func.func to export, found ") << funcs.size();
@@ -308,6 +309,8 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
     model.provenance = std::move(p);
   }
 
+  if (sections)
+    addNativeSections(model, *sections);
   // Serialised with the placeholder, then sealed in place (qopt/Runtime/ModelDigest.h).
   model.sha256 = fb::modelDigestPlaceholder();
   flatbuffers::FlatBufferBuilder builder(fb::packSizeHint(model));
@@ -321,5 +324,10 @@ FailureOr<std::string> Exporter::run(ModuleOp module) {
 } // namespace
 
 FailureOr<std::string> mlir::qopt::exportFlatBuffer(ModuleOp module) {
-  return Exporter().run(module);
+  return Exporter().run(module, nullptr);
+}
+
+FailureOr<std::string> mlir::qopt::exportFlatBuffer(ModuleOp module,
+                                                    const std::vector<NativeSection> &sections) {
+  return Exporter().run(module, &sections);
 }

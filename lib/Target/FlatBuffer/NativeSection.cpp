@@ -25,14 +25,7 @@ struct ByteOrder {
 };
 } // namespace
 
-bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
-                      std::string &out, std::string &error) {
-  const fb::Model *root = fb::checkModel(reinterpret_cast<const uint8_t *>(model.data()),
-                                         model.size(), error);
-  if (!root)
-    return false;
-  fb::ModelT m;
-  root->UnPackTo(&m);
+void addNativeSections(fb::ModelT &m, const std::vector<NativeSection> &sections) {
   m.native_code.clear();
   m.version = fb::kSchemaVersion;
   // Constants share buffers when their bytes are equal (a weight the code reads unpacked is the
@@ -74,6 +67,17 @@ bool attachNativeCode(const std::string &model, const std::vector<NativeSection>
     }
     m.native_code.push_back(std::move(code));
   }
+}
+
+bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
+                      std::string &out, std::string &error) {
+  const fb::Model *root = fb::checkModel(reinterpret_cast<const uint8_t *>(model.data()),
+                                         model.size(), error);
+  if (!root)
+    return false;
+  fb::ModelT m;
+  root->UnPackTo(&m);
+  addNativeSections(m, sections);
   // The graph's checksum no longer covers the new file: serialise with the placeholder and seal.
   m.sha256 = fb::modelDigestPlaceholder();
   flatbuffers::FlatBufferBuilder builder(fb::packSizeHint(m));

@@ -1,14 +1,19 @@
 // Adding native code sections to a qopt model file.
 //
-// qopt-compile writes the graph first (exportFlatBuffer) and then attaches the code of each
-// target, so that a re-targeted model (`qopt-compile model.int8.fb --target=avx2`) carries the
-// same graph with new code: reading a model ignores its code, and attaching replaces it.
+// qopt-compile writes the graph and the code of each target in one go (exportFlatBuffer with
+// sections); a re-targeted model (`qopt-compile model.int8.fb --target=avx2`) carries the same
+// graph with new code, attached to the file's bytes: reading a model ignores its code, and
+// attaching replaces it.
 #ifndef QOPT_TARGET_FLATBUFFER_NATIVESECTION_H
 #define QOPT_TARGET_FLATBUFFER_NATIVESECTION_H
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+namespace qopt::fb {
+struct ModelT;
+}
 
 namespace mlir::qopt {
 
@@ -36,6 +41,10 @@ struct NativeSection {
 /// hashing each code blob (SHA-256). On failure returns false with `error` set.
 bool attachNativeCode(const std::string &model, const std::vector<NativeSection> &sections,
                       std::string &out, std::string &error);
+
+/// Replaces the native code of an unpacked model by `sections` (what attachNativeCode does before
+/// serializing): constants become buffers, sharing the model's buffers with equal bytes.
+void addNativeSections(::qopt::fb::ModelT &model, const std::vector<NativeSection> &sections);
 
 } // namespace mlir::qopt
 
