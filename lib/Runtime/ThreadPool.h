@@ -6,9 +6,17 @@
 // for the rest of its job only waits for chunks other threads are already running, and never picks
 // up new work while waiting, so a parallel_for called from inside a chunk (a batch slice whose code
 // parallelizes again) cannot deadlock.
+//
+// Threads spin for a short while before they sleep: a worker that has just finished a chunk polls
+// for the next job, and a caller polls for its job's last chunk, for up to kSpinCycles, before
+// falling back to the condition variables. The native code calls parallel_for once per linear
+// layer, a few microseconds apart; waking a sleeping thread through the kernel costs 10-30 us on
+// a VM, more than a small layer's whole work, so without the spin a second thread made small
+// models slower.
 #ifndef QOPT_LIB_RUNTIME_THREADPOOL_H
 #define QOPT_LIB_RUNTIME_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -51,6 +59,10 @@ private:
   std::condition_variable workAvailable;
   std::deque<Job *> jobs; // jobs with unclaimed chunks
   bool stopping = false;
+  // Mirrors of jobs.size() and `stopping` that spinning threads poll without the lock.
+  std::atomic<int64_t> queued{0};
+  std::atomic<bool> stopFlag{false};
+  int sleepers = 0; // workers blocked on workAvailable, guarded by mutex
 };
 
 } // namespace qopt::rt

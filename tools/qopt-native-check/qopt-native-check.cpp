@@ -3,7 +3,8 @@
 // output with the reference executor: integer outputs bit for bit, float outputs within a stated
 // tolerance. Also checks that the targets agree with each other bit for bit where asked.
 //
-//   qopt-native-check model.mlir --target=avx512vnni,avx2 --batch=1,3,64 [--exact]
+//   qopt-native-check model.mlir --target=avx512vnni,avx2 --batch=1,3,64 [--run-threads=1,2]
+//                     [--exact]
 //
 // The oracle for the backend's tests; prints one line per target, batch and output, and exits 1 on
 // any mismatch.
@@ -152,6 +153,11 @@ int main(int argc, char **argv) {
                                cl::desc("Targets to compile for and run, comma-separated"));
   cl::opt<std::string> batches("batch", cl::init("1,3,64"),
                                cl::desc("Batch sizes (a model with static shapes runs 1)"));
+  cl::opt<std::string> threadCounts(
+      "run-threads", cl::init("1"),
+      cl::desc("Runtime thread counts to load the model with, comma-separated; every count must "
+               "give the first one's bytes at batch 1 (where each linear kernel is split over "
+               "the threads), and in integer outputs at any batch (run as parallel slices)"));
   cl::opt<unsigned> seed("seed", cl::init(1), cl::desc("Seed of the random inputs"));
   cl::opt<float> range("input-range", cl::init(3.0f),
                        cl::desc("Float inputs spread over about [-R, R], with edge values beyond"));
@@ -194,6 +200,16 @@ int main(int argc, char **argv) {
   }
   if (!dynamic)
     batchList = {1};
+  SmallVector<int32_t> threadList;
+  for (StringRef t : llvm::split(threadCounts, ',')) {
+    int32_t v;
+    if (t.trim().getAsInteger(10, v) || v < 1) {
+      llvm::errs() << "error: bad --run-threads entry '" << t << "'\n";
+      return 1;
+    }
+    threadList.push_back(v);
+  }
+  const bool showThreads = threadList.size() > 1 || threadList[0] != 1;
 
   bool ok = true;
   // First target's output bytes per (batch, output), for --same-across-targets.
@@ -202,120 +218,138 @@ int main(int argc, char **argv) {
     FailureOr<std::string> bytes = compileNativeModel(*module, target, /*progress=*/{});
     if (failed(bytes))
       return 1;
-    qopt_load_options lo;
-    qopt_load_options_init(&lo);
-    lo.num_threads = 1;
-    qopt_model *model = nullptr;
-    qopt_error err;
-    if (qopt_model_load_bytes(bytes->data(), bytes->size(), &lo, &model, &err) != QOPT_OK) {
-      llvm::errs() << "error: loading the " << target << " code: " << err.message << "\n";
-      return 1;
-    }
-    std::mt19937 rng(seed);
-    for (int64_t batch : batchList) {
-      SmallVector<ref::Tensor> refInputs;
-      std::vector<Sample> samples;
-      std::vector<std::vector<int64_t>> shapes;
-      for (Type t : func.getArgumentTypes()) {
-        auto type = cast<RankedTensorType>(t);
-        std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-        if (!shape.empty() && ShapedType::isDynamic(shape[0]))
-          shape[0] = batch;
-        samples.push_back(makeInput(type, shape, rng, range));
-        refInputs.push_back(samples.back().tensor);
-        shapes.push_back(shape);
-      }
-      std::string refError;
-      FailureOr<SmallVector<ref::Tensor>> expected =
-          ref::execute(func, refInputs, ref::Options(), refError);
-      if (failed(expected)) {
-        llvm::errs() << "error: the reference executor: " << refError << "\n";
+    // This target's output bytes per (batch, output) at the first thread count.
+    std::map<std::pair<int64_t, unsigned>, std::vector<uint8_t>> firstThreadBytes;
+    for (int32_t threads : threadList) {
+      std::string where = target.str();
+      if (showThreads)
+        where += " threads=" + std::to_string(threads);
+      qopt_load_options lo;
+      qopt_load_options_init(&lo);
+      lo.num_threads = threads;
+      qopt_model *model = nullptr;
+      qopt_error err;
+      if (qopt_model_load_bytes(bytes->data(), bytes->size(), &lo, &model, &err) != QOPT_OK) {
+        llvm::errs() << "error: loading the " << target << " code: " << err.message << "\n";
         return 1;
       }
-      std::vector<qopt_input> ins(samples.size());
-      for (size_t i = 0; i < samples.size(); ++i) {
-        ins[i].name = nullptr;
-        ins[i].data = samples[i].bytes.data();
-        ins[i].size_bytes = samples[i].bytes.size();
-        ins[i].rank = (int32_t)shapes[i].size();
-        ins[i].shape = shapes[i].data();
-      }
-      std::vector<std::vector<uint8_t>> outBytes(expected->size());
-      std::vector<qopt_output> outs(expected->size());
-      for (size_t i = 0; i < expected->size(); ++i) {
-        Type e = cast<ShapedType>(func.getResultTypes()[i]).getElementType();
-        int64_t eb = isa<quant::QuantizedType>(e)
-                         ? (cast<quant::QuantizedType>(e).getStorageTypeIntegralWidth() + 7) / 8
-                         : (e.isF32() ? 4 : 2);
-        outBytes[i].assign((*expected)[i].numElements() * eb, 0xA5); // poison: all get written
-        std::memset(&outs[i], 0, sizeof(qopt_output));
-        outs[i].data = outBytes[i].data();
-        outs[i].capacity_bytes = outBytes[i].size();
-      }
-      if (qopt_model_run(model, ins.data(), ins.size(), outs.data(), outs.size(), &err) !=
-          QOPT_OK) {
-        llvm::outs() << "FAIL target=" << target << " batch=" << batch << ": " << err.message
-                     << "\n";
-        ok = false;
-        continue;
-      }
-      for (size_t o = 0; o < expected->size(); ++o) {
-        const ref::Tensor &want = (*expected)[o];
-        Type e = cast<ShapedType>(func.getResultTypes()[o]).getElementType();
-        bool integer = isa<quant::QuantizedType>(e) || !want.isFloat();
-        std::vector<double> got;
-        decode(outBytes[o], e, got);
-        Tolerance tol = defaultTolerance(e);
-        if (rtol >= 0)
-          tol.rtol = rtol;
-        if (atol >= 0)
-          tol.atol = atol;
-        int64_t bad = 0, firstBad = -1;
-        double maxAbs = 0;
-        for (size_t k = 0; k < got.size(); ++k) {
-          double w = integer ? (double)want.i[k] : (double)want.f[k];
-          double g = got[k];
-          bool same = (std::isnan(w) && std::isnan(g)) || w == g;
-          if (!same) {
-            double d = std::fabs(w - g);
-            maxAbs = std::isnan(d) ? INFINITY : std::max(maxAbs, d);
-            bool within = !integer && !exact && d <= tol.atol + tol.rtol * std::fabs(w);
-            if (!within) {
-              ++bad;
-              if (firstBad < 0)
-                firstBad = k;
+      std::mt19937 rng(seed);
+      for (int64_t batch : batchList) {
+        SmallVector<ref::Tensor> refInputs;
+        std::vector<Sample> samples;
+        std::vector<std::vector<int64_t>> shapes;
+        for (Type t : func.getArgumentTypes()) {
+          auto type = cast<RankedTensorType>(t);
+          std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+          if (!shape.empty() && ShapedType::isDynamic(shape[0]))
+            shape[0] = batch;
+          samples.push_back(makeInput(type, shape, rng, range));
+          refInputs.push_back(samples.back().tensor);
+          shapes.push_back(shape);
+        }
+        std::string refError;
+        FailureOr<SmallVector<ref::Tensor>> expected =
+            ref::execute(func, refInputs, ref::Options(), refError);
+        if (failed(expected)) {
+          llvm::errs() << "error: the reference executor: " << refError << "\n";
+          return 1;
+        }
+        std::vector<qopt_input> ins(samples.size());
+        for (size_t i = 0; i < samples.size(); ++i) {
+          ins[i].name = nullptr;
+          ins[i].data = samples[i].bytes.data();
+          ins[i].size_bytes = samples[i].bytes.size();
+          ins[i].rank = (int32_t)shapes[i].size();
+          ins[i].shape = shapes[i].data();
+        }
+        std::vector<std::vector<uint8_t>> outBytes(expected->size());
+        std::vector<qopt_output> outs(expected->size());
+        for (size_t i = 0; i < expected->size(); ++i) {
+          Type e = cast<ShapedType>(func.getResultTypes()[i]).getElementType();
+          int64_t eb = isa<quant::QuantizedType>(e)
+                           ? (cast<quant::QuantizedType>(e).getStorageTypeIntegralWidth() + 7) / 8
+                           : (e.isF32() ? 4 : 2);
+          outBytes[i].assign((*expected)[i].numElements() * eb, 0xA5); // poison: all get written
+          std::memset(&outs[i], 0, sizeof(qopt_output));
+          outs[i].data = outBytes[i].data();
+          outs[i].capacity_bytes = outBytes[i].size();
+        }
+        if (qopt_model_run(model, ins.data(), ins.size(), outs.data(), outs.size(), &err) !=
+            QOPT_OK) {
+          llvm::outs() << "FAIL target=" << where << " batch=" << batch << ": " << err.message
+                       << "\n";
+          ok = false;
+          continue;
+        }
+        for (size_t o = 0; o < expected->size(); ++o) {
+          const ref::Tensor &want = (*expected)[o];
+          Type e = cast<ShapedType>(func.getResultTypes()[o]).getElementType();
+          bool integer = isa<quant::QuantizedType>(e) || !want.isFloat();
+          std::vector<double> got;
+          decode(outBytes[o], e, got);
+          Tolerance tol = defaultTolerance(e);
+          if (rtol >= 0)
+            tol.rtol = rtol;
+          if (atol >= 0)
+            tol.atol = atol;
+          int64_t bad = 0, firstBad = -1;
+          double maxAbs = 0;
+          for (size_t k = 0; k < got.size(); ++k) {
+            double w = integer ? (double)want.i[k] : (double)want.f[k];
+            double g = got[k];
+            bool same = (std::isnan(w) && std::isnan(g)) || w == g;
+            if (!same) {
+              double d = std::fabs(w - g);
+              maxAbs = std::isnan(d) ? INFINITY : std::max(maxAbs, d);
+              bool within = !integer && !exact && d <= tol.atol + tol.rtol * std::fabs(w);
+              if (!within) {
+                ++bad;
+                if (firstBad < 0)
+                  firstBad = k;
+              }
             }
           }
-        }
-        std::string name = "output_" + std::to_string(o);
-        if (auto a = func.getResultAttrOfType<StringAttr>(o, "qopt.name"))
-          name = a.str();
-        std::string line = llvm::formatv("target={0} batch={1} output={2} ({3} values, {4}): "
-                                         "max |diff| {5:e}",
-                                         target, batch, name, got.size(),
-                                         integer ? "exact" : (exact ? "bit-exact" : "tolerance"),
-                                         maxAbs)
-                               .str();
-        if (bad) {
-          double w = integer ? (double)want.i[firstBad] : (double)want.f[firstBad];
-          llvm::outs() << "FAIL " << line << "; " << bad << " outside, first at " << firstBad
-                       << ": native " << got[firstBad] << " vs reference " << w << "\n";
-          ok = false;
-        } else {
-          llvm::outs() << "PASS " << line << "\n";
-        }
-        auto key = std::make_pair(batch, (unsigned)o);
-        auto it = firstBytes.find(key);
-        if (it == firstBytes.end())
-          firstBytes[key] = outBytes[o];
-        else if (sameAcrossTargets && it->second != outBytes[o]) {
-          llvm::outs() << "FAIL target=" << target << " batch=" << batch << " output=" << name
-                       << ": not bit-identical to the first target's\n";
-          ok = false;
+          std::string name = "output_" + std::to_string(o);
+          if (auto a = func.getResultAttrOfType<StringAttr>(o, "qopt.name"))
+            name = a.str();
+          std::string line = llvm::formatv("target={0} batch={1} output={2} ({3} values, {4}): "
+                                           "max |diff| {5:e}",
+                                           where, batch, name, got.size(),
+                                           integer ? "exact" : (exact ? "bit-exact" : "tolerance"),
+                                           maxAbs)
+                                 .str();
+          if (bad) {
+            double w = integer ? (double)want.i[firstBad] : (double)want.f[firstBad];
+            llvm::outs() << "FAIL " << line << "; " << bad << " outside, first at " << firstBad
+                         << ": native " << got[firstBad] << " vs reference " << w << "\n";
+            ok = false;
+          } else {
+            llvm::outs() << "PASS " << line << "\n";
+          }
+          auto key = std::make_pair(batch, (unsigned)o);
+          // Splitting a kernel over threads never changes a bit; running batch slices in
+          // parallel may change float bits (a 1-row slice takes the GEMV path, whose sums run
+          // in another order), so above batch 1 only integer outputs must match.
+          auto tt = firstThreadBytes.find(key);
+          if (tt == firstThreadBytes.end())
+            firstThreadBytes[key] = outBytes[o];
+          else if ((integer || batch == 1) && tt->second != outBytes[o]) {
+            llvm::outs() << "FAIL target=" << where << " batch=" << batch << " output=" << name
+                         << ": not bit-identical to " << threadList[0] << " thread(s)\n";
+            ok = false;
+          }
+          auto it = firstBytes.find(key);
+          if (it == firstBytes.end())
+            firstBytes[key] = outBytes[o];
+          else if (sameAcrossTargets && it->second != outBytes[o]) {
+            llvm::outs() << "FAIL target=" << where << " batch=" << batch << " output=" << name
+                         << ": not bit-identical to the first target's\n";
+            ok = false;
+          }
         }
       }
+      qopt_model_free(model);
     }
-    qopt_model_free(model);
   }
   if (sameAcrossTargets && ok)
     llvm::outs() << "targets bit-identical: yes\n";

@@ -43,6 +43,7 @@ struct Home {
 };
 
 SmallVector<std::pair<int64_t, int64_t>> runtimeParamFields(StringRef callee, size_t size);
+bool kernelTakesEnv(StringRef callee);
 
 int64_t valueBytes(Value v) { return sampleElements(v.getType()) * storageBytes(v.getType()); }
 
@@ -284,6 +285,9 @@ LogicalResult Lowering::emit() {
 
   llvm::StringMap<LLVM::LLVMFuncOp> callees;
   auto kernelType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType});
+  // The linear kernels also take the env, to split their GEMMs over its threads.
+  auto envKernelType =
+      LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType, ptrType});
   for (Operation *op : ops) {
     auto call = dyn_cast<KernelCallOp>(op);
     if (!call)
@@ -293,7 +297,8 @@ LogicalResult Lowering::emit() {
     if (!callee) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(entry);
-      callee = b.create<LLVM::LLVMFuncOp>(loc, call.getCallee(), kernelType);
+      callee = b.create<LLVM::LLVMFuncOp>(
+          loc, call.getCallee(), kernelTakesEnv(call.getCallee()) ? envKernelType : kernelType);
     }
     bool hasScratch = call.getScratchPerSample() > 0 || call.getScratchFixed() > 0;
     ArrayRef<int8_t> params = call.getParams();
@@ -326,7 +331,7 @@ LogicalResult Lowering::emit() {
     profileStep(step, 0);
     b.create<LLVM::CallOp>(loc, stepFn,
                            ValueRange{table, n, hasScratch ? scratch : null,
-                                      paramsPtr ? paramsPtr : null});
+                                      paramsPtr ? paramsPtr : null, env});
     profileStep(step, 1);
     steps.push_back(stepInfo(call));
     ++step;
@@ -349,6 +354,12 @@ LogicalResult Lowering::emit() {
   b.create<LLVM::ReturnOp>(loc, ValueRange{b.create<LLVM::ConstantOp>(
                                     loc, i32, b.getI32IntegerAttr(0))});
   return success();
+}
+
+/// Whether a kernel takes the qopt_native_env as a fifth argument (LinearKernels.h).
+bool kernelTakesEnv(StringRef callee) {
+  return callee == "qopt_k_fully_connected" || callee == "qopt_k_conv2d" ||
+         callee == "qopt_k_matmul";
 }
 
 /// The byte ranges of a kernel's params that its step function reads at run time instead of
@@ -383,7 +394,7 @@ LLVM::GlobalOp Lowering::bytesGlobal(OpBuilder &b, LLVM::LLVMFuncOp entry,
       /*alignment=*/16);
 }
 
-/// `void qopt_step_N(table, batch, scratch, params)`: one kernel call with its params as an
+/// `void qopt_step_N(table, batch, scratch, params, env)`: one kernel call with its params as an
 /// internal constant (so that the inlined kernel's loads of them fold), except `runtimeFields`,
 /// copied from `params` at run time. Not inlined into the entry, and shared by every call whose
 /// params agree outside those fields. Returns the function and, when there are runtime fields,
@@ -411,7 +422,7 @@ Lowering::stepFunction(OpBuilder &b, LLVM::LLVMFuncOp entry, LLVM::LLVMFuncOp ca
   fn = b.create<LLVM::LLVMFuncOp>(
       loc, "qopt_step_" + std::to_string(stepFns.size() - 1),
       LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                  {ptrType, i64Type, ptrType, ptrType}),
+                                  {ptrType, i64Type, ptrType, ptrType, ptrType}),
       LLVM::Linkage::Internal);
   fn.setNoInline(true);
   Block *block = fn.addEntryBlock(b);
@@ -427,9 +438,11 @@ Lowering::stepFunction(OpBuilder &b, LLVM::LLVMFuncOp entry, LLVM::LLVMFuncOp ca
                                /*isVolatile=*/false);
     p = local;
   }
-  b.create<LLVM::CallOp>(loc, callee,
-                         ValueRange{p, block->getArgument(0), block->getArgument(1),
-                                    block->getArgument(2)});
+  SmallVector<Value> args{p, block->getArgument(0), block->getArgument(1),
+                          block->getArgument(2)};
+  if (kernelTakesEnv(callee.getName()))
+    args.push_back(block->getArgument(4));
+  b.create<LLVM::CallOp>(loc, callee, args);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return {fn, real};
 }

@@ -25,7 +25,7 @@
 // internal constant, to the kernel; four calls with four different params give four.
 // CHECK: llvm.func @qopt_k_binary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
 // CHECK: llvm.mlir.global internal constant @qopt_params_0("\01")
-// CHECK: llvm.func internal @qopt_step_0(%[[ST:.*]]: !llvm.ptr, %[[SN:.*]]: i64, %[[SS:.*]]: !llvm.ptr, %{{.*}}: !llvm.ptr) attributes {no_inline}
+// CHECK: llvm.func internal @qopt_step_0(%[[ST:[^:]*]]: !llvm.ptr, %[[SN:[^:]*]]: i64, %[[SS:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr) attributes {no_inline}
 // CHECK-NEXT: %[[SP:.*]] = llvm.mlir.addressof @qopt_params_0
 // CHECK-NEXT: llvm.call @qopt_k_binary(%[[SP]], %[[ST]], %[[SN]], %[[SS]])
 // CHECK: llvm.func @qopt_k_unary(!llvm.ptr, !llvm.ptr, i64, !llvm.ptr)
@@ -229,7 +229,7 @@ func.func @named_step(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
 // CHECK-LABEL: module attributes
 // CHECK: llvm.mlir.global internal constant @qopt_params_0(
 // CHECK: llvm.mlir.global internal constant @qopt_params_1(
-// CHECK: llvm.func internal @qopt_step_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %[[REAL:.*]]: !llvm.ptr) attributes {no_inline}
+// CHECK: llvm.func internal @qopt_step_0(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: !llvm.ptr, %[[REAL:[^:]*]]: !llvm.ptr, %[[ENV:[^:]*]]: !llvm.ptr) attributes {no_inline}
 // CHECK: %[[KEY:.*]] = llvm.mlir.addressof @qopt_params_1
 // CHECK: %[[LOCAL:.*]] = llvm.alloca %{{.*}} x !llvm.array<80 x i8>
 // CHECK: %[[ALL:.*]] = llvm.mlir.constant(80 : i64)
@@ -240,15 +240,16 @@ func.func @named_step(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
 // CHECK: %[[SRC:.*]] = llvm.getelementptr %[[REAL]][%[[AT2]]]
 // CHECK: %[[LEN:.*]] = llvm.mlir.constant(16 : i64)
 // CHECK: "llvm.intr.memcpy"(%[[DST]], %[[SRC]], %[[LEN]])
-// CHECK: llvm.call @qopt_k_fully_connected(%[[LOCAL]],
+// Linear kernels split their work over the runtime's threads, so the step passes them the env.
+// CHECK: llvm.call @qopt_k_fully_connected(%[[LOCAL]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %[[ENV]])
 // CHECK: llvm.mlir.global internal constant @qopt_params_2(
 // CHECK: llvm.func internal @qopt_step_1(
 // CHECK-NOT: llvm.func internal @qopt_step_2
 // CHECK: llvm.func @qopt_model_entry
 // CHECK: %[[P0:.*]] = llvm.mlir.addressof @qopt_params_0
-// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P0]])
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P0]], %{{.*}})
 // CHECK: %[[P2:.*]] = llvm.mlir.addressof @qopt_params_2
-// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P2]])
+// CHECK: llvm.call @qopt_step_0(%{{.*}}, %{{.*}}, %{{.*}}, %[[P2]], %{{.*}})
 // CHECK: llvm.call @qopt_step_1(
 func.func @shared_steps(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %a = qopt.kernel_call "qopt_k_fully_connected"(%x) {params = array<i8: 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>

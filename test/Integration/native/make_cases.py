@@ -175,13 +175,14 @@ def out_scale(x_scale, x_zp, lo, hi, w, w_scales, saturate):
     return spread / (8.0 if saturate else 0.6) / 255.0 * 4.0
 
 
-def fc_int8_case(name, x_storage, x_zp, k, outs):
-    """One u8/i8 input [?, K] feeding several fully_connected ops; `outs` lists
-    (N, bias kind, activation, result kind, result zp, saturate, per_channel, full_range)."""
+def fc_int8_case(name, x_storage, x_zp, k, outs, rows=None):
+    """One u8/i8 input [?, K] (or a static [rows, K]) feeding several fully_connected ops; `outs`
+    lists (N, bias kind, activation, result kind, result zp, saturate, per_channel, full_range)."""
     g = Graph(name)
     lo, hi = (0, 255) if x_storage == "u8" else (-128, 127)
     x_scale = 0.05
-    x = g.arg(tt((None, k), qt(x_storage, x_scale, x_zp)))
+    batch = rows
+    x = g.arg(tt((batch, k), qt(x_storage, x_scale, x_zp)))
     results = []
     for n, bias, act, rkind, rzp, sat, per_ch, full in outs:
         w, wv, ws = int8_weight(g, n, k, per_ch, full)
@@ -193,19 +194,19 @@ def fc_int8_case(name, x_storage, x_zp, k, outs):
         elif bias == "f32":
             ops.append(g.const(normal(n, 0.5), (n,), "f32"))
         if rkind == "f32":
-            y = g.call("fully_connected", ops, tt((None, n), "f32"), ACT[act])
+            y = g.call("fully_connected", ops, tt((batch, n), "f32"), ACT[act])
             results.append(y)
             continue
         s = out_scale(x_scale, x_zp, lo, hi, wv, ws, sat)
-        y = g.call("fully_connected", ops, tt((None, n), qt(rkind, s, rzp)), ACT[act])
+        y = g.call("fully_connected", ops, tt((batch, n), qt(rkind, s, rzp)), ACT[act])
         results.append(y)
-        results.append(g.call("dequantize", [y], tt((None, n), "f32")))
+        results.append(g.call("dequantize", [y], tt((batch, n), "f32")))
     g.ret(*results)
-    add_case("linear-int8", g)
+    add_case("threads" if name.endswith("_threads") else "linear-int8", g)
 
 
 def conv_int8_case(name, x_storage, x_zp, c, h, w_, o, kh, kw, groups, strides, pads, dil,
-                   act="none", static=False):
+                   act="none", static=False, family="linear-int8"):
     g = Graph(name)
     x_scale = 0.04
     batch = 1 if static else None
@@ -233,7 +234,7 @@ def conv_int8_case(name, x_storage, x_zp, c, h, w_, o, kh, kw, groups, strides, 
     y2 = g.call("conv2d", [x, wt], tt(rshape, qt("i8", s / 6, -7)), attrs)
     y3 = g.call("conv2d", [x, wt, b], tt(rshape, "f32"), attrs)
     g.ret(y, g.call("dequantize", [y], tt(rshape, "f32")), y2, y3)
-    add_case("linear-int8", g)
+    add_case(family, g)
 
 
 def linear_int8_cases():
@@ -324,10 +325,10 @@ def linear_int8_cases():
 # float linear ops
 # ---------------------------------------------------------------------------------------------
 
-def fc_float_case(elt, k, outs, static=False):
-    name = "fc_%s_k%d%s" % (elt, k, "_static" if static else "")
+def fc_float_case(elt, k, outs, static=False, rows=5, suffix=""):
+    name = "fc_%s_k%d%s%s" % (elt, k, "_static" if static else "", suffix)
     g = Graph(name)
-    batch = 5 if static else None
+    batch = rows if static else None
     x = g.arg(tt((batch, k), elt))
     res = []
     for n, bias, act in outs:
@@ -337,11 +338,11 @@ def fc_float_case(elt, k, outs, static=False):
             ops.append(g.const(float_elt_values(normal(n, 0.5), elt), (n,), elt))
         res.append(g.call("fully_connected", ops, tt((batch, n), elt), ACT[act]))
     g.ret(*res)
-    add_case("linear-float", g)
+    add_case("threads" if suffix else "linear-float", g)
 
 
 def conv_float_case(elt, name, c, h, w_, o, kh, kw, groups, strides, pads, dil, act="none",
-                    bias=True, runtime=False):
+                    bias=True, runtime=False, family="linear-float"):
     g = Graph("conv_%s_%s" % (elt, name))
     # Runtime weights make a static model (native code takes all inputs batched or none).
     batch = 1 if runtime else None
@@ -363,7 +364,7 @@ def conv_float_case(elt, name, c, h, w_, o, kh, kw, groups, strides, pads, dil, 
     if ACT[act]:
         attrs = ACT[act] + ", " + attrs
     g.ret(g.call("conv2d", ops, tt((batch, o, oh, ow), elt), attrs))
-    add_case("linear-float", g)
+    add_case(family, g)
 
 
 def matmul_case(elt):
@@ -731,9 +732,42 @@ def chain_cases():
     add_case("chain", g)
 
 
+def threads_cases():
+    """Linear ops big enough (>= 2M multiply-adds per sample, KernelThreads.h) that a batch of 1
+    or a static model splits each over the runtime's threads: GEMMs split by column blocks (few
+    rows) and by rows (more rows than columns), the int8 conv's column GEMM and the avx512 ROWS
+    GEMM (1x1 in place and a 3-channel im2col), float convs, a batched matmul."""
+    fc_int8_case("fc_u8_wide_threads", "u8", 37, 1280, [
+        (2003, "i32", "relu", "u8", 3, False, True, False),
+        (1700, "f32", "none", "f32", 0, False, True, True)])
+    fc_int8_case("fc_i8_rows_threads", "i8", -5, 259, [
+        (97, "i32", "none", "i8", 2, True, True, False)], rows=101)
+    conv_int8_case("conv_u8_c32_threads", "u8", 37, 32, 19, 21, 64, 3, 3, 1, (1, 1),
+                   (1, 1, 1, 1), (1, 1), "relu", family="threads")
+    conv_int8_case("conv_i8_pw_threads", "i8", -3, 64, 23, 25, 67, 1, 1, 1, (1, 1),
+                   (0, 0, 0, 0), (1, 1), family="threads")
+    conv_int8_case("conv_u8_c3_s2_threads", "u8", 200, 3, 111, 113, 32, 3, 3, 1, (2, 2),
+                   (1, 1, 1, 1), (1, 1), "relu6", family="threads")
+    for elt in ("f32", "bf16"):
+        fc_float_case(elt, 1024, [(2100, True, "relu")], suffix="_threads")
+        fc_float_case(elt, 300, [(99, True, "none")], static=True, rows=110, suffix="_threads")
+        conv_float_case(elt, "c32_threads", 32, 19, 21, 64, 3, 3, 1, (1, 1), (1, 1, 1, 1),
+                        (1, 1), "relu", family="threads")
+        conv_float_case(elt, "c16_threads", 16, 33, 31, 40, 3, 3, 1, (1, 1), (1, 1, 1, 1),
+                        (1, 1), family="threads")
+    g = Graph("matmul_f32_threads")
+    x = g.arg(tt((None, 130, 256), "f32"))
+    w = g.const(normal((256, 129), 0.06), (256, 129), "f32")
+    a = g.arg(tt((None, 2, 130, 64), "f32"))
+    b = g.arg(tt((None, 2, 64, 300), "f32"))
+    g.ret(g.call("matmul", [x, w], tt((None, 130, 129), "f32")),
+          g.call("matmul", [a, b], tt((None, 2, 130, 300), "f32")))
+    add_case("threads", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
-            fc_rank3_cases, chain_cases]
+            fc_rank3_cases, chain_cases, threads_cases]
 
 
 def main():

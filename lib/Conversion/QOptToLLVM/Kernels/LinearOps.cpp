@@ -4,6 +4,7 @@
 #include "qopt/Conversion/QOptToLLVM/Kernels/LinearKernels.h"
 
 #include "KernelSupport.h"
+#include "KernelThreads.h"
 
 #include <immintrin.h>
 
@@ -11,10 +12,12 @@ namespace {
 
 #if defined(__AVX512F__)
 constexpr int kLayoutF32 = QOPT_UK_LAYOUT_F32;
-constexpr int64_t kFloatNR = QOPT_UK_FLOAT_NR;
+constexpr int64_t kFloatNR = QOPT_UK_FLOAT_NR, kFloatMR = QOPT_UK_FLOAT_MR;
+constexpr int64_t kIntNR = QOPT_UK_VNNI_NR, kIntMR = QOPT_UK_VNNI_MR;
 #else
 constexpr int kLayoutF32 = QOPT_UK_LAYOUT_F32_AVX2;
-constexpr int64_t kFloatNR = QOPT_UK_AVX2_FLOAT_NR;
+constexpr int64_t kFloatNR = QOPT_UK_AVX2_FLOAT_NR, kFloatMR = QOPT_UK_AVX2_FLOAT_MR;
+constexpr int64_t kIntNR = QOPT_UK_AVX2_NR, kIntMR = QOPT_UK_AVX2_MR;
 #endif
 
 QOPT_UK_INLINE int64_t align64(int64_t v) { return (v + 63) / 64 * 64; }
@@ -94,29 +97,32 @@ QOPT_UK_INLINE qopt_uk_float_epilogue floatEpilogue(const qopt_k_gemm_params *p,
   return ep;
 }
 
-/// The int8 GEMM: u8 x (already shifted when the input was i8), out of ep->out_kind.
+/// The int8 GEMM: u8 x (already shifted when the input was i8), out of ep->out_kind; columns
+/// [n0, n1) of M rows (out and x at the first of them).
 QOPT_UK_INLINE void gemmU8(const qopt_k_gemm_params *p, const uint8_t *x, int64_t lda,
                            const void *w, const int32_t *bias, const float *scales,
-                           const float *floatBias, int64_t M, void *out, int64_t ldc) {
+                           const float *floatBias, int64_t M, void *out, int64_t ldc, int64_t n0,
+                           int64_t n1) {
   qopt_uk_epilogue ep = quantEpilogue(p, bias, scales, floatBias);
 #if defined(__AVX512F__)
-  qopt_uk_gemm_u8s8_avx512vnni(x, lda, static_cast<const int8_t *>(w), M, p->n, p->k, 0, p->n, &ep,
+  qopt_uk_gemm_u8s8_avx512vnni(x, lda, static_cast<const int8_t *>(w), M, p->n, p->k, n0, n1, &ep,
                                out, ldc);
 #else
-  qopt_uk_gemm_u8s8_avx2(x, lda, static_cast<const int16_t *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+  qopt_uk_gemm_u8s8_avx2(x, lda, static_cast<const int16_t *>(w), M, p->n, p->k, n0, n1, &ep, out,
                          ldc);
 #endif
 }
 
-/// The float GEMM on f32 activations x [M][lda], f32 result [M][ldc].
+/// The float GEMM on f32 activations x [M][lda], f32 result [M][ldc], columns [n0, n1).
 QOPT_UK_INLINE void gemmF32(const qopt_k_gemm_params *p, const float *x, int64_t lda, const void *w,
-                            const float *bias, int64_t M, float *out, int64_t ldc) {
+                            const float *bias, int64_t M, float *out, int64_t ldc, int64_t n0,
+                            int64_t n1) {
   qopt_uk_float_epilogue ep = floatEpilogue(p, bias, QOPT_UK_OUT_F32);
 #if defined(__AVX512F__)
-  qopt_uk_gemm_f32_avx512(x, lda, static_cast<const float *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+  qopt_uk_gemm_f32_avx512(x, lda, static_cast<const float *>(w), M, p->n, p->k, n0, n1, &ep, out,
                           ldc);
 #else
-  qopt_uk_gemm_f32_avx2(x, lda, static_cast<const float *>(w), M, p->n, p->k, 0, p->n, &ep, out,
+  qopt_uk_gemm_f32_avx2(x, lda, static_cast<const float *>(w), M, p->n, p->k, n0, n1, &ep, out,
                         ldc);
 #endif
 }
@@ -124,24 +130,30 @@ QOPT_UK_INLINE void gemmF32(const qopt_k_gemm_params *p, const float *x, int64_t
 #if defined(__AVX512BF16__)
 QOPT_UK_INLINE void gemmBf16(const qopt_k_gemm_params *p, const uint16_t *x, int64_t lda,
                              const void *w, const float *bias, int64_t M, void *out, int64_t ldc,
-                             int32_t outKind) {
+                             int32_t outKind, int64_t n0, int64_t n1) {
   qopt_uk_float_epilogue ep = floatEpilogue(p, bias, outKind);
-  qopt_uk_gemm_bf16_avx512bf16(x, lda, static_cast<const uint16_t *>(w), M, p->n, p->k, 0, p->n,
+  qopt_uk_gemm_bf16_avx512bf16(x, lda, static_cast<const uint16_t *>(w), M, p->n, p->k, n0, n1,
                                &ep, out, ldc);
 }
 #endif
 
 /// A float GEMM of M rows of x (of p->x_type, row stride lda elements) into out (row stride ldc,
-/// of the out kind's float type), with the scratch it needs at `scratch`.
+/// of the out kind's float type), with the scratch it needs at `scratch`, on env's threads.
+/// Activations of another type than f32 are converted first, on the calling thread: that is
+/// one pass over x, against the GEMM's N passes.
 QOPT_UK_INLINE void gemmFloat(const qopt_k_gemm_params *p, const void *x, int64_t lda,
                               const void *w, const float *bias, int64_t M, void *out, int64_t ldc,
-                              uint8_t *scratch) {
-  const int64_t K = p->k;
+                              uint8_t *scratch, const qopt_native_env *env) {
+  const int64_t K = p->k, N = p->n;
   const int32_t outType = outFloatType(p->out_kind);
 #if defined(__AVX512BF16__)
   if (p->layout == QOPT_UK_LAYOUT_BF16 && p->x_type == QOPT_K_BF16 && outType != QOPT_K_F16) {
-    gemmBf16(p, static_cast<const uint16_t *>(x), lda, w, bias, M, out, ldc,
-             outType == QOPT_K_BF16 ? QOPT_UK_OUT_BF16 : QOPT_UK_OUT_F32);
+    const int64_t ob = outType == QOPT_K_BF16 ? 2 : 4;
+    const int32_t kind = outType == QOPT_K_BF16 ? QOPT_UK_OUT_BF16 : QOPT_UK_OUT_F32;
+    splitGemm(env, M, N, K, kFloatMR, kFloatNR, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+      gemmBf16(p, static_cast<const uint16_t *>(x) + m0 * lda, lda, w, bias, m1 - m0,
+               static_cast<uint8_t *>(out) + m0 * ldc * ob, ldc, kind, n0, n1);
+    });
     return;
   }
 #endif
@@ -156,15 +168,16 @@ QOPT_UK_INLINE void gemmFloat(const qopt_k_gemm_params *p, const void *x, int64_
     xld = K;
     scratch += align64(M * K * 4);
   }
-  if (outType == QOPT_K_F32) {
-    gemmF32(p, xf, xld, w, bias, M, static_cast<float *>(out), ldc);
-    return;
-  }
-  float *y = reinterpret_cast<float *>(scratch);
-  gemmF32(p, xf, xld, w, bias, M, y, p->n);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < p->n; ++n)
-      storeFloat(out, outType, m * ldc + n, y[m * p->n + n]);
+  const bool direct = outType == QOPT_K_F32;
+  float *y = direct ? static_cast<float *>(out) : reinterpret_cast<float *>(scratch);
+  const int64_t yld = direct ? ldc : N;
+  splitGemm(env, M, N, K, kFloatMR, kFloatNR, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    gemmF32(p, xf + m0 * xld, xld, w, bias, m1 - m0, y + m0 * yld, yld, n0, n1);
+    if (!direct)
+      for (int64_t m = m0; m < m1; ++m)
+        for (int64_t n = n0; n < n1; ++n)
+          storeFloat(out, outType, m * ldc + n, y[m * N + n]);
+  });
 }
 
 QOPT_UK_INLINE void shiftToU8(const int8_t *src, uint8_t *dst, int64_t n) {
@@ -195,45 +208,45 @@ QOPT_UK_INLINE int64_t outElemBytes(int32_t outKind) {
 
 extern "C" __attribute__((always_inline)) void
 qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
-                       void *scratch) {
-  const int64_t M = p->rows * batch, K = p->k;
+                       void *scratch, const qopt_native_env *env) {
+  const int64_t M = p->rows * batch, K = p->k, N = p->n;
   void *out = operands[0];
   const void *x = operands[1], *w = operands[2];
   uint8_t *s = static_cast<uint8_t *>(scratch);
   if (isQuantized(p)) {
     const uint8_t *xu = static_cast<const uint8_t *>(x);
-    if (p->x_type == QOPT_K_I8) {
+    const bool shift = p->x_type == QOPT_K_I8;
+    if (shift) {
       shiftToU8(static_cast<const int8_t *>(x), s, M * K);
       xu = s;
     }
-    gemmU8(p, xu, K, w, static_cast<const int32_t *>(operands[3]),
-           static_cast<const float *>(operands[4]),
-           p->has_float_bias ? static_cast<const float *>(operands[5]) : nullptr, M, out, p->n);
+    const int64_t ob = outElemBytes(p->out_kind);
+    const int32_t *bias = static_cast<const int32_t *>(operands[3]);
+    const float *scales = static_cast<const float *>(operands[4]);
+    const float *fb = p->has_float_bias ? static_cast<const float *>(operands[5]) : nullptr;
+    splitGemm(env, M, N, K, kIntMR, kIntNR, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+      gemmU8(p, xu + m0 * K, K, w, bias, scales, fb, m1 - m0,
+             static_cast<uint8_t *>(out) + m0 * N * ob, N, n0, n1);
+    });
     return;
   }
-  gemmFloat(p, x, K, w, static_cast<const float *>(operands[3]), M, out, p->n, s);
+  gemmFloat(p, x, K, w, static_cast<const float *>(operands[3]), M, out, N, s, env);
 }
 
-/// The im2col matrix of a tap-major conv2d (qopt_k_conv2d_params.tap_major) for image `xs`,
-/// group g: the group's channels transposed to HWC in `hwc` (shifted to u8 / kept bf16 /
-/// converted to f32, as the GEMM takes them), then per output pixel and tap one contiguous copy of
-/// the channels, or the padding value where the tap falls outside the image.
-QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t *xs, int64_t g,
-                                   int32_t shift, uint8_t pad, bool quant, bool bf16, uint8_t *col,
-                                   uint8_t *hwc) {
+/// The first half of a tap-major conv2d's im2col (qopt_k_conv2d_params.tap_major), pixels
+/// [px0, px1) of image `xs`, group g: the group's channels transposed to HWC in `hwc` (shifted
+/// to u8 / kept bf16 / converted to f32, as the GEMM takes them). A 1x1 conv with stride 1 and
+/// no padding reads every pixel once, in order: its im2col matrix is this HWC image itself.
+QOPT_UK_INLINE void transposeToHwc(const qopt_k_conv2d_params *c, const uint8_t *xs, int64_t g,
+                                   int32_t shift, bool quant, bool bf16, uint8_t *hwc,
+                                   int64_t px0, int64_t px1) {
   const int64_t cg = c->channels / c->groups, inPlane = c->in_h * c->in_w;
-  const int64_t eb = quant ? 1 : (bf16 ? 2 : 4), run = cg * eb;
   const int32_t xType = c->gemm.x_type;
-  // A 1x1 conv with stride 1 and no padding reads every pixel once, in order: its im2col matrix
-  // is the HWC image itself.
-  const bool pointwise = qopt_k_conv_pointwise(c);
-  if (pointwise)
-    hwc = col;
   if (quant && cg % 8 == 0) {
     // Eight channels at a time, one 8-byte store per pixel: the transpose is bound by stores.
     const uint64_t bias = 0x0101010101010101ull * (uint8_t)shift;
-    for (int64_t p0 = 0; p0 < inPlane; p0 += 64) {
-      int64_t end = p0 + 64 < inPlane ? p0 + 64 : inPlane;
+    for (int64_t p0 = px0; p0 < px1; p0 += 64) {
+      int64_t end = p0 + 64 < px1 ? p0 + 64 : px1;
       for (int64_t ch = 0; ch < cg; ch += 8) {
         const uint8_t *src = xs + (g * cg + ch) * inPlane;
         for (int64_t px = p0; px < end; ++px) {
@@ -246,10 +259,11 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
         }
       }
     }
-  } else
-  for (int64_t p0 = 0; p0 < inPlane; p0 += 64)
+    return;
+  }
+  for (int64_t p0 = px0; p0 < px1; p0 += 64)
     for (int64_t ch = 0; ch < cg; ++ch) {
-      int64_t plane = (g * cg + ch) * inPlane, end = p0 + 64 < inPlane ? p0 + 64 : inPlane;
+      int64_t plane = (g * cg + ch) * inPlane, end = p0 + 64 < px1 ? p0 + 64 : px1;
       for (int64_t px = p0; px < end; ++px) {
         if (quant)
           hwc[px * cg + ch] = (uint8_t)(xs[plane + px] + shift);
@@ -260,10 +274,16 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
           reinterpret_cast<float *>(hwc)[px * cg + ch] = loadFloat(xs, xType, plane + px);
       }
     }
-  if (pointwise)
-    return;
-  uint8_t *dst = col;
-  for (int64_t oh = 0; oh < c->out_h; ++oh)
+}
+
+/// The second half, output rows [oh0, oh1): per output pixel and tap one contiguous copy of the
+/// channels from `hwc` into the im2col rows, or the padding value where the tap falls outside.
+QOPT_UK_INLINE void gatherTaps(const qopt_k_conv2d_params *c, const uint8_t *hwc, uint8_t pad,
+                               bool quant, bool bf16, uint8_t *col, int64_t oh0, int64_t oh1) {
+  const int64_t cg = c->channels / c->groups;
+  const int64_t run = cg * (quant ? 1 : (bf16 ? 2 : 4));
+  uint8_t *dst = col + oh0 * c->out_w * c->kernel_h * c->kernel_w * run;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
     for (int64_t ow = 0; ow < c->out_w; ++ow)
       for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
         int64_t ih = oh * c->stride_h - c->pad_top + kh * c->dilation_h;
@@ -277,19 +297,68 @@ QOPT_UK_INLINE void im2colTapMajor(const qopt_k_conv2d_params *c, const uint8_t 
       }
 }
 
+/// The im2col rows of output rows [oh0, oh1) for weights packed at run time, in OIHW order:
+/// row = output pixel, column = (channel, kh, kw) as in the OIHW weight rows.
+QOPT_UK_INLINE void gatherOihw(const qopt_k_conv2d_params *c, const uint8_t *xs, int64_t g,
+                               bool bf16, uint8_t *col, int64_t oh0, int64_t oh1) {
+  const int64_t cg = c->channels / c->groups, inPlane = c->in_h * c->in_w, K = c->gemm.k;
+  for (int64_t oh = oh0; oh < oh1; ++oh)
+    for (int64_t ow = 0; ow < c->out_w; ++ow) {
+      int64_t row = oh * c->out_w + ow, kk = 0;
+      for (int64_t ch = 0; ch < cg; ++ch) {
+        int64_t plane = (g * cg + ch) * inPlane;
+        for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
+          int64_t ih = oh * c->stride_h - c->pad_top + kh * c->dilation_h;
+          for (int64_t kw = 0; kw < c->kernel_w; ++kw, ++kk) {
+            int64_t iw = ow * c->stride_w - c->pad_left + kw * c->dilation_w;
+            bool inside = ih >= 0 && ih < c->in_h && iw >= 0 && iw < c->in_w;
+            int64_t at = plane + ih * c->in_w + iw;
+            if (bf16) // bf16 stays bf16 for vdpbf16ps (0x0000 is +0)
+              reinterpret_cast<uint16_t *>(col)[row * K + kk] =
+                  inside ? reinterpret_cast<const uint16_t *>(xs)[at] : (uint16_t)0;
+            else
+              reinterpret_cast<float *>(col)[row * K + kk] =
+                  inside ? loadFloat(xs, c->gemm.x_type, at) : 0.0f;
+          }
+        }
+      }
+    }
+}
+
+/// Packs a weight the graph computes, once per call, into the target's f32 layout at wDst, its
+/// bias after it (bDst).
+QOPT_UK_INLINE void packRuntimeWeights(const qopt_k_conv2d_params *c, void *const *operands,
+                                       uint8_t *wDst, float *bDst) {
+  const qopt_k_gemm_params *p = &c->gemm;
+  const int64_t K = p->k, N = p->n;
+  for (int64_t g = 0; g < c->groups; ++g) {
+    float *dst = reinterpret_cast<float *>(wDst + g * c->group_packed_bytes);
+    for (int64_t blk = 0; blk < p->np / kFloatNR; ++blk)
+      for (int64_t kk = 0; kk < K; ++kk)
+        for (int64_t j = 0; j < kFloatNR; ++j) {
+          int64_t col = blk * kFloatNR + j;
+          dst[(blk * K + kk) * kFloatNR + j] =
+              col < N ? loadFloat(operands[2], p->x_type, (g * N + col) * K + kk) : 0.0f;
+        }
+    for (int64_t col = 0; col < p->np; ++col)
+      bDst[g * p->np + col] =
+          operands[3] && col < N ? loadFloat(operands[3], p->x_type, g * N + col) : 0.0f;
+  }
+}
+
 extern "C" __attribute__((always_inline)) void
-qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch) {
+qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch,
+              const qopt_native_env *env) {
   if (depthwiseConv2d(c, operands, batch, scratch))
     return;
 #if defined(__AVX512F__)
   if (qopt_k_conv_rows(c)) {
-    rowsConv2d(c, operands, batch, scratch);
+    rowsConv2d(c, operands, batch, scratch, env);
     return;
   }
 #endif
   const qopt_k_gemm_params *p = &c->gemm;
   const int64_t rows = c->out_h * c->out_w, K = p->k, N = p->n;
-  const int64_t cg = c->channels / c->groups;
   const bool quant = isQuantized(p);
   // Weights packed in pairs for vdpbf16ps (qopt-pack-weights picks that layout for bf16 on
   // avx512bf16 only): the im2col buffer then holds bf16.
@@ -297,6 +366,7 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   const int64_t xBytes = quant ? 1 : (p->x_type == QOPT_K_F32 ? 4 : 2);
   uint8_t *col = static_cast<uint8_t *>(scratch);
   uint8_t *res = col + align64(rows * K * (quant ? 1 : 4));
+  uint8_t *hwc = res + align64(rows * p->np * 4);
   const int64_t inPlane = c->in_h * c->in_w, sampleIn = c->channels * inPlane;
   const int64_t sampleOut = c->out_channels * rows;
   const int32_t outType = outFloatType(p->out_kind);
@@ -304,106 +374,85 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   // stored value of real 0, shifted likewise.
   const int32_t shift = p->x_type == QOPT_K_I8 ? 128 : 0;
   const uint8_t pad = (uint8_t)(c->x_zp + shift);
-  // A weight the graph computes is packed here, once per call, into the target's f32 layout.
+  const bool pointwise = qopt_k_conv_pointwise(c);
   const void *packedW = operands[2];
   const float *packedBias = static_cast<const float *>(operands[3]);
   if (c->runtime_weights) {
-    uint8_t *wDst = res + align64(rows * p->np * 4);
+    uint8_t *wDst = hwc;
     float *bDst = reinterpret_cast<float *>(wDst + c->groups * c->group_packed_bytes);
-    for (int64_t g = 0; g < c->groups; ++g) {
-      float *dst = reinterpret_cast<float *>(wDst + g * c->group_packed_bytes);
-      for (int64_t blk = 0; blk < p->np / kFloatNR; ++blk)
-        for (int64_t kk = 0; kk < K; ++kk)
-          for (int64_t j = 0; j < kFloatNR; ++j) {
-            int64_t col = blk * kFloatNR + j;
-            dst[(blk * K + kk) * kFloatNR + j] =
-                col < N ? loadFloat(operands[2], p->x_type, (g * N + col) * K + kk) : 0.0f;
-          }
-      for (int64_t col = 0; col < p->np; ++col)
-        bDst[g * p->np + col] = operands[3] && col < N
-                                    ? loadFloat(operands[3], p->x_type, g * N + col)
-                                    : 0.0f;
-    }
+    packRuntimeWeights(c, operands, wDst, bDst);
     packedW = wDst;
     packedBias = bDst;
   }
+  // Each part gathers, multiplies and writes back its own output rows (after the HWC transpose,
+  // itself split by pixels): rows of one scratch, so that no part needs scratch of its own.
+  const int64_t parts = kernelThreads(env, rows * N * K);
+  const int64_t eb = quant ? outElemBytes(p->out_kind) : 4;
   for (int64_t b = 0; b < batch; ++b) {
     const uint8_t *xs = static_cast<const uint8_t *>(operands[1]) + b * sampleIn * xBytes;
     for (int64_t g = 0; g < c->groups; ++g) {
+      uint8_t *image = pointwise ? col : hwc;
       if (c->tap_major)
-        im2colTapMajor(c, xs, g, shift, pad, quant, bf16Gemm, col,
-                       res + align64(rows * p->np * 4));
-      else { // weights packed at run time, in OIHW order
-      // im2col: row = output pixel, column = (channel, kh, kw) as in the OIHW weight rows.
-      for (int64_t oh = 0; oh < c->out_h; ++oh)
-        for (int64_t ow = 0; ow < c->out_w; ++ow) {
-          int64_t row = oh * c->out_w + ow, kk = 0;
-          for (int64_t ch = 0; ch < cg; ++ch) {
-            int64_t plane = (g * cg + ch) * inPlane;
-            for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
-              int64_t ih = oh * c->stride_h - c->pad_top + kh * c->dilation_h;
-              for (int64_t kw = 0; kw < c->kernel_w; ++kw, ++kk) {
-                int64_t iw = ow * c->stride_w - c->pad_left + kw * c->dilation_w;
-                bool inside = ih >= 0 && ih < c->in_h && iw >= 0 && iw < c->in_w;
-                int64_t at = plane + ih * c->in_w + iw;
-                if (quant)
-                  col[row * K + kk] = inside ? (uint8_t)(xs[at] + shift) : pad;
-                else if (bf16Gemm) // bf16 stays bf16 for vdpbf16ps (0x0000 is +0)
-                  reinterpret_cast<uint16_t *>(col)[row * K + kk] =
-                      inside ? reinterpret_cast<const uint16_t *>(xs)[at] : (uint16_t)0;
-                else
-                  reinterpret_cast<float *>(col)[row * K + kk] =
-                      inside ? loadFloat(xs, p->x_type, at) : 0.0f;
-              }
+        forEachPart(env, parts, [&](int64_t i) {
+          int64_t px0, px1;
+          partRange(inPlane, 64, parts, i, px0, px1);
+          transposeToHwc(c, xs, g, shift, quant, bf16Gemm, image, px0, px1);
+        });
+      const uint8_t *w = static_cast<const uint8_t *>(packedW) + g * c->group_packed_bytes;
+      forEachPart(env, parts, [&](int64_t i) {
+        int64_t oh0, oh1;
+        partRange(c->out_h, 1, parts, i, oh0, oh1);
+        if (oh0 == oh1)
+          return;
+        if (!c->tap_major)
+          gatherOihw(c, xs, g, bf16Gemm, col, oh0, oh1);
+        else if (!pointwise)
+          gatherTaps(c, hwc, pad, quant, bf16Gemm, col, oh0, oh1);
+        const int64_t r0 = oh0 * c->out_w, r1 = oh1 * c->out_w, M = r1 - r0;
+        if (quant) {
+          const int32_t *bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
+          const float *scales = static_cast<const float *>(operands[4]) + g * p->np;
+          const float *fb =
+              p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr;
+          gemmU8(p, col + r0 * K, K, w, bias, scales, fb, M, res + r0 * N * eb, N, 0, N);
+        } else {
+          const float *bias = packedBias ? packedBias + g * p->np : nullptr;
+          qopt_k_gemm_params fp = *p;
+          fp.x_type = QOPT_K_F32; // im2col already converted the activations
+          fp.out_kind = QOPT_UK_OUT_F32;
+#if defined(__AVX512BF16__)
+          if (bf16Gemm)
+            gemmBf16(&fp, reinterpret_cast<const uint16_t *>(col) + r0 * K, K, w, bias, M,
+                     res + r0 * N * 4, N, QOPT_UK_OUT_F32, 0, N);
+          else
+#endif
+            gemmF32(&fp, reinterpret_cast<const float *>(col) + r0 * K, K, w, bias, M,
+                    reinterpret_cast<float *>(res) + r0 * N, N, 0, N);
+        }
+        // [pixel][channel] -> NCHW, in blocks of 16 pixels, so that the result rows a block
+        // reads (N channels each) stay in L1 while every channel's 16 outputs are written.
+        uint8_t *outBase = static_cast<uint8_t *>(operands[0]);
+        for (int64_t rb = r0; rb < r1; rb += 16)
+          for (int64_t oc = 0; oc < N; ++oc) {
+            int64_t dst = b * sampleOut + (g * N + oc) * rows;
+            for (int64_t r = rb; r < rb + 16 && r < r1; ++r) {
+              if (!quant)
+                storeFloat(outBase, outType, dst + r,
+                           reinterpret_cast<const float *>(res)[r * N + oc]);
+              else if (eb == 1)
+                outBase[dst + r] = res[r * N + oc];
+              else
+                __builtin_memcpy(outBase + (dst + r) * 4, res + (r * N + oc) * 4, 4);
             }
           }
-        }
-      }
-      const uint8_t *w = static_cast<const uint8_t *>(packedW) + g * c->group_packed_bytes;
-      if (quant) {
-        const int32_t *bias = static_cast<const int32_t *>(operands[3]) + g * p->np;
-        const float *scales = static_cast<const float *>(operands[4]) + g * p->np;
-        const float *fb =
-            p->has_float_bias ? static_cast<const float *>(operands[5]) + g * p->np : nullptr;
-        gemmU8(p, col, K, w, bias, scales, fb, rows, res, N);
-      } else {
-        const float *bias = packedBias ? packedBias + g * p->np : nullptr;
-        qopt_k_gemm_params fp = *p;
-        fp.x_type = QOPT_K_F32; // im2col already converted the activations
-        fp.out_kind = QOPT_UK_OUT_F32;
-#if defined(__AVX512BF16__)
-        if (bf16Gemm)
-          gemmBf16(&fp, reinterpret_cast<const uint16_t *>(col), K, w, bias, rows, res, N,
-                   QOPT_UK_OUT_F32);
-        else
-#endif
-          gemmF32(&fp, reinterpret_cast<const float *>(col), K, w, bias, rows,
-                  reinterpret_cast<float *>(res), N);
-      }
-      // [pixel][channel] -> NCHW.
-      uint8_t *outBase = static_cast<uint8_t *>(operands[0]);
-      const int64_t eb = quant ? outElemBytes(p->out_kind) : 4;
-      // In blocks of 16 pixels, so that the result rows a block reads (N channels each) stay in
-      // L1 while every channel's 16 outputs are written.
-      for (int64_t r0 = 0; r0 < rows; r0 += 16)
-      for (int64_t oc = 0; oc < N; ++oc) {
-        int64_t dst = b * sampleOut + (g * N + oc) * rows;
-        for (int64_t r = r0; r < r0 + 16 && r < rows; ++r) {
-          if (!quant) {
-            storeFloat(outBase, outType, dst + r, reinterpret_cast<const float *>(res)[r * N + oc]);
-          } else if (eb == 1) {
-            outBase[dst + r] = res[r * N + oc];
-          } else {
-            __builtin_memcpy(outBase + (dst + r) * 4, res + (r * N + oc) * 4, 4);
-          }
-        }
-      }
+      });
     }
   }
 }
 
 extern "C" __attribute__((always_inline)) void
-qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch, void *scratch) {
+qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch, void *scratch,
+              const qopt_native_env *env) {
   const int64_t M = p->m, N = p->n, K = p->k;
   const int64_t np = (N + kFloatNR - 1) / kFloatNR * kFloatNR;
   float *packed = static_cast<float *>(scratch);
@@ -439,9 +488,13 @@ qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batc
           }
       for (int64_t i = 0; i < M * K; ++i)
         a[i] = loadFloat(operands[1], p->lhs_type, lhsOff + i);
-      gemmF32(&gp, a, K, packed, nullptr, M, y, N);
-      int64_t outOff = s * outSample + bi * M * N;
-      for (int64_t i = 0; i < M * N; ++i)
-        storeFloat(operands[0], p->out_type, outOff + i, y[i]);
+      const int64_t outOff = s * outSample + bi * M * N;
+      splitGemm(env, M, N, K, kFloatMR, kFloatNR,
+                [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+                  gemmF32(&gp, a + m0 * K, K, packed, nullptr, m1 - m0, y + m0 * N, N, n0, n1);
+                  for (int64_t m = m0; m < m1; ++m)
+                    for (int64_t n = n0; n < n1; ++n)
+                      storeFloat(operands[0], p->out_type, outOff + m * N + n, y[m * N + n]);
+                });
     }
 }

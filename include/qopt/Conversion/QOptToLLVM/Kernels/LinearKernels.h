@@ -1,6 +1,10 @@
 /* The linear-op kernels of the native backend: fully_connected, conv2d and matmul, built on the
- * GEMM microkernels of UKernels.h. Same calling convention as OpKernels.h (qopt_k_fn): params,
- * operands (result first), batch, scratch.
+ * GEMM microkernels of UKernels.h. The calling convention of OpKernels.h (qopt_k_fn: params,
+ * operands (result first), batch, scratch) plus the entry's qopt_native_env: when it has more
+ * than one thread, a kernel splits its work over them with env->parallel_for (the GEMM by rows
+ * or by column blocks, the gathers by disjoint ranges of the same scratch, so that no thread
+ * needs scratch of its own). The runtime passes one thread when it already runs batch slices in
+ * parallel.
  *
  * Every symbol exists in every target's bitcode, calling that target's microkernels (vpdpbusd or
  * exact vpmaddwd for int8, zmm or ymm FMA for float, vdpbf16ps only in avx512bf16; precompiled
@@ -12,6 +16,7 @@
 
 #include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
 #include "qopt/Conversion/QOptToLLVM/Kernels/UKernels.h"
+#include "qopt/Runtime/NativeAbi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,7 +50,7 @@ typedef struct qopt_k_gemm_params {
  * float activations converted to f32 (rows * k * 4), and an f32 result for 16-bit outputs
  * (rows * np * 4), each part rounded up to 64 bytes. */
 void qopt_k_fully_connected(const qopt_k_gemm_params *p, void *const *operands, int64_t batch,
-                            void *scratch);
+                            void *scratch, const qopt_native_env *env);
 
 /* conv2d (NCHW in, OIHW weights) as implicit GEMM per image and group: an im2col buffer
  * [out_h * out_w][k] (quantized: padded with the input zero point, i8 shifted by +128), the GEMM
@@ -72,7 +77,7 @@ typedef struct qopt_k_conv2d_params {
   int32_t reserved;
 } qopt_k_conv2d_params;
 void qopt_k_conv2d(const qopt_k_conv2d_params *p, void *const *operands, int64_t batch,
-                   void *scratch);
+                   void *scratch, const qopt_native_env *env);
 
 /* A 1x1 conv with stride 1 and no padding: its im2col matrix is the image itself. */
 static inline int qopt_k_conv_pointwise(const qopt_k_conv2d_params *p) {
@@ -158,7 +163,7 @@ typedef struct qopt_k_matmul_params {
   int64_t lhs_sample_stride, rhs_sample_stride;
 } qopt_k_matmul_params;
 void qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch,
-                   void *scratch);
+                   void *scratch, const qopt_native_env *env);
 
 #ifdef __cplusplus
 }
