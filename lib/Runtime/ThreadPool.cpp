@@ -7,9 +7,13 @@
 namespace qopt::rt {
 namespace {
 
-/// How long a thread polls before it blocks: about 30 us at 3.4 GHz (the TSC's rate), which
-/// covers the serial work between two linear layers of a model.
-constexpr uint64_t kSpinCycles = 100000;
+/// How long a thread polls before it blocks: about 90 us at 3.4 GHz (the TSC's rate), which
+/// covers most serial steps between two parallel layers (waking a sleeping worker costs ~25 us
+/// per layer on these VMs). Not longer: the two vCPUs behave like SMT siblings, so a spinning
+/// worker slows the thread doing the serial work (a pause loop on the other vCPU took MobileNetV2
+/// int8 at batch 1 on one thread from 6.1 to 10.4 ms). 30k to 1M cycles measured within noise
+/// on MobileNetV2, ResNet-18 and the transformer at 2 threads.
+constexpr uint64_t kSpinCycles = 300000;
 
 /// Polls `ready` until it returns true or kSpinCycles have passed; returns its last answer.
 template <typename Ready> bool spinUntil(const Ready &ready) {

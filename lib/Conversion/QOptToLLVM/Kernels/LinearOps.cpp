@@ -349,7 +349,7 @@ QOPT_UK_INLINE void packRuntimeWeights(const qopt_k_conv2d_params *c, void *cons
 extern "C" __attribute__((always_inline)) void
 qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch,
               const qopt_native_env *env) {
-  if (depthwiseConv2d(c, operands, batch, scratch))
+  if (depthwiseConv2d(c, operands, batch, scratch, env))
     return;
 #if defined(__AVX512F__)
   if (qopt_k_conv_rows(c)) {
