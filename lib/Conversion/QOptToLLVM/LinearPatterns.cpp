@@ -475,7 +475,7 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     // Depthwise: the direct kernel's padded planes. Else im2col, the result, and the image group
     // transposed to HWC for the tap-major gather.
     int64_t scratch = qopt_k_dw_applies(&p)
-                          ? qopt_k_dw_scratch_total(&p, elemBytes)
+                          ? align64(qopt_k_dw_scratch_bytes(&p, elemBytes))
                           : qopt_k_conv_rows(&p)
                                 ? align64(qopt_k_rows_scratch_bytes(&p))
                                 : align64(rows * k * elemBytes) + align64(rows * p.gemm.np * 4) +
@@ -546,7 +546,7 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     g.rows = rows;
     // The direct depthwise kernel reads the graph's weight as it is and packs nothing.
     int64_t scratch = qopt_k_dw_applies(&p)
-                          ? qopt_k_dw_scratch_total(&p, 4)
+                          ? align64(qopt_k_dw_scratch_bytes(&p, 4))
                           : align64(rows * k * 4) + align64(rows * g.np * 4) +
                                 groups * p.group_packed_bytes + align64(groups * g.np * 4);
     SmallVector<Value> inputs{op.getInput(), op.getWeight()};

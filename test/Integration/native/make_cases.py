@@ -736,8 +736,7 @@ def threads_cases():
     """Linear ops big enough (>= 2M multiply-adds per sample, KernelThreads.h) that a batch of 1
     or a static model splits each over the runtime's threads: GEMMs split by column blocks (few
     rows) and by rows (more rows than columns), the int8 conv's column GEMM and the avx512 ROWS
-    GEMM (1x1 in place and a 3-channel im2col), depthwise planes, float convs, a batched
-    matmul."""
+    GEMM (1x1 in place and a 3-channel im2col), float convs, a batched matmul."""
     fc_int8_case("fc_u8_wide_threads", "u8", 37, 1280, [
         (2003, "i32", "relu", "u8", 3, False, True, False),
         (1700, "f32", "none", "f32", 0, False, True, True)])
@@ -749,17 +748,6 @@ def threads_cases():
                    (0, 0, 0, 0), (1, 1), family="threads")
     conv_int8_case("conv_u8_c3_s2_threads", "u8", 200, 3, 111, 113, 32, 3, 3, 1, (2, 2),
                    (1, 1, 1, 1), (1, 1), "relu6", family="threads")
-    # Depthwise: the planes of (sample, channel) split over the threads, each part on its own
-    # scratch; avx512's int8 4-tap form (strides 1 and 2), the generic phase planes (horizontal
-    # dilation), and float.
-    conv_int8_case("dw_u8_s1_threads", "u8", 37, 96, 57, 59, 96, 3, 3, 96, (1, 1),
-                   (1, 1, 1, 1), (1, 1), "relu6", family="threads")
-    conv_int8_case("dw_i8_s2_threads", "i8", -5, 97, 113, 111, 97, 3, 3, 97, (2, 2),
-                   (1, 1, 1, 1), (1, 1), family="threads")
-    conv_int8_case("dw_u8_dil_threads", "u8", 200, 90, 57, 61, 90, 3, 3, 90, (1, 1),
-                   (1, 2, 1, 2), (1, 2), family="threads")
-    conv_float_case("f32", "dw_threads", 96, 57, 59, 96, 3, 3, 96, (1, 1), (1, 1, 1, 1), (1, 1),
-                    "relu", family="threads")
     for elt in ("f32", "bf16"):
         fc_float_case(elt, 1024, [(2100, True, "relu")], suffix="_threads")
         fc_float_case(elt, 300, [(99, True, "none")], static=True, rows=110, suffix="_threads")

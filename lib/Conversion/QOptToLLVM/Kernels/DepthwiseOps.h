@@ -23,10 +23,6 @@
 // low word is exact in vpmaddwd / vpdpwssd (the high words are 0).
 // Float: f32 FMAs in tap order (kh, then kw) from 0, then the bias and the clamp, the same
 // operations on both targets, so avx512 and avx2 give identical bytes.
-//
-// Threads: the (sample, channel) planes are split over up to QOPT_K_DW_MAX_PARTS of the env's
-// threads, each filling its own slice of scratch; a plane's arithmetic does not depend on the
-// split.
 #ifndef QOPT_LIB_CONVERSION_QOPTTOLLVM_KERNELS_DEPTHWISEOPS_H
 #define QOPT_LIB_CONVERSION_QOPTTOLLVM_KERNELS_DEPTHWISEOPS_H
 
@@ -433,7 +429,7 @@ constexpr int64_t kDwMaxTaps = QOPT_K_DW_MAX_TAPS;
 /// qopt_k_conv2d for channels == groups. Returns false (nothing done) when the shape is beyond
 /// the direct path, and the caller falls back to im2col + GEMM.
 QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *operands,
-                                    int64_t batch, void *scratch, const qopt_native_env *env) {
+                                    int64_t batch, void *scratch) {
   const qopt_k_gemm_params *p = &c->gemm;
   if (!qopt_k_dw_applies(c))
     return false;
@@ -442,22 +438,10 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
   const int64_t N = p->n, inPlane = c->in_h * c->in_w, outPlane = c->out_h * c->out_w;
   const int64_t K = p->k;
   uint8_t *out = static_cast<uint8_t *>(operands[0]);
-  // Planes [i0, i1) of batch * channels, on scratch of their own: one part per thread.
-  const int64_t numPlanes = batch * c->channels;
-  int64_t parts = kernelThreads(env, numPlanes * N * outPlane * K);
-  parts = parts < QOPT_K_DW_MAX_PARTS ? parts : QOPT_K_DW_MAX_PARTS;
-  parts = parts < numPlanes ? parts : numPlanes;
-  const int64_t partBytes = qopt_k_dw_part_bytes(c, quant ? 1 : 4);
-  auto split = [&](const auto &planesOf) QOPT_UK_INLINE_LAMBDA {
-    forEachPart(env, parts, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
-      int64_t i0, i1;
-      partRange(numPlanes, 1, parts, i, i0, i1);
-      planesOf(i0, i1, static_cast<uint8_t *>(scratch) + i * partBytes);
-    });
-  };
   if (quant) {
     const int32_t shift = p->x_type == QOPT_K_I8 ? 128 : 0;
     const uint8_t pad = (uint8_t)(c->x_zp + shift);
+    uint8_t *planes = static_cast<uint8_t *>(scratch);
     const uint8_t *x = static_cast<const uint8_t *>(operands[1]);
     const int64_t eb = outElemBytes(p->out_kind);
     auto epilogueOf = [&](int64_t ch, int64_t j) QOPT_UK_INLINE_LAMBDA {
@@ -473,11 +457,10 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
 #if defined(__AVX512F__)
     if (qopt_k_dw_quads_apply(c)) {
       const DwQuads gq(c);
-      split([&](int64_t i0, int64_t i1, uint8_t *part) QOPT_UK_INLINE_LAMBDA {
-        int32_t *quads = reinterpret_cast<int32_t *>(part);
-        uint8_t *line = reinterpret_cast<uint8_t *>(quads + gq.rows * gq.rowLen);
-        for (int64_t bc = i0; bc < i1; ++bc) {
-          const int64_t b = bc / c->channels, ch = bc % c->channels;
+      int32_t *quads = static_cast<int32_t *>(scratch);
+      uint8_t *line = reinterpret_cast<uint8_t *>(quads + gq.rows * gq.rowLen);
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t ch = 0; ch < c->channels; ++ch) {
           dwFillQuads(c, gq, x + (b * c->channels + ch) * inPlane, (uint8_t)shift, pad, line,
                       quads);
           const uint8_t *wg =
@@ -498,13 +481,11 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
                           out + (b * c->out_channels + oc) * outPlane * eb);
           }
         }
-      });
       return true;
     }
 #endif
-    split([&](int64_t i0, int64_t i1, uint8_t *planes) QOPT_UK_INLINE_LAMBDA {
-      for (int64_t bc = i0; bc < i1; ++bc) {
-        const int64_t b = bc / c->channels, ch = bc % c->channels;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t ch = 0; ch < c->channels; ++ch) {
         const uint8_t *src = x + (b * c->channels + ch) * inPlane;
         dwFillPlanes<uint8_t>(c, g, planes, pad, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
           return (uint8_t)(src[i] + shift);
@@ -523,16 +504,14 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
                     out + (b * c->out_channels + oc) * outPlane * eb, 0);
         }
       }
-    });
     return true;
   }
+  float *planes = static_cast<float *>(scratch);
   const int32_t xType = p->x_type;
   const int64_t xBytes = xType == QOPT_K_F32 ? 4 : 2;
   const int32_t outType = outFloatType(p->out_kind);
-  split([&](int64_t i0, int64_t i1, uint8_t *part) QOPT_UK_INLINE_LAMBDA {
-    float *planes = reinterpret_cast<float *>(part);
-    for (int64_t bc = i0; bc < i1; ++bc) {
-      const int64_t b = bc / c->channels, ch = bc % c->channels;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t ch = 0; ch < c->channels; ++ch) {
       const uint8_t *src = static_cast<const uint8_t *>(operands[1]) +
                            (b * c->channels + ch) * inPlane * xBytes;
       if (xType == QOPT_K_F32)
@@ -570,7 +549,6 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
                   (b * c->out_channels + oc) * outPlane);
       }
     }
-  });
   return true;
 }
 

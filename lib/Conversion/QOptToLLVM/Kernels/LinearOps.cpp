@@ -349,7 +349,7 @@ QOPT_UK_INLINE void packRuntimeWeights(const qopt_k_conv2d_params *c, void *cons
 extern "C" __attribute__((always_inline)) void
 qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batch, void *scratch,
               const qopt_native_env *env) {
-  if (depthwiseConv2d(c, operands, batch, scratch, env))
+  if (depthwiseConv2d(c, operands, batch, scratch))
     return;
 #if defined(__AVX512F__)
   if (qopt_k_conv_rows(c)) {
@@ -393,13 +393,13 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
     for (int64_t g = 0; g < c->groups; ++g) {
       uint8_t *image = pointwise ? col : hwc;
       if (c->tap_major)
-        forEachPart(env, parts, [&](int64_t i) {
+        forEachPart(env, parts, [=](int64_t i) {
           int64_t px0, px1;
           partRange(inPlane, 64, parts, i, px0, px1);
           transposeToHwc(c, xs, g, shift, quant, bf16Gemm, image, px0, px1);
         });
       const uint8_t *w = static_cast<const uint8_t *>(packedW) + g * c->group_packed_bytes;
-      forEachPart(env, parts, [&](int64_t i) {
+      forEachPart(env, parts, [=](int64_t i) {
         int64_t oh0, oh1;
         partRange(c->out_h, 1, parts, i, oh0, oh1);
         if (oh0 == oh1)

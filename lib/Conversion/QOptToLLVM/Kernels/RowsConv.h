@@ -150,7 +150,7 @@ QOPT_UK_INLINE void rowsConv2d(const qopt_k_conv2d_params *c, void *const *opera
                           (b * sampleIn + g * cg * inPlane) * xBytes;
       const uint8_t *m = inPlace ? xs : mat;
       if (!inPlace)
-        forEachPart(env, parts, [&](int64_t i) {
+        forEachPart(env, parts, [=](int64_t i) {
           int64_t k0, k1;
           partRange(K, 1, parts, i, k0, k1);
           if (quant) // padded with the stored value of real 0; i8 is shifted when packed
@@ -208,7 +208,7 @@ QOPT_UK_INLINE void rowsConv2d(const qopt_k_conv2d_params *c, void *const *opera
                                 px1 - px0, K, &ep, o, P);
       };
       if (byPixels) {
-        forEachPart(env, parts, [&](int64_t i) {
+        forEachPart(env, parts, [=](int64_t i) {
           int64_t px0, px1;
           partRange(P, kPanel, parts, i, px0, px1);
           if (px0 < px1) {
@@ -218,12 +218,12 @@ QOPT_UK_INLINE void rowsConv2d(const qopt_k_conv2d_params *c, void *const *opera
         });
         continue;
       }
-      forEachPart(env, parts, [&](int64_t i) {
+      forEachPart(env, parts, [=](int64_t i) {
         int64_t px0, px1;
         partRange(P, kPanel, parts, i, px0, px1);
         pack(px0, px1);
       });
-      forEachPart(env, parts, [&](int64_t i) {
+      forEachPart(env, parts, [=](int64_t i) {
         int64_t n0, n1;
         partRange(N, QOPT_UK_ROWS_MR, parts, i, n0, n1);
         if (n0 < n1)

@@ -113,7 +113,7 @@ static inline int64_t qopt_k_rows_scratch_bytes(const qopt_k_conv2d_params *p) {
 /* Depthwise conv2d (channels == groups) runs as a direct stencil instead (DepthwiseOps.h): per
  * input plane, scratch holds the plane with its padding materialized, split into stride_w phase
  * planes of qopt_k_dw_rows rows of qopt_k_dw_row_len elements (u8 quantized, f32 float). The
- * lowering sizes that scratch with qopt_k_dw_scratch_total (lanes = 16, the widest target). */
+ * lowering sizes that scratch with qopt_k_dw_scratch_bytes (lanes = 16, the widest target). */
 enum { QOPT_K_DW_MAX_TAPS = 64 }; /* larger kernels keep im2col + GEMM */
 static inline int qopt_k_dw_applies(const qopt_k_conv2d_params *p) {
   return p->channels == p->groups && p->gemm.k == p->kernel_h * p->kernel_w &&
@@ -144,15 +144,6 @@ static inline int64_t qopt_k_dw_scratch_bytes(const qopt_k_conv2d_params *p, int
   int64_t len = qopt_k_dw_quad_row_len(p);
   int64_t quads = qopt_k_dw_rows(p) * len * 4 + p->stride_w * len + 64 + 64;
   return elemBytes == 1 && qopt_k_dw_quads_apply(p) && quads > planes ? quads : planes;
-}
-/* The kernel splits the planes over up to QOPT_K_DW_MAX_PARTS threads, each on its own slice of
- * qopt_k_dw_part_bytes: the call's scratch is qopt_k_dw_scratch_total bytes. */
-enum { QOPT_K_DW_MAX_PARTS = 4 };
-static inline int64_t qopt_k_dw_part_bytes(const qopt_k_conv2d_params *p, int64_t elemBytes) {
-  return (qopt_k_dw_scratch_bytes(p, elemBytes) + 63) / 64 * 64;
-}
-static inline int64_t qopt_k_dw_scratch_total(const qopt_k_conv2d_params *p, int64_t elemBytes) {
-  return QOPT_K_DW_MAX_PARTS * qopt_k_dw_part_bytes(p, elemBytes);
 }
 
 /* matmul of float tensors with broadcast batch dimensions, per sample: lhs [lhs_batch..., m, k],
