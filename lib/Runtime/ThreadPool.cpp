@@ -9,10 +9,10 @@ namespace {
 
 /// How long a thread polls before it blocks: about 90 us at 3.4 GHz (the TSC's rate), which
 /// covers most serial steps between two parallel layers (waking a sleeping worker costs ~25 us
-/// per layer on these VMs). Not longer: the two vCPUs behave like SMT siblings, so a spinning
-/// worker slows the thread doing the serial work (a pause loop on the other vCPU took MobileNetV2
-/// int8 at batch 1 on one thread from 6.1 to 10.4 ms). 30k to 1M cycles measured within noise
-/// on MobileNetV2, ResNet-18 and the transformer at 2 threads.
+/// per layer on these VMs). Not longer: on these VMs a vCPU that spins slows the other one (a
+/// pause loop on the second vCPU took MobileNetV2 int8 at batch 1 on one thread from 6.1 to
+/// 10.4 ms, though GEMMs reach 1.7-1.8x on two threads, so it is not shared FP units). 30k to
+/// 1M cycles measured within noise on MobileNetV2, ResNet-18 and the transformer at 2 threads.
 constexpr uint64_t kSpinCycles = 300000;
 
 /// Polls `ready` until it returns true or kSpinCycles have passed; returns its last answer.
