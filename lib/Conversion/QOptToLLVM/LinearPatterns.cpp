@@ -506,7 +506,7 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     if (oneByOne || cg < 8)
       return true;
     if (isa<quant::QuantizedType>(xType.getElementType()))
-      return false;
+      return cg % 4 == 0;
     int64_t weightBytes = n * k * (xType.getElementType().isBF16() ? 2 : 4);
     return weightBytes <= 640 * 1024;
   }

@@ -765,9 +765,48 @@ def threads_cases():
     add_case("threads", g)
 
 
+def conv_direct_cases():
+    """The avx512 direct ROWS conv (qopt_k_rows_direct: padded channel-group planes per phase of
+    the stride, one GEMM tap per kernel position): strides 1, 2 and 3 (4 and 9 phases), kernels
+    wider and taller than the stride, asymmetric and large pads, padded rows narrower than a
+    vector (the output lanes wrap rows) and wider than a panel, 1x1 at stride 2 (no padded
+    columns), groups, output channels not a multiple of 8, and a case big enough to split over
+    threads. Appended last so that the other families' random values stay as they were."""
+    fam = "conv-direct"
+    conv_int8_case("direct_u8_3x3", "u8", 37, 8, 9, 13, 19, 3, 3, 1, (1, 1), (1, 1, 1, 1),
+                   (1, 1), "relu", family=fam)
+    conv_int8_case("direct_i8_s2", "i8", -5, 12, 11, 20, 10, 3, 3, 1, (2, 2), (1, 0, 2, 1),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_u8_k5x3", "u8", 200, 4, 10, 7, 9, 5, 3, 1, (2, 1), (2, 1, 1, 0),
+                   (1, 1), "relu6", family=fam)
+    conv_int8_case("direct_i8_1x1_s2", "i8", 9, 8, 9, 13, 17, 1, 1, 1, (2, 2), (0, 0, 0, 0),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_u8_groups", "u8", 0, 16, 7, 10, 12, 3, 3, 2, (1, 1), (1, 1, 1, 1),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_i8_7x7_s2", "i8", -128, 4, 15, 18, 8, 7, 7, 1, (2, 2), (3, 3, 3, 3),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_u8_w70", "u8", 128, 4, 5, 70, 8, 3, 3, 1, (1, 1), (1, 1, 1, 1),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_u8_s3", "u8", 61, 4, 13, 14, 5, 3, 3, 1, (3, 3), (1, 2, 2, 1),
+                   (1, 1), family=fam)
+    conv_int8_case("direct_i8_s2_big", "i8", 3, 16, 40, 44, 40, 3, 3, 1, (2, 2), (1, 1, 1, 1),
+                   (1, 1), "relu", family=fam)
+    for elt in ("f32", "f16", "bf16"):
+        conv_float_case(elt, "direct_s2", 8, 11, 20, 10, 3, 3, 1, (2, 2), (1, 0, 2, 1), (1, 1),
+                        "relu", family=fam)
+        conv_float_case(elt, "direct_k5x3", 4, 10, 7, 9, 5, 3, 1, (2, 1), (2, 1, 1, 0), (1, 1),
+                        family=fam)
+        conv_float_case(elt, "direct_w70", 4, 5, 70, 8, 3, 3, 1, (1, 1), (1, 1, 1, 1), (1, 1),
+                        "relu6", family=fam)
+        conv_float_case(elt, "direct_1x1_s2", 6, 9, 13, 17, 1, 1, 1, (2, 2), (0, 0, 0, 0),
+                        (1, 1), family=fam)
+        conv_float_case(elt, "direct_s3", 2, 13, 14, 5, 3, 3, 1, (3, 3), (1, 2, 2, 1), (1, 1),
+                        family=fam)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
-            fc_rank3_cases, chain_cases, threads_cases]
+            fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases]
 
 
 def main():

@@ -23,13 +23,12 @@ struct Bf16Native {
 
 using namespace mlir::qopt::ukernel::detail;
 
-QOPT_UK_ENTRY void qopt_uk_rows_bf16_avx512bf16(const uint16_t *packed, const uint16_t *x,
-                                             int64_t panel_bytes, int64_t step_bytes, int64_t N,
-                                             int64_t P, int64_t K,
-                                             const qopt_uk_float_epilogue *ep, void *out,
-                                             int64_t ldc) {
+QOPT_UK_ENTRY void qopt_uk_rows_bf16_avx512bf16(const uint16_t *packed,
+                                             const qopt_uk_rows_src *src, int64_t N, int64_t P,
+                                             int64_t K, const qopt_uk_float_epilogue *ep,
+                                             void *out, int64_t ldc) {
   const qopt_uk_float_epilogue local = *ep; // in registers, as in GemmU8S8Avx512Vnni.cpp
-  rowsGemm<RowsBf16>(reinterpret_cast<const uint8_t *>(packed),
-                     reinterpret_cast<const uint8_t *>(x), panel_bytes, step_bytes, N, P,
-                     (K + 1) / 2, RowsFloatEpilogue<Bf16Native>(&local), out, ldc);
+  const qopt_uk_rows_src x = *src;
+  rowsGemm<RowsBf16>(reinterpret_cast<const uint8_t *>(packed), x, N, P, (K + 1) / 2,
+                     RowsFloatEpilogue<Bf16Native>(&local), out, ldc);
 }

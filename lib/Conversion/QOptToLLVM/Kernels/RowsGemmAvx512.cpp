@@ -56,21 +56,20 @@ struct Bf16ByInteger {
 
 using namespace mlir::qopt::ukernel::detail;
 
-QOPT_UK_ENTRY void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const uint8_t *x,
-                                             int64_t panel_bytes, int64_t step_bytes, int64_t N,
-                                             int64_t P, int64_t K, const qopt_uk_epilogue *ep,
-                                             void *out, int64_t ldc) {
+QOPT_UK_ENTRY void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const qopt_uk_rows_src *src,
+                                             int64_t N, int64_t P, int64_t K,
+                                             const qopt_uk_epilogue *ep, void *out, int64_t ldc) {
   const qopt_uk_epilogue local = *ep; // in registers, as in GemmU8S8Avx512Vnni.cpp
-  rowsGemm<RowsU8S8>(reinterpret_cast<const uint8_t *>(packed), x, panel_bytes, step_bytes, N, P,
-                     (K + 3) / 4, RowsEpilogue(&local), out, ldc);
+  const qopt_uk_rows_src x = *src;
+  rowsGemm<RowsU8S8>(reinterpret_cast<const uint8_t *>(packed), x, N, P, (K + 3) / 4,
+                     RowsEpilogue(&local), out, ldc);
 }
 
-QOPT_UK_ENTRY void qopt_uk_rows_f32_avx512(const float *packed, const float *x,
-                                        int64_t panel_bytes, int64_t step_bytes, int64_t N,
-                                        int64_t P, int64_t K, const qopt_uk_float_epilogue *ep,
-                                        void *out, int64_t ldc) {
+QOPT_UK_ENTRY void qopt_uk_rows_f32_avx512(const float *packed, const qopt_uk_rows_src *src,
+                                        int64_t N, int64_t P, int64_t K,
+                                        const qopt_uk_float_epilogue *ep, void *out, int64_t ldc) {
   const qopt_uk_float_epilogue local = *ep;
-  rowsGemm<RowsF32>(reinterpret_cast<const uint8_t *>(packed),
-                    reinterpret_cast<const uint8_t *>(x), panel_bytes, step_bytes, N, P, K,
+  const qopt_uk_rows_src x = *src;
+  rowsGemm<RowsF32>(reinterpret_cast<const uint8_t *>(packed), x, N, P, K,
                     RowsFloatEpilogue<Bf16ByInteger>(&local), out, ldc);
 }

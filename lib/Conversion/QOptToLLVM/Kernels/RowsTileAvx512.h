@@ -16,6 +16,7 @@
 #include "qopt/Conversion/QOptToLLVM/Kernels/UKernels.h"
 
 #include "KernelSupport.h"
+#include "RequantizeAvx512.h"
 
 #include <immintrin.h>
 
@@ -23,13 +24,42 @@ namespace mlir::qopt::ukernel::detail {
 
 constexpr int kRowsMR = QOPT_UK_ROWS_MR, kRowsPanel = QOPT_UK_ROWS_PANEL;
 
+/// The lanes of 16 pixels from padded row `row`, column `col` (col < pitch) of a direct conv
+/// (src.pitch != 0) that are outputs (the first `valid` lanes only), and the output index of the
+/// first of them. Columns from src.width on are not outputs; rows wrap every src.pitch lanes.
+QOPT_UK_INLINE __mmask16 outputLanes(const qopt_uk_rows_src &src, int64_t row, int64_t col,
+                                     int64_t valid, int64_t &first) {
+  first = col < src.width ? row * src.width + col : (row + 1) * src.width;
+  if (col + 16 <= src.width && valid >= 16)
+    return (__mmask16)0xFFFF; // the common case: 16 outputs of one row
+  uint32_t m = 0;
+  for (int64_t start = -col; start < 16; start += src.pitch) {
+    // Lanes [start, start + width) are columns [0, width) of a row.
+    const int64_t lo = start < 0 ? 0 : start, hi = start + src.width;
+    if (hi > lo)
+      m |= (hi >= 32 ? 0xFFFFFFFFu : (1u << hi) - 1u) & ~((1u << lo) - 1u);
+  }
+  m &= valid >= 16 ? 0xFFFFu : (1u << valid) - 1u;
+  return (__mmask16)m;
+}
+
+/// acc with the lanes of `m` moved to the front (the stored outputs of a padded row are
+/// consecutive in the result).
+template <typename Vec>
+QOPT_UK_INLINE Vec compressLanes(Vec acc, __mmask16 m) {
+  if constexpr (__is_same(Vec, __m512))
+    return _mm512_maskz_compress_ps(m, acc);
+  else
+    return _mm512_maskz_compress_epi32(m, acc);
+}
+
 /// Ops: typedef Vec; zero(); madd(acc, x, wDword) (x: 16 lanes of activations, wDword: the
 /// channel's 4 bytes of weights for this step, to broadcast); and an epilogue object with
-/// store(acc, channel, mask, out, idx).
+/// store(acc, channel, mask, out, idx). x is the panel's first pixel (without the tap offsets).
 template <typename Ops, int NV, typename Epi>
-QOPT_UK_INLINE void rowsTile(const uint8_t *w, const uint8_t *x, int64_t stepBytes, int64_t steps,
-                             const Epi &epi, int64_t n0, int64_t N, int64_t cols, void *out,
-                             int64_t ldc, int64_t p0) {
+QOPT_UK_INLINE void rowsTile(const uint8_t *w, const uint8_t *x, const qopt_uk_rows_src &src,
+                             int64_t steps, const Epi &epi, int64_t n0, int64_t N, int64_t cols,
+                             void *out, int64_t ldc, int64_t p0, int64_t row, int64_t col) {
   using Vec = typename Ops::Vec;
   Vec acc[kRowsMR][NV];
 #pragma clang loop unroll(full)
@@ -41,21 +71,47 @@ QOPT_UK_INLINE void rowsTile(const uint8_t *w, const uint8_t *x, int64_t stepByt
   const __mmask16 last = (__mmask16)(cols - 16 * (NV - 1) >= 16
                                          ? 0xFFFF
                                          : (1u << (cols - 16 * (NV - 1))) - 1u);
-  for (int64_t s = 0; s < steps; ++s) {
-    const uint8_t *xs = x + s * stepBytes;
-    Vec xv[NV];
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v)
-      xv[v] = Ops::fromBits(v == NV - 1 ? _mm512_maskz_loadu_epi32(last, xs + 64 * v)
-                                        : _mm512_loadu_si512(xs + 64 * v));
-    const uint8_t *ws = w + s * (kRowsMR * 4);
-#pragma clang loop unroll(full)
-    for (int r = 0; r < kRowsMR; ++r) {
-      __m512i a = _mm512_set1_epi32(load4(ws + 4 * r));
+  const int64_t perTap = steps / src.taps, stepBytes = src.step_bytes;
+  const uint8_t *ws = w;
+  for (int64_t t = 0; t < src.taps; ++t) {
+    const uint8_t *xt = x + src.tap_bytes[t];
+    for (int64_t s = 0; s < perTap; ++s, ws += kRowsMR * 4) {
+      const uint8_t *xs = xt + s * stepBytes;
+      Vec xv[NV];
 #pragma clang loop unroll(full)
       for (int v = 0; v < NV; ++v)
-        acc[r][v] = Ops::madd(acc[r][v], xv[v], a);
+        xv[v] = Ops::fromBits(v == NV - 1 ? _mm512_maskz_loadu_epi32(last, xs + 64 * v)
+                                          : _mm512_loadu_si512(xs + 64 * v));
+#pragma clang loop unroll(full)
+      for (int r = 0; r < kRowsMR; ++r) {
+        __m512i a = _mm512_set1_epi32(load4(ws + 4 * r));
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; ++v)
+          acc[r][v] = Ops::madd(acc[r][v], xv[v], a);
+      }
     }
+  }
+  if (src.pitch) {
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) {
+      int64_t first;
+      const __mmask16 m = outputLanes(src, row, col, cols - 16 * v, first);
+      col += 16;
+      if (col >= src.pitch) { // pitch > 16 wraps at most once per vector; else loop
+        row += col / src.pitch;
+        col %= src.pitch;
+      }
+      if (!m)
+        continue;
+      const bool whole = m == (__mmask16)0xFFFF;
+      const __mmask16 stored = laneMask(__builtin_popcount(m));
+#pragma clang loop unroll(full)
+      for (int r = 0; r < kRowsMR; ++r)
+        if (n0 + r < N)
+          epi.store(whole ? acc[r][v] : compressLanes(acc[r][v], m), n0 + r, stored, out,
+                    (n0 + r) * ldc + first);
+    }
+    return;
   }
 #pragma clang loop unroll(full)
   for (int r = 0; r < kRowsMR; ++r)
@@ -66,26 +122,37 @@ QOPT_UK_INLINE void rowsTile(const uint8_t *w, const uint8_t *x, int64_t stepByt
                   (n0 + r) * ldc + p0 + 16 * v);
 }
 
-/// The whole GEMM: every panel of 48 pixels, and per panel every block of 8 channels.
+/// The whole GEMM: every block of 8 channels, and per block every panel of 48 pixels. A direct
+/// conv's padded (row, column) of each panel's first pixel is tracked without divisions.
 template <typename Ops, typename Epi>
-QOPT_UK_INLINE void rowsGemm(const uint8_t *w, const uint8_t *x, int64_t panelBytes,
-                             int64_t stepBytes, int64_t N, int64_t P, int64_t steps,
-                             const Epi &epi, void *out, int64_t ldc) {
-  for (int64_t p0 = 0; p0 < P; p0 += kRowsPanel) {
-    const uint8_t *xp = x + (p0 / kRowsPanel) * panelBytes;
-    const int64_t cols = P - p0 < kRowsPanel ? P - p0 : kRowsPanel;
-    auto panel = [&](auto nv) QOPT_UK_INLINE_LAMBDA {
-      constexpr int NV = decltype(nv)::value;
-      for (int64_t n0 = 0; n0 < N; n0 += kRowsMR)
-        rowsTile<Ops, NV>(w + (n0 / kRowsMR) * steps * (kRowsMR * 4), xp, stepBytes, steps, epi,
-                          n0, N, cols, out, ldc, p0);
+QOPT_UK_INLINE void rowsGemm(const uint8_t *w, const qopt_uk_rows_src &src, int64_t N, int64_t P,
+                             int64_t steps, const Epi &epi, void *out, int64_t ldc) {
+  const int64_t row0 = src.pitch ? src.pixel0 / src.pitch : 0;
+  const int64_t col0 = src.pitch ? src.pixel0 % src.pitch : 0;
+  for (int64_t n0 = 0; n0 < N; n0 += kRowsMR) {
+    const uint8_t *wn = w + (n0 / kRowsMR) * steps * (kRowsMR * 4);
+    int64_t p0 = 0, row = row0, col = col0;
+    auto next = [&]() QOPT_UK_INLINE_LAMBDA {
+      p0 += kRowsPanel;
+      if (src.pitch) {
+        col += kRowsPanel;
+        row += col / src.pitch;
+        col %= src.pitch;
+      }
     };
+    for (; p0 + kRowsPanel <= P; next())
+      rowsTile<Ops, 3>(wn, src.x + (p0 / kRowsPanel) * src.panel_bytes, src, steps, epi, n0, N,
+                       kRowsPanel, out, ldc, p0, row, col);
+    if (p0 == P)
+      continue;
+    const uint8_t *xp = src.x + (p0 / kRowsPanel) * src.panel_bytes;
+    const int64_t cols = P - p0;
     if (cols > 32)
-      panel(IntConst<3>());
+      rowsTile<Ops, 3>(wn, xp, src, steps, epi, n0, N, cols, out, ldc, p0, row, col);
     else if (cols > 16)
-      panel(IntConst<2>());
+      rowsTile<Ops, 2>(wn, xp, src, steps, epi, n0, N, cols, out, ldc, p0, row, col);
     else
-      panel(IntConst<1>());
+      rowsTile<Ops, 1>(wn, xp, src, steps, epi, n0, N, cols, out, ldc, p0, row, col);
   }
 }
 

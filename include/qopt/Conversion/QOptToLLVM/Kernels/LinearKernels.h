@@ -100,8 +100,44 @@ static inline int qopt_k_rows_in_place(const qopt_k_conv2d_params *p) {
   return qopt_k_conv_pointwise(p) && (x == QOPT_K_U8 || x == QOPT_K_I8 || x == QOPT_K_F32 ||
                                       p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16);
 }
+/* A direct ROWS conv (no [K][P] matrix): the image group in padded planes, one per channel group
+ * of qopt_k_rows_lane_channels channels (the dword of a GEMM step: 4 u8, 2 bf16 or 1 f32) and per
+ * phase of the stride that a tap reads (min(stride, kernel) per axis), each of
+ * qopt_k_direct_rows rows of qopt_k_direct_pitch dwords. Tap (kh, kw) reads phase
+ * (kh % stride_h, kw % stride_w) at row kh / stride_h, column kw / stride_w, so every tap of
+ * output pixel (oh, ow) is the dword (oh + kh / stride_h) * pitch + ow + kw / stride_w of its
+ * plane: the GEMM runs over out_h * pitch pixels, of which the last pitch - out_w of a row are
+ * not outputs. The k order is the tap-major order, so the weights are the ROWS layouts as they
+ * are. Scratch: the planes, then the taps' byte offsets (int64 each). */
+static inline int64_t qopt_k_rows_lane_channels(const qopt_k_conv2d_params *p) {
+  return p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI ? 4
+                                                    : (p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16 ? 2 : 1);
+}
+static inline int qopt_k_rows_direct(const qopt_k_conv2d_params *p) {
+  return qopt_k_conv_rows(p) && !qopt_k_rows_in_place(p) && p->dilation_h == 1 &&
+         p->dilation_w == 1 && (p->channels / p->groups) % qopt_k_rows_lane_channels(p) == 0;
+}
+static inline int64_t qopt_k_direct_phases(const qopt_k_conv2d_params *p) {
+  return (p->stride_h < p->kernel_h ? p->stride_h : p->kernel_h) *
+         (p->stride_w < p->kernel_w ? p->stride_w : p->kernel_w);
+}
+static inline int64_t qopt_k_direct_pitch(const qopt_k_conv2d_params *p) {
+  return p->out_w + (p->kernel_w - 1) / p->stride_w;
+}
+static inline int64_t qopt_k_direct_rows(const qopt_k_conv2d_params *p) {
+  return p->out_h + (p->kernel_h - 1) / p->stride_h;
+}
+/* Bytes of one channel group's planes (all its phases). */
+static inline int64_t qopt_k_direct_group_bytes(const qopt_k_conv2d_params *p) {
+  return qopt_k_direct_phases(p) * qopt_k_direct_rows(p) * qopt_k_direct_pitch(p) * 4;
+}
 static inline int64_t qopt_k_rows_scratch_bytes(const qopt_k_conv2d_params *p) {
   int64_t P = p->out_h * p->out_w, K = p->gemm.k, panelPx = (P + 47) / 48 * 48;
+  if (qopt_k_rows_direct(p)) {
+    int64_t groups = p->channels / p->groups / qopt_k_rows_lane_channels(p);
+    return (groups * qopt_k_direct_group_bytes(p) + 63) / 64 * 64 +
+           p->kernel_h * p->kernel_w * 8 + 64;
+  }
   int quant = p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI;
   int bf16 = p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16;
   int64_t eb = quant ? 1 : (bf16 ? 2 : 4);

@@ -158,24 +158,39 @@ void qopt_uk_gemm_bf16_avx512bf16(const uint16_t *x, int64_t lda, const uint16_t
                                   int64_t M, int64_t N, int64_t K, int64_t n_begin, int64_t n_end,
                                   const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
 
+/// Where a ROWS GEMM reads its activations and how it maps pixels to the result. The element of
+/// step s (one k for f32, a dword of 2 bf16 or 4 u8 of consecutive k) and pixel p is the dword at
+///   x + (p / 48) * panel_bytes + tap_bytes[s / per_tap] + (s % per_tap) * step_bytes + (p % 48) * 4
+/// with per_tap = steps / taps. One tap (tap_bytes = {0}) reads a [K][P] f32 matrix in place
+/// (panel_bytes = 192, step_bytes = 4 * row stride) or panels packed by the caller (step_bytes =
+/// 192, panel_bytes = steps * 192). A direct conv (qopt_k_rows_direct) has one tap per kernel
+/// position over padded channel-group planes (panel_bytes = 192): its pixel p is output row
+/// p / pitch, column p % pitch, and the columns from `width` on are not outputs: they are
+/// computed but not stored, and the stored pixels are renumbered row * width + column (out is
+/// then the result's first pixel, whatever pixel0 is).
+typedef struct qopt_uk_rows_src {
+  const uint8_t *x;
+  int64_t panel_bytes, step_bytes;
+  int64_t taps;             /* >= 1, dividing the steps */
+  const int64_t *tap_bytes; /* taps entries */
+  int64_t pitch;            /* 0: every pixel is an output, stored at p */
+  int64_t width;            /* the output columns of a padded row (pitch != 0) */
+  int64_t pixel0;           /* the padded pixel index of x's first pixel (pitch != 0) */
+} qopt_uk_rows_src;
+
 /// The "weights as rows" GEMMs (ROWS layouts): out[n * ldc + p] = epilogue_n(sum_k w[n][k] *
-/// x[k][p]) for n < N, p < P, the epilogue's arrays indexed by the output channel n. Activations
-/// x are read in panels of QOPT_UK_ROWS_PANEL pixels: the element of step s (one k for f32, a
-/// dword of 2 bf16 or 4 u8 of consecutive k) and pixel p is the dword at
-///   x + (p / 48) * panel_bytes + s * step_bytes + (p % 48) * 4,
-/// so a [K][P] f32 matrix is read in place (panel_bytes = 192, step_bytes = 4 * row stride) and
-/// the 16-bit and 8-bit forms take panels packed by the caller (step_bytes = 192, panel_bytes =
-/// steps * 192). Only the P valid pixels of a panel are read and written.
-void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const uint8_t *x, int64_t panel_bytes,
-                                  int64_t step_bytes, int64_t N, int64_t P, int64_t K,
-                                  const qopt_uk_epilogue *ep, void *out, int64_t ldc);
+/// x[k][p]) for n < N, p < P, the epilogue's arrays indexed by the output channel n; x as `src`
+/// says. Only the P pixels of a panel are read, and only the output pixels written.
+void qopt_uk_rows_u8s8_avx512vnni(const int8_t *packed, const qopt_uk_rows_src *src, int64_t N,
+                                  int64_t P, int64_t K, const qopt_uk_epilogue *ep, void *out,
+                                  int64_t ldc);
 /// out_kind QOPT_UK_OUT_F32, QOPT_UK_OUT_BF16 or QOPT_UK_OUT_F16 (= QOPT_K_OUT_F16, 16).
-void qopt_uk_rows_f32_avx512(const float *packed, const float *x, int64_t panel_bytes,
-                             int64_t step_bytes, int64_t N, int64_t P, int64_t K,
-                             const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
-void qopt_uk_rows_bf16_avx512bf16(const uint16_t *packed, const uint16_t *x, int64_t panel_bytes,
-                                  int64_t step_bytes, int64_t N, int64_t P, int64_t K,
-                                  const qopt_uk_float_epilogue *ep, void *out, int64_t ldc);
+void qopt_uk_rows_f32_avx512(const float *packed, const qopt_uk_rows_src *src, int64_t N,
+                             int64_t P, int64_t K, const qopt_uk_float_epilogue *ep, void *out,
+                             int64_t ldc);
+void qopt_uk_rows_bf16_avx512bf16(const uint16_t *packed, const qopt_uk_rows_src *src, int64_t N,
+                                  int64_t P, int64_t K, const qopt_uk_float_epilogue *ep,
+                                  void *out, int64_t ldc);
 
 /// dst[i] = src[i] + 128 as u8 (the i8 -> u8 shift whose compensation is in the folded bias).
 void qopt_uk_shift_s8_to_u8_avx512(const int8_t *src, uint8_t *dst, int64_t n);
