@@ -168,10 +168,13 @@ public:
   /// optional bias for an op whose activations are `x` and result `out`.
   /// `taps` > 1 (a conv2d's kernel_h * kernel_w) packs each weight row tap-major: its k =
   /// channels x taps values reordered from (channel, tap) to (tap, channel), for the conv
-  /// kernel's HWC gather (qopt_k_conv2d_params.tap_major).
+  /// kernel's HWC gather (qopt_k_conv2d_params.tap_major). `padChannels` > 1 (int8 only) then
+  /// pads each tap's channels with zero weights to a multiple of it: a direct ROWS conv reads 4
+  /// channels per step (qopt_k_rows_direct), and the packed k becomes taps x that multiple.
   FailureOr<PackedLinear> pack(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                                Value bias, Value out, Activation act, int64_t groups, int64_t n,
-                               int64_t k, int64_t taps = 1, bool rows = false) const {
+                               int64_t k, int64_t taps = 1, bool rows = false,
+                               int64_t padChannels = 1) const {
     std::optional<ElementsAttr> wData = constantValue(w);
     bool quantizedX = isa<quant::QuantizedType>(cast<ShapedType>(x.getType()).getElementType());
     std::optional<std::vector<float>> dequantized;
@@ -202,7 +205,7 @@ public:
                            "one has " + stringifyActivation(act).str() + ")");
     std::string hint = layerName(op->getLoc(), "linear");
     if (quantizedX ? failed(packQuantized(op, rewriter, x, w, *wData, bias, bData, out, groups,
-                                          hint, taps, rows, r))
+                                          hint, taps, rows, padChannels, r))
                    : failed(packFloat(op, rewriter, x, wData, std::move(dequantized), bias, bData,
                                       out, groups, hint, taps, rows, r)))
       return failure();
@@ -213,7 +216,7 @@ private:
   LogicalResult packQuantized(Operation *op, PatternRewriter &rewriter, Value x, Value w,
                               ElementsAttr wData, Value bias, std::optional<ElementsAttr> bData,
                               Value out, int64_t groups, StringRef hint, int64_t taps,
-                              bool rows, PackedLinear &r) const {
+                              bool rows, int64_t padChannels, PackedLinear &r) const {
     qopt_k_gemm_params &p = r.gemm;
     std::optional<TensorQuant> xq = perTensor(x.getType());
     if (!xq || storageBytes(x.getType()) != 1)
@@ -227,6 +230,17 @@ private:
     if (!wBytes || (int64_t)wBytes->size() != channels * k)
       return failures.fail(rewriter, op, "the weight constant has no readable data");
     tapMajor(*wBytes, channels, k, taps);
+    if (int64_t cg = k / taps; padChannels > 1 && cg % padChannels) {
+      // Each tap's cg channels, then zero weights up to the multiple: they add nothing to the
+      // sum, nor to the zero-point compensation folded into the bias.
+      int64_t cgPad = (cg + padChannels - 1) / padChannels * padChannels, kPad = taps * cgPad;
+      std::vector<uint8_t> padded(channels * kPad, 0);
+      for (int64_t row = 0; row < channels; ++row)
+        for (int64_t t = 0; t < taps; ++t)
+          std::memcpy(&padded[row * kPad + t * cgPad], &(*wBytes)[row * k + t * cg], cg);
+      *wBytes = std::move(padded);
+      k = p.k = kPad;
+    }
     // Bias: i32 at scale x_scale * w_scale (quantized), or f32 added after the scale.
     std::vector<int32_t> biasQ;
     std::vector<float> biasF;
@@ -453,11 +467,17 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
       return lowerRuntimeWeights(op, rewriter, groups, n, k);
     int64_t taps = wType.getDimSize(2) * wType.getDimSize(3);
     bool rowsLayout = packer.nativeTarget() != Target::avx2 &&
-                      preferRows(xType, groups, n, k, taps, wType.getDimSize(2) == 1 &&
+                      preferRows(xType, oType, groups, n, k, taps, wType.getDimSize(2) == 1 &&
                                                               wType.getDimSize(3) == 1);
+    // An int8 conv on the ROWS GEMM that is not read in place runs direct (qopt_k_rows_direct),
+    // with its channels padded to 4 if need be (ResNet's and MobileNet's 3-channel first convs).
+    ArrayRef<int64_t> dil = op.getDilations(), strides = op.getStrides(), pads = op.getPads();
+    bool pointwise = taps == 1 && strides[0] == 1 && strides[1] == 1 &&
+                     llvm::all_of(pads, [](int64_t v) { return v == 0; });
+    int64_t padChannels = rowsLayout && !floatX && !pointwise && dil[0] == 1 && dil[1] == 1 ? 4 : 1;
     FailureOr<PackedLinear> packed =
         packer.pack(op, rewriter, op.getInput(), op.getWeight(), op.getBias(), op.getOutput(),
-                    op.getActivation(), groups, n, k, taps, rowsLayout);
+                    op.getActivation(), groups, n, k, taps, rowsLayout, padChannels);
     if (failed(packed))
       return failure();
     auto p = zeroParams<qopt_k_conv2d_params>();
@@ -484,29 +504,31 @@ struct Conv2DToKernel : OpRewritePattern<Conv2DOp> {
     inputs.append(packed->operands.begin(), packed->operands.end());
     KernelCallOp call = replaceWithKernel(rewriter, op, "qopt_k_conv2d", p, inputs, packed->nulls,
                                           /*scratchPerSample=*/0, /*scratchFixed=*/scratch);
-    setOpsPerSample(rewriter, call, 2 * rows * p.gemm.n * p.gemm.k * p.groups);
+    setOpsPerSample(rewriter, call, 2 * rows * p.gemm.n * k * p.groups); // not counting padding
     return success();
   }
 
   /// Whether an avx512 conv2d runs on the ROWS GEMM (pixels in the vector lanes, NCHW written
   /// directly) rather than the column GEMM (tap-major im2col, a [pixel][channel] result
-  /// transposed back). Measured on Zen 4 (qopt-kernel-bench, ResNet-18 and MobileNetV2 per step):
-  /// ROWS wins on every 1x1 conv (1.7-2x: no transposes, a stride-1 f32 image is read in
-  /// place) and on convs of few input channels (ResNet-18's 7x7 / 3 channels 2x, MobileNetV2's
-  /// first conv 3.5x at int8: the column path's per-tap copies are a few bytes there). It loses
-  /// where its gathered [K][P] matrix and panels cost more than the column path's transposes (int8
-  /// 3x3 convs of 64+ channels: 0.8x), and where the weights do not stay in L2 while every
-  /// 48-pixel panel passes over them (f32 3x3 at 256-512 channels: 0.75-0.95x). Depthwise convs
-  /// keep their direct kernel, which reads the column layouts.
-  static bool preferRows(RankedTensorType xType, int64_t groups, int64_t n, int64_t k,
-                         int64_t taps, bool oneByOne) {
+  /// transposed back). Measured on Zen 4 and Zen 5 (qopt-kernel-bench, ResNet-18 and MobileNetV2
+  /// per step): ROWS wins on every 1x1 conv (1.7-2x: no transposes, a stride-1 f32 image is read
+  /// in place) and on convs of few input channels (ResNet-18's 7x7 / 3 channels 2x, MobileNetV2's
+  /// first conv 3.5x at int8: the column path's per-tap copies are a few bytes there). With the
+  /// direct form (no im2col matrix, qopt_k_rows_direct) it also wins on int8 3x3 convs of 28x28
+  /// outputs and more (56x56 x 64 channels: 0.52 -> 0.28 ms), and ties at 14x14; on 7x7 outputs
+  /// the column GEMM is 1.6x faster (49 pixels fill 64 lanes, and each 8-channel block streams
+  /// 36 KiB of weights for them). Float convs keep ROWS while the weights stay in L2 as every
+  /// 48-pixel panel passes over them (f32 3x3 at 256-512 channels lose: 0.75-0.95x). Depthwise
+  /// convs keep their direct kernel, which reads the column layouts.
+  static bool preferRows(RankedTensorType xType, RankedTensorType oType, int64_t groups,
+                         int64_t n, int64_t k, int64_t taps, bool oneByOne) {
     int64_t cg = xType.getDimSize(1) / groups;
     if (xType.getDimSize(1) == groups && k == taps && taps <= QOPT_K_DW_MAX_TAPS)
       return false; // depthwise
     if (oneByOne || cg < 8)
       return true;
     if (isa<quant::QuantizedType>(xType.getElementType()))
-      return cg % 4 == 0;
+      return cg % 4 == 0 && oType.getDimSize(2) * oType.getDimSize(3) >= 100;
     int64_t weightBytes = n * k * (xType.getElementType().isBF16() ? 2 : 4);
     return weightBytes <= 640 * 1024;
   }

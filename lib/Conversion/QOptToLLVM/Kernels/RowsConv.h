@@ -114,7 +114,8 @@ QOPT_UK_INLINE void packPairs(const uint16_t *src, int64_t K, int64_t P, uint16_
 /// Rows [r0, r1) of a direct conv's planes (qopt_k_rows_direct) of image group `xs`, counted over
 /// every (channel group, phase, row) in order: each dword the lane channels of one input pixel
 /// (u8 XOR `flip`, bf16, or f32), or the padding value (the stored value of real 0, or +0) where
-/// the pixel is outside the image.
+/// the pixel is outside the image. The lanes of channels past the group's (a zero-padded int8
+/// weight's) are 0.
 QOPT_UK_INLINE void directPlanes(const qopt_k_conv2d_params *c, const uint8_t *xs, bool quant,
                                  bool bf16, uint8_t flip, uint8_t *dst, int64_t r0, int64_t r1) {
   const int64_t inPlane = c->in_h * c->in_w, pitch = qopt_k_direct_pitch(c);
@@ -123,6 +124,7 @@ QOPT_UK_INLINE void directPlanes(const qopt_k_conv2d_params *c, const uint8_t *x
   const int64_t phases = qopt_k_direct_phases(c), sw = c->stride_w;
   const int64_t xb = quant ? 1 : (c->gemm.x_type == QOPT_K_F32 ? 4 : 2);
   const uint8_t padByte = (uint8_t)((uint8_t)c->x_zp ^ flip);
+  const int64_t cg = c->channels / c->groups;
   const uint32_t pad = quant ? 0x01010101u * padByte : 0u;
   for (int64_t R = r0; R < r1; ++R) {
     const int64_t i = R % rows, phase = (R / rows) % phases, j = R / rows / phases;
@@ -153,6 +155,10 @@ QOPT_UK_INLINE void directPlanes(const qopt_k_conv2d_params *c, const uint8_t *x
       if (quant && sw <= 2) {
         __m128i r[4];
         for (int t = 0; t < 4; ++t) {
+          if (j * 4 + t >= cg) {
+            r[t] = _mm_setzero_si128();
+            continue;
+          }
           const uint8_t *a = src + t * inPlane + at;
           if (sw == 1)
             r[t] = _mm_maskz_loadu_epi8(m, a);
@@ -198,7 +204,7 @@ QOPT_UK_INLINE void directPlanes(const qopt_k_conv2d_params *c, const uint8_t *x
           const int64_t k = at + e * sw;
           uint32_t d = 0;
           if (quant)
-            for (int t = 0; t < 4; ++t)
+            for (int t = 0; t < 4 && j * 4 + t < cg; ++t)
               d |= (uint32_t)(uint8_t)(src[t * inPlane + k] ^ flip) << (8 * t);
           else if (bf16)
             d = reinterpret_cast<const uint16_t *>(src)[k] |
@@ -250,9 +256,8 @@ QOPT_UK_INLINE void rowsConv2d(const qopt_k_conv2d_params *c, void *const *opera
   // The GEMM's pixels: a direct conv's padded rows, else the outputs.
   const int64_t pitch = direct ? qopt_k_direct_pitch(c) : 0;
   const int64_t gemmP = direct ? c->out_h * pitch : P;
-  const int64_t planeRows = direct ? (cg / qopt_k_rows_lane_channels(c)) *
-                                         qopt_k_direct_phases(c) * qopt_k_direct_rows(c)
-                                   : 0;
+  const int64_t planeRows =
+      direct ? qopt_k_direct_groups(c) * qopt_k_direct_phases(c) * qopt_k_direct_rows(c) : 0;
   qopt_uk_rows_src src;
   src.taps = 1;
   src.pitch = direct && pitch != c->out_w ? pitch : 0;

@@ -108,14 +108,22 @@ static inline int qopt_k_rows_in_place(const qopt_k_conv2d_params *p) {
  * output pixel (oh, ow) is the dword (oh + kh / stride_h) * pitch + ow + kw / stride_w of its
  * plane: the GEMM runs over out_h * pitch pixels, of which the last pitch - out_w of a row are
  * not outputs. The k order is the tap-major order, so the weights are the ROWS layouts as they
- * are. Scratch: the planes, then the taps' byte offsets (int64 each). */
+ * are (int8 with each tap's channels padded to 4). Scratch: the planes, then the taps' byte
+ * offsets (int64 each). */
 static inline int64_t qopt_k_rows_lane_channels(const qopt_k_conv2d_params *p) {
   return p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI ? 4
                                                     : (p->gemm.layout == QOPT_UK_LAYOUT_ROWS_BF16 ? 2 : 1);
 }
+/* Channel groups of a direct conv's image group: the channels rounded up to the lane channels
+ * (the int8 lowering pads each tap's weights with zeros to that: gemm.k = taps x the multiple). */
+static inline int64_t qopt_k_direct_groups(const qopt_k_conv2d_params *p) {
+  int64_t g = qopt_k_rows_lane_channels(p);
+  return (p->channels / p->groups + g - 1) / g;
+}
 static inline int qopt_k_rows_direct(const qopt_k_conv2d_params *p) {
   return qopt_k_conv_rows(p) && !qopt_k_rows_in_place(p) && p->dilation_h == 1 &&
-         p->dilation_w == 1 && (p->channels / p->groups) % qopt_k_rows_lane_channels(p) == 0;
+         p->dilation_w == 1 &&
+         p->gemm.k == p->kernel_h * p->kernel_w * qopt_k_direct_groups(p) * qopt_k_rows_lane_channels(p);
 }
 static inline int64_t qopt_k_direct_phases(const qopt_k_conv2d_params *p) {
   return (p->stride_h < p->kernel_h ? p->stride_h : p->kernel_h) *
@@ -134,8 +142,7 @@ static inline int64_t qopt_k_direct_group_bytes(const qopt_k_conv2d_params *p) {
 static inline int64_t qopt_k_rows_scratch_bytes(const qopt_k_conv2d_params *p) {
   int64_t P = p->out_h * p->out_w, K = p->gemm.k, panelPx = (P + 47) / 48 * 48;
   if (qopt_k_rows_direct(p)) {
-    int64_t groups = p->channels / p->groups / qopt_k_rows_lane_channels(p);
-    return (groups * qopt_k_direct_group_bytes(p) + 63) / 64 * 64 +
+    return (qopt_k_direct_groups(p) * qopt_k_direct_group_bytes(p) + 63) / 64 * 64 +
            p->kernel_h * p->kernel_w * 8 + 64;
   }
   int quant = p->gemm.layout == QOPT_UK_LAYOUT_ROWS_VNNI;
