@@ -804,9 +804,29 @@ def conv_direct_cases():
                         family=fam)
 
 
+def pool_wide_cases():
+    """max_pool2d on rows of more than one 64-output chunk, through the phase rows of each input
+    row (PoolOps.cpp poolPhases): ResNet's 3x3 / stride 2 / pad 1, a 3x3 stride 1 window whose
+    taps reach past the chunk, and a 5-wide dilated kernel at stride 2."""
+    h, w = 7, 150
+    for elt in ("u8", "f32"):
+        g = Graph("max_pool_wide_%s" % elt)
+        e = {"u8": qt("u8", 0.1, 37)}.get(elt, elt)
+        x = g.arg(tt((None, 2, h, w), e))
+        res = []
+        for k, s_, p, d in (((3, 3), (2, 2), (1, 1, 1, 1), None),
+                            ((3, 3), (1, 1), (1, 1, 1, 1), None),
+                            ((2, 5), (1, 2), (0, 2, 1, 3), (1, 2))):
+            oh, ow = pool_geom(h, w, k, s_, p, d or (1, 1), False)
+            res.append(g.call("max_pool2d", [x], tt((None, 2, oh, ow), e),
+                              pool_attrs(k, s_, p, d, False)))
+        g.ret(*res)
+        add_case("pool", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
-            fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases]
+            fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases]
 
 
 def main():
