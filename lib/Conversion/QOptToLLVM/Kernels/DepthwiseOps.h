@@ -364,19 +364,26 @@ QOPT_UK_INLINE void dwFillQuads(const qopt_k_conv2d_params *c, const DwQuads &g,
                : _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
   int64_t lo = c->pad_left < lineLen ? c->pad_left : lineLen;
   int64_t hi = c->pad_left + c->in_w < lineLen ? c->pad_left + c->in_w : lineLen;
+  const __m512i padv = _mm512_set1_epi8((char)pad), shiftv = _mm512_set1_epi8((char)shift);
   for (int64_t r = 0; r < g.rows; ++r) {
     const int64_t ih = r - c->pad_top;
     if (ih >= 0 && ih < c->in_h) {
-      const int64_t base = ih * c->in_w - c->pad_left;
-      for (int64_t i = 0; i < lo; ++i)
-        line[i] = pad;
-      for (int64_t i = lo; i < hi; ++i) // vectorizes
-        line[i] = (uint8_t)(src[base + i] + shift);
-      for (int64_t i = hi; i < lineLen; ++i)
-        line[i] = pad;
+      // 64 bytes at a time: the row's bytes (shifted) where line index i is in [lo, hi), the
+      // padding elsewhere. Masked-off bytes are not read, so the loads stay inside the row.
+      // (Scalar loops for the pads and the row's tail were half of a 112-wide row's time.)
+      const uint8_t *rowSrc = src + ih * c->in_w;
+      for (int64_t i = 0; i < lineLen; i += 64) {
+        const int64_t a = lo - i < 0 ? 0 : (lo - i > 64 ? 64 : lo - i);
+        const int64_t b = hi - i < 0 ? 0 : (hi - i > 64 ? 64 : hi - i);
+        const uint64_t upto = b >= 64 ? ~0ull : (1ull << b) - 1, below = (1ull << a) - 1;
+        const __mmask64 m = (__mmask64)(a < b ? upto & ~below : 0);
+        // Byte i of the line is input column i - pad_left of the row.
+        const __m512i v = _mm512_maskz_loadu_epi8(m, rowSrc + (i - c->pad_left));
+        _mm512_storeu_si512(line + i, _mm512_mask_add_epi8(padv, m, v, shiftv));
+      }
     } else {
-      for (int64_t i = 0; i < lineLen; ++i)
-        line[i] = pad;
+      for (int64_t i = 0; i < lineLen; i += 64)
+        _mm512_storeu_si512(line + i, padv);
     }
     int32_t *out = dst + r * g.rowLen;
     for (int64_t q = 0; q < g.rowLen; q += 16) {
