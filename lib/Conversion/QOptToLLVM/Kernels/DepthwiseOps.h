@@ -268,6 +268,53 @@ QOPT_UK_INLINE void dwFillPlanes(const qopt_k_conv2d_params *c, const DwPlanes &
   }
 }
 
+#if defined(__AVX512F__)
+/// dwFillPlanes for f32 input at strides 1 and 2, 16 elements at a time: masked loads of the
+/// row's elements (at stride 2 the 31 elements that hold 16 of one phase, then its even ones),
+/// so that the pads cost no scalar loops. Returns false for other strides.
+QOPT_UK_INLINE bool dwFillPlanesF32(const qopt_k_conv2d_params *c, const DwPlanes &g, float *dst,
+                                    const float *src) {
+  if (g.S > 2)
+    return false;
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  for (int64_t r = 0; r < g.rows; ++r) {
+    const int64_t ih = r - c->pad_top;
+    const bool rowInside = ih >= 0 && ih < c->in_h;
+    for (int64_t ph = 0; ph < g.S; ++ph) {
+      float *row = dst + g.at(ph, r, 0);
+      int64_t qLo = 0, qHi = 0; // as in dwFillPlanes
+      if (rowInside) {
+        int64_t lo = c->pad_left - ph;
+        qLo = lo <= 0 ? 0 : (lo + g.S - 1) / g.S;
+        int64_t hi = c->in_w + c->pad_left - ph;
+        qHi = hi <= 0 ? 0 : (hi + g.S - 1) / g.S;
+        if (qHi > g.rowLen)
+          qHi = g.rowLen;
+        if (qLo > qHi)
+          qLo = qHi;
+      }
+      const float *base = src + ih * c->in_w + ph - c->pad_left; // element q * S is column q
+      for (int64_t q = 0; q < g.rowLen; q += 16) {
+        // Lanes [a, b) of these 16 are inside the row.
+        const int64_t a = qLo - q < 0 ? 0 : (qLo - q > 16 ? 16 : qLo - q);
+        const int64_t b = qHi - q < 0 ? 0 : (qHi - q > 16 ? 16 : qHi - q);
+        __m512 v = _mm512_setzero_ps();
+        if (a < b && g.S == 1) {
+          v = _mm512_maskz_loadu_ps((__mmask16)(((1u << b) - 1) & ~((1u << a) - 1)), base + q);
+        } else if (a < b) { // elements [2a, 2b - 1) of the 32 from base + 2q
+          const uint64_t bits = ((1ull << (2 * b - 1)) - 1) & ~((1ull << (2 * a)) - 1);
+          __m512 lo16 = _mm512_maskz_loadu_ps((__mmask16)(bits & 0xFFFF), base + 2 * q);
+          __m512 hi16 = _mm512_maskz_loadu_ps((__mmask16)(bits >> 16), base + 2 * q + 16);
+          v = _mm512_permutex2var_ps(lo16, even, hi16);
+        }
+        _mm512_storeu_ps(row + q, v);
+      }
+    }
+  }
+  return true;
+}
+#endif
+
 /// One output row of one channel: NV vectors from output column ow0, the taps' weights in w
 /// (already as the multiply operand), acc -> epilogue.
 template <int NV, typename T, typename VT, typename Epi, typename LoadFn, typename MaddFn>
@@ -521,10 +568,14 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
     for (int64_t ch = 0; ch < c->channels; ++ch) {
       const uint8_t *src = static_cast<const uint8_t *>(operands[1]) +
                            (b * c->channels + ch) * inPlane * xBytes;
-      if (xType == QOPT_K_F32)
-        dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
-          return reinterpret_cast<const float *>(src)[i];
-        });
+      if (xType == QOPT_K_F32) {
+#if defined(__AVX512F__)
+        if (!dwFillPlanesF32(c, g, planes, reinterpret_cast<const float *>(src)))
+#endif
+          dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
+            return reinterpret_cast<const float *>(src)[i];
+          });
+      }
       else if (xType == QOPT_K_BF16) // one loop per type, so that each vectorizes
         dwFillPlanes<float>(c, g, planes, 0.0f, [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
           return bf16ToFloat(reinterpret_cast<const uint16_t *>(src)[i]);
