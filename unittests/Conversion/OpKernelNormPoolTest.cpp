@@ -184,7 +184,7 @@ TEST(OpKernelPool, MaxPoolExact) {
         }
         Buf out(t, nout * batch);
         void *ops[] = {out.data(), in.data()};
-        qopt_k_max_pool2d(&p, ops, batch, nullptr);
+        qopt_k_max_pool2d(&p, ops, batch, nullptr, nullptr);
         bool isFloat = t <= QOPT_K_BF16;
         for (int64_t pl = 0; pl < ch * batch; ++pl)
           for (int64_t y = 0; y < p.out_h; ++y)

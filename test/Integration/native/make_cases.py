@@ -822,6 +822,15 @@ def pool_wide_cases():
                               pool_attrs(k, s_, p, d, False)))
         g.ret(*res)
         add_case("pool", g)
+    # ResNet's first max pool (3.2 MB of f32 per sample): its planes split over the threads.
+    for elt in ("u8", "f32"):
+        g = Graph("max_pool_%s_threads" % elt)
+        e = {"u8": qt("u8", 0.1, 37)}.get(elt, elt)
+        c = 256 if elt == "u8" else 64
+        x = g.arg(tt((None, c, 112, 112), e))
+        g.ret(g.call("max_pool2d", [x], tt((None, c, 56, 56), e),
+                     pool_attrs((3, 3), (2, 2), (1, 1, 1, 1), None, False)))
+        add_case("threads", g)
 
 
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,

@@ -242,8 +242,12 @@ typedef struct qopt_k_pool2d_params {
   int32_t reserved;
   int64_t pad_bottom, pad_right; /* appended: needed by avg_pool2d's count_include_pad divisor */
 } qopt_k_pool2d_params;
+/* max_pool2d takes the qopt_native_env (NativeAbi.h) as a fifth argument, as the linear kernels
+ * do, and splits its planes over the runtime's threads when it reads 2 MiB or more; env may be
+ * null (one thread). */
+struct qopt_native_env;
 void qopt_k_max_pool2d(const qopt_k_pool2d_params *p, void *const *operands, int64_t batch,
-                       void *scratch);
+                       void *scratch, const struct qopt_native_env *env);
 void qopt_k_avg_pool2d(const qopt_k_pool2d_params *p, void *const *operands, int64_t batch,
                        void *scratch);
 
