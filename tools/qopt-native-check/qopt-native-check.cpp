@@ -145,6 +145,21 @@ Tolerance defaultTolerance(Type e) {
 
 } // namespace
 
+/// A comma-separated list of integers >= 1 (--batch, --run-threads); false, with an error naming
+/// the option and the entry, on anything else.
+template <typename T>
+static bool parsePositiveList(StringRef text, StringRef option, SmallVector<T> &out) {
+  for (StringRef e : llvm::split(text, ',')) {
+    T v;
+    if (e.trim().getAsInteger(10, v) || v < 1) {
+      llvm::errs() << "error: bad " << option << " entry '" << e << "'\n";
+      return false;
+    }
+    out.push_back(v);
+  }
+  return true;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::qopt::keepFreedMemoryForReuse();
@@ -190,25 +205,12 @@ int main(int argc, char **argv) {
   for (Type t : func.getArgumentTypes())
     dynamic |= cast<RankedTensorType>(t).getRank() > 0 && cast<RankedTensorType>(t).isDynamicDim(0);
   SmallVector<int64_t> batchList;
-  for (StringRef b : llvm::split(batches, ',')) {
-    int64_t v;
-    if (b.trim().getAsInteger(10, v) || v < 1) {
-      llvm::errs() << "error: bad --batch entry '" << b << "'\n";
-      return 1;
-    }
-    batchList.push_back(v);
-  }
+  SmallVector<int32_t> threadList;
+  if (!parsePositiveList(batches, "--batch", batchList) ||
+      !parsePositiveList(threadCounts, "--run-threads", threadList))
+    return 1;
   if (!dynamic)
     batchList = {1};
-  SmallVector<int32_t> threadList;
-  for (StringRef t : llvm::split(threadCounts, ',')) {
-    int32_t v;
-    if (t.trim().getAsInteger(10, v) || v < 1) {
-      llvm::errs() << "error: bad --run-threads entry '" << t << "'\n";
-      return 1;
-    }
-    threadList.push_back(v);
-  }
   const bool showThreads = threadList.size() > 1 || threadList[0] != 1;
 
   bool ok = true;
