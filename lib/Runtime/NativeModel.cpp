@@ -208,6 +208,7 @@ Status NativeModel::loadCode(int index) {
       step.kernel = st->kernel() ? st->kernel()->str() : std::string();
       step.opsPerSample = st->ops_per_sample();
       step.weightBytes = st->weight_bytes();
+      weightBytes += uint64_t(std::max<int64_t>(step.weightBytes, 0));
       step.activationBytesPerSample = st->activation_bytes_per_sample();
       stepList.push_back(std::move(step));
     }

@@ -105,8 +105,8 @@ public:
 
   const std::vector<Step> &steps() const { return stepList; }
   /// Runs once; safe to call concurrently (NativeRun.cpp). With `stepNs` (steps().size()
-  /// entries) the batch runs as one call and each step's wall time in nanoseconds is added to
-  /// its entry.
+  /// entries) the batch runs on the calling thread, one slice, and each step's wall time in
+  /// nanoseconds is added to its entry.
   Status run(const qopt_input *inputs, size_t numInputs, qopt_output *outputs,
              size_t numOutputs, double *stepNs = nullptr) const;
 
@@ -124,6 +124,7 @@ private:
   LoadedCode code;
   std::vector<const void *> constants;
   uint64_t arenaPerSample = 0, arenaFixed = 0;
+  uint64_t weightBytes = 0; // read by one run: the steps' weight_bytes
   bool batchParallel = false;
   std::vector<Step> stepList;
   std::unique_ptr<ThreadPool> pool;
