@@ -663,7 +663,13 @@ struct MatMulToKernel : OpRewritePattern<MatMulOp> {
     p.rhs_sample_stride = isBatched(rhs) ? rPer : 0;
     int64_t nr = target == Target::avx2 ? QOPT_UK_AVX2_FLOAT_NR : QOPT_UK_FLOAT_NR;
     int64_t np = (p.n + nr - 1) / nr * nr;
-    int64_t scratch = align64(np * p.k * 4) + align64(p.m * p.k * 4) + align64(p.m * p.n * 4);
+    // Small matrices (below the kernel's split threshold) run several at a time, each on its own
+    // scratch part: up to 8, within 4 MiB of scratch.
+    p.part_scratch_bytes = align64(np * p.k * 4) + align64(p.m * p.k * 4) + align64(p.m * p.n * 4);
+    p.scratch_parts = std::clamp<int64_t>((int64_t(4) << 20) / p.part_scratch_bytes, 1, 8);
+    if (!batched)
+      p.scratch_parts = std::min(p.scratch_parts, p.batch_count);
+    int64_t scratch = p.scratch_parts * p.part_scratch_bytes;
     KernelCallOp call =
         replaceWithKernel(rewriter, op, "qopt_k_matmul", p, ValueRange{lhs, rhs}, {}, 0, scratch);
     setOpsPerSample(rewriter, call, 2 * p.m * p.n * p.k * p.batch_count);

@@ -833,9 +833,27 @@ def pool_wide_cases():
         add_case("threads", g)
 
 
+def matmul_heads_cases():
+    """Attention-like matmuls of many small matrices per sample (each below the 2M multiply-add
+    split threshold, together above it), which run side by side on the threads, one scratch part
+    each: activation x activation (f32, odd sizes), a per-head constant broadcast over the
+    samples, and f16 operands (converted lhs, result stored through the f32 buffer)."""
+    g = Graph("matmul_heads_threads")
+    a = g.arg(tt((None, 20, 37, 70), "f32"))
+    b = g.arg(tt((None, 20, 70, 50), "f32"))
+    w = g.const(normal((20, 70, 50), 0.1), (20, 70, 50), "f32")
+    c = g.arg(tt((None, 9, 64, 64), "f16"))
+    d = g.arg(tt((None, 9, 64, 64), "f16"))
+    g.ret(g.call("matmul", [a, b], tt((None, 20, 37, 50), "f32")),
+          g.call("matmul", [a, w], tt((None, 20, 37, 50), "f32")),
+          g.call("matmul", [c, d], tt((None, 9, 64, 64), "f16")))
+    add_case("threads", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
-            fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases]
+            fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases,
+            matmul_heads_cases]
 
 
 def main():

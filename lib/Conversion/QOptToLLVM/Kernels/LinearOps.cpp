@@ -450,14 +450,42 @@ qopt_k_conv2d(const qopt_k_conv2d_params *c, void *const *operands, int64_t batc
   }
 }
 
-extern "C" __attribute__((always_inline)) void
-qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch, void *scratch,
-              const qopt_native_env *env) {
+/// One matrix of a matmul, out [M][N] = lhs [M][K] x rhs [K][N] (of their qopt_k_dtypes, at
+/// element offsets), on `part`'s scratch (LinearKernels.h): rhs packed into the f32 layout with
+/// whole-row copies, lhs converted only when it is not f32, the result written in place when it
+/// is f32. The GEMM itself is split over env's threads (pass one thread when the parts already
+/// run in parallel).
+QOPT_UK_INLINE void matmulOne(const qopt_k_matmul_params *p, void *const *operands, int64_t lhsOff,
+                              int64_t rhsOff, int64_t outOff, uint8_t *part,
+                              const qopt_native_env *env) {
   const int64_t M = p->m, N = p->n, K = p->k;
   const int64_t np = (N + kFloatNR - 1) / kFloatNR * kFloatNR;
-  float *packed = static_cast<float *>(scratch);
-  float *a = reinterpret_cast<float *>(reinterpret_cast<uint8_t *>(packed) + align64(np * K * 4));
+  float *packed = reinterpret_cast<float *>(part);
+  float *a = reinterpret_cast<float *>(part + align64(np * K * 4));
   float *y = reinterpret_cast<float *>(reinterpret_cast<uint8_t *>(a) + align64(M * K * 4));
+  // Pack rhs [K][N]: per column block, per k, kFloatNR columns (zero past N).
+  for (int64_t blk = 0; blk < np / kFloatNR; ++blk) {
+    const int64_t col0 = blk * kFloatNR, cols = N - col0 < kFloatNR ? N - col0 : kFloatNR;
+    float *dst = packed + blk * K * kFloatNR;
+    for (int64_t kk = 0; kk < K; ++kk, dst += kFloatNR) {
+      const int64_t src = rhsOff + kk * N + col0;
+      if (p->rhs_type == QOPT_K_F32)
+        __builtin_memcpy(dst, static_cast<const float *>(operands[2]) + src, cols * 4);
+      else
+        for (int64_t j = 0; j < cols; ++j)
+          dst[j] = loadFloat(operands[2], p->rhs_type, src + j);
+      for (int64_t j = cols; j < kFloatNR; ++j)
+        dst[j] = 0.0f;
+    }
+  }
+  const float *x = static_cast<const float *>(operands[1]) + lhsOff;
+  if (p->lhs_type != QOPT_K_F32) {
+    for (int64_t i = 0; i < M * K; ++i)
+      a[i] = loadFloat(operands[1], p->lhs_type, lhsOff + i);
+    x = a;
+  }
+  const bool direct = p->out_type == QOPT_K_F32;
+  float *res = direct ? static_cast<float *>(operands[0]) + outOff : y;
   qopt_k_gemm_params gp;
   __builtin_memset(&gp, 0, sizeof(gp));
   gp.rows = M;
@@ -467,34 +495,56 @@ qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batc
   gp.layout = kLayoutF32;
   gp.x_type = QOPT_K_F32;
   gp.out_kind = QOPT_UK_OUT_F32;
-  const int64_t outSample = p->batch_count * M * N;
-  for (int64_t s = 0; s < batch; ++s)
-    for (int64_t bi = 0; bi < p->batch_count; ++bi) {
-      // The flattened batch index -> the operands' matrix offsets (broadcast dims stride 0).
-      int64_t lhsOff = s * p->lhs_sample_stride, rhsOff = s * p->rhs_sample_stride, rest = bi;
-      for (int32_t d = p->batch_rank - 1; d >= 0; --d) {
-        int64_t idx = rest % p->out_batch_dims[d];
-        rest /= p->out_batch_dims[d];
-        lhsOff += idx * p->lhs_index_stride[d];
-        rhsOff += idx * p->rhs_index_stride[d];
-      }
-      // Pack rhs [K][N] into the target's f32 layout: per column block, per k, kFloatNR columns.
-      for (int64_t blk = 0; blk < np / kFloatNR; ++blk)
-        for (int64_t kk = 0; kk < K; ++kk)
-          for (int64_t j = 0; j < kFloatNR; ++j) {
-            int64_t col = blk * kFloatNR + j;
-            packed[(blk * K + kk) * kFloatNR + j] =
-                col < N ? loadFloat(operands[2], p->rhs_type, rhsOff + kk * N + col) : 0.0f;
-          }
-      for (int64_t i = 0; i < M * K; ++i)
-        a[i] = loadFloat(operands[1], p->lhs_type, lhsOff + i);
-      const int64_t outOff = s * outSample + bi * M * N;
-      splitGemm(env, M, N, K, kFloatMR, kFloatNR,
-                [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-                  gemmF32(&gp, a + m0 * K, K, packed, nullptr, m1 - m0, y + m0 * N, N, n0, n1);
-                  for (int64_t m = m0; m < m1; ++m)
-                    for (int64_t n = n0; n < n1; ++n)
-                      storeFloat(operands[0], p->out_type, outOff + m * N + n, y[m * N + n]);
-                });
+  splitGemm(env, M, N, K, kFloatMR, kFloatNR, [=](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    gemmF32(&gp, x + m0 * K, K, packed, nullptr, m1 - m0, res + m0 * N, N, n0, n1);
+    if (!direct)
+      for (int64_t m = m0; m < m1; ++m)
+        for (int64_t n = n0; n < n1; ++n)
+          storeFloat(operands[0], p->out_type, outOff + m * N + n, y[m * N + n]);
+  });
+}
+
+extern "C" __attribute__((always_inline)) void
+qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch, void *scratch,
+              const qopt_native_env *env) {
+  const int64_t M = p->m, N = p->n, K = p->k;
+  const int64_t outSample = p->batch_count * M * N, total = batch * p->batch_count;
+  // Matrix t = (sample, flattened batch index) -> the operands' element offsets (broadcast dims
+  // stride 0).
+  auto offsets = [=](int64_t t, int64_t &lhsOff, int64_t &rhsOff, int64_t &outOff) {
+    const int64_t s = t / p->batch_count, bi = t % p->batch_count;
+    lhsOff = s * p->lhs_sample_stride;
+    rhsOff = s * p->rhs_sample_stride;
+    int64_t rest = bi;
+    for (int32_t d = p->batch_rank - 1; d >= 0; --d) {
+      int64_t idx = rest % p->out_batch_dims[d];
+      rest /= p->out_batch_dims[d];
+      lhsOff += idx * p->lhs_index_stride[d];
+      rhsOff += idx * p->rhs_index_stride[d];
     }
+    outOff = s * outSample + bi * M * N;
+  };
+  // Matrices too small to split (attention's 128 x 128 x 64 per head) run side by side instead,
+  // each part on its own scratch part and over its own range of matrices.
+  int64_t parts = kernelThreads(env, M * N * K) > 1 ? 1 : kernelThreads(env, M * N * K * total);
+  parts = parts < p->scratch_parts ? parts : p->scratch_parts;
+  parts = parts < total ? parts : total;
+  if (parts <= 1) {
+    for (int64_t t = 0; t < total; ++t) {
+      int64_t l, r, o;
+      offsets(t, l, r, o);
+      matmulOne(p, operands, l, r, o, static_cast<uint8_t *>(scratch), env);
+    }
+    return;
+  }
+  forEachPart(env, parts, [=](int64_t i) {
+    int64_t t0, t1;
+    partRange(total, 1, parts, i, t0, t1);
+    uint8_t *part = static_cast<uint8_t *>(scratch) + i * p->part_scratch_bytes;
+    for (int64_t t = t0; t < t1; ++t) {
+      int64_t l, r, o;
+      offsets(t, l, r, o);
+      matmulOne(p, operands, l, r, o, part, nullptr);
+    }
+  });
 }

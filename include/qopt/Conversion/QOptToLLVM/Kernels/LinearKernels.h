@@ -194,8 +194,9 @@ static inline int64_t qopt_k_dw_scratch_bytes(const qopt_k_conv2d_params *p, int
  * `batch_count`, flattened) with lhs/rhs matrix strides per flattened index (0 for a broadcast
  * operand). rhs is packed at run time into scratch (f32 layout of the target). lhs_sample_stride /
  * rhs_sample_stride: elements between samples of the model's batch, 0 when unbatched.
- * Scratch (fixed): packed rhs (roundup(n, 48) * k * 4) + f32 lhs (m * k * 4) + f32 result
- * (m * roundup(n, 48) * 4), each rounded up to 64 bytes. */
+ * Scratch (fixed): scratch_parts parts of part_scratch_bytes each: packed rhs (roundup(n, 48) *
+ * k * 4) + f32 lhs (m * k * 4) + f32 result (m * n * 4), each rounded up to 64 bytes. Matrices
+ * too small to split over threads run up to scratch_parts at a time, one per part. */
 typedef struct qopt_k_matmul_params {
   int64_t m, n, k;
   int64_t batch_count;
@@ -204,6 +205,7 @@ typedef struct qopt_k_matmul_params {
   int32_t batch_rank;
   int32_t lhs_type, rhs_type, out_type;
   int64_t lhs_sample_stride, rhs_sample_stride;
+  int64_t scratch_parts, part_scratch_bytes;
 } qopt_k_matmul_params;
 void qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch,
                    void *scratch, const qopt_native_env *env);
