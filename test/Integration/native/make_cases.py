@@ -850,10 +850,25 @@ def matmul_heads_cases():
     add_case("threads", g)
 
 
+def dw_blocks_cases():
+    """The depthwise register blocks (DepthwiseOps.h dwForEachBlock): rows narrower than 4
+    vectors take several output rows per block (up to 8 of one vector, 4 of two, 2 of three or
+    four), so these cover every row count of a block: 7- and 15-wide outputs over 19 and 15 rows
+    (8 + 8 + 3, 8 + 7), and a 56-wide one (4 vectors on avx512, 4 + 3 on avx2) over 5 rows."""
+    for (name, c, h, w_, s_) in (("w7_h19", 3, 19, 7, 1), ("w15_s2", 2, 29, 29, 2),
+                                 ("w56_h5", 2, 5, 56, 1)):
+        conv_int8_case("dw_u8_blocks_" + name, "u8", 37, c, h, w_, c, 3, 3, c, (s_, s_),
+                       (1, 1, 1, 1), (1, 1), "relu", family="dw-blocks")
+        conv_int8_case("dw_i8_blocks_" + name, "i8", -5, c, h, w_, c, 3, 3, c, (s_, s_),
+                       (1, 1, 1, 1), (1, 1), family="dw-blocks")
+        conv_float_case("f32", "dw_blocks_" + name, c, h, w_, c, 3, 3, c, (s_, s_), (1, 1, 1, 1),
+                        (1, 1), "relu6", family="dw-blocks")
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
             fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases,
-            matmul_heads_cases]
+            matmul_heads_cases, dw_blocks_cases]
 
 
 def main():

@@ -315,31 +315,78 @@ QOPT_UK_INLINE bool dwFillPlanesF32(const qopt_k_conv2d_params *c, const DwPlane
 }
 #endif
 
-/// One output row of one channel: NV vectors from output column ow0, the taps' weights in w
-/// (already as the multiply operand), acc -> epilogue.
-template <int NV, typename T, typename VT, typename Epi, typename LoadFn, typename MaddFn>
+/// NR output rows from oh by NV vectors from output column ow0 of one channel (the taps' weights
+/// in w, already as the multiply operand), acc -> epilogue at out + outPlane.
+template <int NR, int NV, typename T, typename VT, typename Epi, typename LoadFn, typename MaddFn>
 QOPT_UK_INLINE void dwBlock(const qopt_k_conv2d_params *c, const DwPlanes &g, const T *planes,
                             const VT *w, int64_t oh, int64_t ow0, VT zero, LoadFn ld, MaddFn madd,
-                            const Epi &epi, void *out, int64_t outIdx) {
-  VT acc[NV];
+                            const Epi &epi, void *out, int64_t outPlane) {
+  VT acc[NR][NV];
 #pragma clang loop unroll(full)
-  for (int v = 0; v < NV; ++v)
-    acc[v] = zero;
+  for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = zero;
   for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
-    const int64_t r = oh * c->stride_h + kh * c->dilation_h;
+    const int64_t r0 = oh * c->stride_h + kh * c->dilation_h;
     for (int64_t kw = 0; kw < c->kernel_w; ++kw) {
       const int64_t col = kw * c->dilation_w;
-      const T *src = planes + g.at(col % g.S, r, ow0 + col / g.S);
+      const T *src = planes + g.at(col % g.S, r0, ow0 + col / g.S);
       const VT wv = w[kh * c->kernel_w + kw];
 #pragma clang loop unroll(full)
-      for (int v = 0; v < NV; ++v)
-        acc[v] = madd(acc[v], ld(src + v * kDwLanes), wv);
+      for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; ++v)
+          acc[r][v] = madd(acc[r][v], ld(src + r * c->stride_h * g.rowLen + v * kDwLanes), wv);
     }
   }
 #pragma clang loop unroll(full)
-  for (int v = 0; v < NV; ++v) {
-    const int64_t left = c->out_w - (ow0 + v * kDwLanes);
-    epi.store(acc[v], out, outIdx + ow0 + v * kDwLanes, left);
+  for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) {
+      const int64_t left = c->out_w - (ow0 + v * kDwLanes);
+      epi.store(acc[r][v], out, outPlane + (oh + r) * c->out_w + ow0 + v * kDwLanes, left);
+    }
+}
+
+/// The register block of a depthwise channel: vectors per row (up to kDwBlock) by rows, about 8
+/// accumulators in all. A row narrower than kDwBlock vectors (MobileNet's 56-, 28-, 14- and
+/// 7-wide maps) gets more rows instead: one vector per row would leave a single chain of
+/// dependent multiply-adds, latency-bound at a quarter of the FMA pipes (2.2 us instead of 0.3
+/// per 56 x 56 channel).
+constexpr int dwMaxRows(int nv) { return nv == 1 ? 8 : (nv == 2 ? 4 : 2); }
+
+/// A compile-time int for dwDispatch's generic lambdas.
+template <int N> struct DwInt {
+  static constexpr int value = N;
+};
+
+/// Calls block(DwInt<NR>, DwInt<NV>) for nv (1 .. kDwBlock) vectors and nr (1 ..
+/// dwMaxRows(nv)) rows.
+template <typename Block> QOPT_UK_INLINE void dwDispatch(int64_t nv, int64_t nr, const Block &block) {
+#define QOPT_DW_CASE(V, R)                                                                         \
+  if (nv == V && nr == R)                                                                          \
+    return block(DwInt<R>(), DwInt<V>());
+  QOPT_DW_CASE(1, 8) QOPT_DW_CASE(1, 7) QOPT_DW_CASE(1, 6) QOPT_DW_CASE(1, 5)
+  QOPT_DW_CASE(1, 4) QOPT_DW_CASE(1, 3) QOPT_DW_CASE(1, 2) QOPT_DW_CASE(1, 1)
+  QOPT_DW_CASE(2, 4) QOPT_DW_CASE(2, 3) QOPT_DW_CASE(2, 2) QOPT_DW_CASE(2, 1)
+  QOPT_DW_CASE(3, 2) QOPT_DW_CASE(3, 1) QOPT_DW_CASE(4, 2) QOPT_DW_CASE(4, 1)
+#undef QOPT_DW_CASE
+}
+static_assert(kDwBlock == 4, "dwDispatch covers 1 .. 4 vectors per row");
+
+/// Every register block of one channel's output: column blocks of up to kDwBlock vectors, each
+/// over the rows in blocks of dwMaxRows.
+template <typename BlockAt>
+QOPT_UK_INLINE void dwForEachBlock(const qopt_k_conv2d_params *c, int64_t lanes, const BlockAt &at) {
+  for (int64_t ow0 = 0; ow0 < c->out_w; ow0 += kDwBlock * lanes) {
+    const int64_t left = (c->out_w - ow0 + lanes - 1) / lanes;
+    const int64_t nv = left < kDwBlock ? left : kDwBlock;
+    const int64_t maxRows = dwMaxRows((int)nv);
+    for (int64_t oh = 0; oh < c->out_h; oh += maxRows) {
+      const int64_t nr = c->out_h - oh < maxRows ? c->out_h - oh : maxRows;
+      at(oh, ow0, nv, nr);
+    }
   }
 }
 
@@ -348,15 +395,12 @@ template <typename T, typename VT, typename Epi, typename LoadFn, typename MaddF
 QOPT_UK_INLINE void dwChannel(const qopt_k_conv2d_params *c, const DwPlanes &g, const T *planes,
                               const VT *w, VT zero, LoadFn ld, MaddFn madd, const Epi &epi,
                               void *out, int64_t outPlane) {
-  const int64_t blockW = kDwBlock * kDwLanes;
-  for (int64_t oh = 0; oh < c->out_h; ++oh) {
-    const int64_t outIdx = outPlane + oh * c->out_w;
-    int64_t ow0 = 0;
-    for (; ow0 + blockW <= c->out_w; ow0 += blockW)
-      dwBlock<kDwBlock>(c, g, planes, w, oh, ow0, zero, ld, madd, epi, out, outIdx);
-    for (; ow0 < c->out_w; ow0 += kDwLanes) // at most kDwBlock - 1 vectors, the last partial
-      dwBlock<1>(c, g, planes, w, oh, ow0, zero, ld, madd, epi, out, outIdx);
-  }
+  dwForEachBlock(c, kDwLanes, [&](int64_t oh, int64_t ow0, int64_t nv, int64_t nr) QOPT_UK_INLINE_LAMBDA {
+    dwDispatch(nv, nr, [&](auto R, auto V) QOPT_UK_INLINE_LAMBDA {
+      dwBlock<decltype(R)::value, decltype(V)::value>(c, g, planes, w, oh, ow0, zero, ld, madd,
+                                                      epi, out, outPlane);
+    });
+  });
 }
 
 /// Weight kk of column j of group g's packed int8 weights (the GEMM layouts of UKernels.h).
@@ -440,40 +484,45 @@ QOPT_UK_INLINE void dwFillQuads(const qopt_k_conv2d_params *c, const DwQuads &g,
   }
 }
 
-template <int NV>
+template <int NR, int NV>
 QOPT_UK_INLINE void dwQuadBlock(const qopt_k_conv2d_params *c, const DwQuads &g,
                                 const int32_t *quads, const __m512i *w, int64_t oh, int64_t ow0,
-                                const DwQuantEpilogue &epi, void *out, int64_t outIdx) {
-  __m512i acc[NV];
+                                const DwQuantEpilogue &epi, void *out) {
+  __m512i acc[NR][NV];
 #pragma clang loop unroll(full)
-  for (int v = 0; v < NV; ++v)
-    acc[v] = _mm512_setzero_si512();
+  for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = _mm512_setzero_si512();
   for (int64_t kh = 0; kh < c->kernel_h; ++kh) {
     const int32_t *row = quads + (oh * c->stride_h + kh * c->dilation_h) * g.rowLen + ow0;
     for (int64_t t = 0; t < g.groups; ++t) {
       const int32_t *src = row + t * 4 / g.S;
       const __m512i wv = w[kh * g.groups + t];
 #pragma clang loop unroll(full)
-      for (int v = 0; v < NV; ++v)
-        acc[v] = _mm512_dpbusd_epi32(acc[v], _mm512_loadu_si512(src + v * 16), wv);
+      for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; ++v)
+          acc[r][v] = _mm512_dpbusd_epi32(
+              acc[r][v], _mm512_loadu_si512(src + r * c->stride_h * g.rowLen + v * 16), wv);
     }
   }
 #pragma clang loop unroll(full)
-  for (int v = 0; v < NV; ++v)
-    epi.store(acc[v], out, outIdx + ow0 + v * 16, c->out_w - (ow0 + v * 16));
+  for (int r = 0; r < NR; ++r)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v)
+      epi.store(acc[r][v], out, (oh + r) * c->out_w + ow0 + v * 16, c->out_w - (ow0 + v * 16));
 }
 
+/// All output rows of one channel, in the register blocks of dwForEachBlock.
 QOPT_UK_INLINE void dwQuadChannel(const qopt_k_conv2d_params *c, const DwQuads &g,
                                   const int32_t *quads, const __m512i *w,
                                   const DwQuantEpilogue &epi, void *out) {
-  for (int64_t oh = 0; oh < c->out_h; ++oh) {
-    const int64_t outIdx = oh * c->out_w;
-    int64_t ow0 = 0;
-    for (; ow0 + kDwBlock * 16 <= c->out_w; ow0 += kDwBlock * 16)
-      dwQuadBlock<kDwBlock>(c, g, quads, w, oh, ow0, epi, out, outIdx);
-    for (; ow0 < c->out_w; ow0 += 16)
-      dwQuadBlock<1>(c, g, quads, w, oh, ow0, epi, out, outIdx);
-  }
+  dwForEachBlock(c, 16, [&](int64_t oh, int64_t ow0, int64_t nv, int64_t nr) QOPT_UK_INLINE_LAMBDA {
+    dwDispatch(nv, nr, [&](auto R, auto V) QOPT_UK_INLINE_LAMBDA {
+      dwQuadBlock<decltype(R)::value, decltype(V)::value>(c, g, quads, w, oh, ow0, epi, out);
+    });
+  });
 }
 #endif
 
