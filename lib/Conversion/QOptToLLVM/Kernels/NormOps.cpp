@@ -34,6 +34,22 @@ QOPT_UK_INLINE void softmaxContiguous(const typename I::T *x, typename O::T *y, 
   }
 }
 
+/// softmaxContiguous with an f32 result: each exp is computed once, kept in y, and divided by
+/// the sum in a second pass (the same operations in the same order, so the same bits; the exp
+/// is most of a row's time, and attention's rows are 128 long).
+template <class I>
+QOPT_UK_INLINE void softmaxContiguousF32(const typename I::T *x, float *y, int64_t len) {
+  float max = laneFold(
+      len, -__builtin_inff(), [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(x, k); }, maxIgnoringNaN);
+  float sum = laneSum(len, [&](int64_t k) QOPT_UK_INLINE_LAMBDA {
+    float e = expApprox(I::load(x, k) - max);
+    y[k] = e;
+    return e;
+  });
+  for (int64_t k = 0; k < len; ++k)
+    y[k] = y[k] / sum;
+}
+
 /// Softmax along a strided axis: 16 neighbouring positions of `inner` at once, one lane each, so
 /// the loops run over contiguous memory.
 template <class I, class O>
@@ -80,7 +96,9 @@ QOPT_UK_ENTRY void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *o
       auto *y = (typename O::T *)operands[0];
       int64_t rows = batch * p->outer, block = p->len * p->inner;
       for (int64_t r = 0; r < rows; ++r) {
-        if (p->inner == 1)
+        if (p->inner == 1 && !p->log && sizeof(typename O::T) == 4)
+          softmaxContiguousF32<I>(x + r * block, reinterpret_cast<float *>(y) + r * block, p->len);
+        else if (p->inner == 1)
           softmaxContiguous<I, O>(x + r * block, y + r * block, p->len, p->log);
         else
           softmaxStrided<I, O>(x + r * block, y + r * block, p->len, p->inner, p->log);
