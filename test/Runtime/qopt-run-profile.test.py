@@ -3,7 +3,20 @@ import json, sys
 
 p = json.load(open(sys.argv[1]))
 steps = p["steps"]
-assert p["batch"] == 16 and p["runs"] == 3, p
+batch = int(sys.argv[2])
+assert p["batch"] == batch and p["runs"] == 3, p
+# Each step's op rate is its ops per sample times the batch over its time (ms is printed to 6
+# decimals: the rate is checked against the range of times that round to it).
+for s in steps:
+    ops = s["ops_per_sample"] * batch
+    lo = ops / ((s["ms"] + 5e-7) * 1e6)
+    hi = ops / ((s["ms"] - 5e-7) * 1e6) if s["ms"] > 5e-7 else float("inf")
+    assert lo * (1 - 1e-5) <= s["gops"] <= hi * (1 + 1e-5), (s, lo, hi)
+if batch == 1:  # the static matmul of [3, 4] x [4, 3]
+    assert p["static_shapes"] is True and [s["ops_per_sample"] for s in steps] == [72], p
+    print("profile ok: static model")
+    sys.exit(0)
+assert p["static_shapes"] is False, p
 fcs = [s for s in steps if s["kernel"] == "qopt_k_fully_connected"]
 assert [s["name"] for s in fcs] == ["/net/net.1/Gemm", "/net/net.3/Gemm", "/net/net.5/Gemm"], fcs
 for s, (k, n) in zip(fcs, [(784, 256), (256, 128), (128, 10)]):

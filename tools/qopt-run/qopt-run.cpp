@@ -142,13 +142,18 @@ FailureOr<BenchmarkStats> benchmark(engine::Engine &eng, ArrayRef<ref::Tensor> a
 LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
                            ArrayRef<ref::Tensor> args, unsigned runs, const std::string &jsonPath,
                            const std::string &modelPath, engine::Engine &eng, std::string &error) {
-  int64_t batch = args.empty() || args[0].shape.empty() ? 1 : args[0].shape[0];
+  // A step's ops are per sample of a dynamic batch; a model of static shapes runs its whole
+  // input as one sample (batch 1), whatever its leading dim.
+  RankedTensorType first = eng.inputs().empty() ? RankedTensorType() : eng.inputs()[0].type;
+  bool dynamic = first && first.getRank() > 0 && first.isDynamicDim(0);
+  int64_t batch = !dynamic || args.empty() || args[0].shape.empty() ? 1 : args[0].shape[0];
   double total = 0;
   for (const engine::StepProfile &s : steps)
     total += s.nsPerCall;
-  llvm::outs() << llvm::formatv("profile: {0}, batch {1}, median of {2} runs per step, total "
-                                "{3:f4} ms\n",
-                                eng.description(), batch, runs, total * 1e-6);
+  llvm::outs() << llvm::formatv("profile: {0}, batch {1}{2}, median of {3} runs per step, total "
+                                "{4:f4} ms\n",
+                                eng.description(), batch, dynamic ? "" : " (static shapes)", runs,
+                                total * 1e-6);
   llvm::outs() << llvm::formatv("{0,-4} {1,-32} {2,-26} {3,10} {4,6} {5,10} {6,9}\n", "step",
                                 "layer", "kernel", "ms", "%", "Gop/s", "op/byte");
   auto escape = [](const std::string &text) {
@@ -162,9 +167,11 @@ LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
     return out;
   };
   std::string json = llvm::formatv("{{\"model\": \"{0}\", \"description\": \"{1}\", \"batch\": "
-                                   "{2}, \"runs\": {3}, \"total_ms\": {4:f6}, \"steps\": [",
+                                   "{2}, \"static_shapes\": {3}, \"runs\": {4}, \"total_ms\": "
+                                   "{5:f6}, \"steps\": [",
                                    escape(llvm::sys::path::filename(modelPath).str()),
-                                   escape(eng.description().str()), batch, runs, total * 1e-6)
+                                   escape(eng.description().str()), batch,
+                                   dynamic ? "false" : "true", runs, total * 1e-6)
                          .str();
   for (auto [i, s] : llvm::enumerate(steps)) {
     double ops = double(s.opsPerSample) * double(batch);
@@ -179,9 +186,9 @@ LogicalResult printProfile(const std::vector<engine::StepProfile> &steps,
                                   total > 0 ? 100 * s.nsPerCall / total : 0, gops, intensity);
     json += llvm::formatv("{0}{{\"name\": \"{1}\", \"kernel\": \"{2}\", \"ms\": {3:f6}, "
                           "\"ops_per_sample\": {4}, \"weight_bytes\": {5}, "
-                          "\"activation_bytes_per_sample\": {6}}",
+                          "\"activation_bytes_per_sample\": {6}, \"gops\": {7:f6}}",
                           i ? ", " : "", escape(s.name), escape(s.kernel), s.nsPerCall * 1e-6,
-                          s.opsPerSample, s.weightBytes, s.activationBytesPerSample)
+                          s.opsPerSample, s.weightBytes, s.activationBytesPerSample, gops)
                 .str();
   }
   json += "]}\n";
