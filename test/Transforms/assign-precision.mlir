@@ -5,10 +5,11 @@
 // RUN: not qopt-opt %s -split-input-file -qopt-assign-precision='override=nope=f32' 2>&1 | FileCheck %s --check-prefix=NAME
 // RUN: not qopt-opt %s -split-input-file -qopt-assign-precision='override=hidden' 2>&1 | FileCheck %s --check-prefix=SYNTAX
 
-// A hidden layer gets the uniform precision; the logits (returned) stay f32.
+// A hidden layer gets the uniform precision. The logits (returned) stay f32 when their layer
+// is cheap (below 5% of the predicted f32 time); here it is half the model, and follows int8.
 // INT8-LABEL: func.func @mlp
 // INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8"
-// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "final logits stay f32 (override with logits=i8 to change)"
+// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8 (its f32 logits are 50% of the model's predicted f32 time; override with logits=f32 to keep the layer f32)"
 // An f16 layer needs calibrated ranges within 65504: [-3, 40] fits.
 // FP16-LABEL: func.func @mlp
 // FP16: qopt.precision = #qopt.precision<f16>, qopt.precision_reason = "uniform fp16"
@@ -22,6 +23,20 @@ func.func @mlp(%x: tensor<?x2xf32> {qopt.calibration = #qopt.calibration<lo = -3
   %w = qopt.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
   %h = qopt.fully_connected %x, %w {activation = #qopt.activation<relu>, qopt.calibration = #qopt.calibration<lo = 0.0, hi = 40.0, min = 0.0, max = 40.0>} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("hidden")
   %y = qopt.fully_connected %h, %w {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 9.0, min = -1.0, max = 9.0>} : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32> loc("logits")
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// A classifier's head (64 -> 2 after a 64 -> 64 layer: 3% of the time) keeps its logits f32.
+// INT8-LABEL: func.func @classifier
+// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<i8>, qopt.precision_reason = "uniform int8"
+// INT8: qopt.fully_connected {{.*}}qopt.precision = #qopt.precision<f32>, qopt.precision_reason = "final logits stay f32 (override with head=i8 to change)"
+func.func @classifier(%x: tensor<?x64xf32> {qopt.calibration = #qopt.calibration<lo = -3.0, hi = 2.0, min = -3.0, max = 2.0>}) -> tensor<?x2xf32> {
+  %w = qopt.constant dense<0.5> : tensor<64x64xf32>
+  %v = qopt.constant dense<0.25> : tensor<2x64xf32>
+  %h = qopt.fully_connected %x, %w {activation = #qopt.activation<relu>, qopt.calibration = #qopt.calibration<lo = 0.0, hi = 40.0, min = 0.0, max = 40.0>} : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32> loc("hidden")
+  %y = qopt.fully_connected %h, %v {qopt.calibration = #qopt.calibration<lo = -1.0, hi = 9.0, min = -1.0, max = 9.0>} : (tensor<?x64xf32>, tensor<2x64xf32>) -> tensor<?x2xf32> loc("head")
   return %y : tensor<?x2xf32>
 }
 

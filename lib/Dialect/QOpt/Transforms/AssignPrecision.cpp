@@ -72,6 +72,10 @@ double costOf(Operation *op, Precision p, const CostModel &m) {
 /// them) are the same on every machine. Both machine kinds seen run at about 3.5 GHz.
 constexpr double kPredictedGhz = 3.5;
 
+/// The share of the model's predicted f32 time from which a layer producing the logits follows a
+/// uniform int8 instead of staying f32.
+constexpr double kLogitsInt8Share = 0.05;
+
 /// The latency table qopt-compile measured (`qopt.measured_latency` on the function: layer name
 /// -> [ns per sample for i8, bf16, f16, f32], `unit` where a precision was not measured), checked.
 using MeasuredLatency = std::map<std::string, std::array<std::optional<double>, 4>>;
@@ -285,11 +289,28 @@ struct AssignPrecisionPass : qopt::impl::AssignPrecisionPassBase<AssignPrecision
       break;
     }
 
+    double totalF32Ns = 0;
+    for (size_t i = 0; i < targets.size(); ++i)
+      totalF32Ns += predictedNs(i, Precision::f32);
     for (size_t i = 0; i < targets.size(); ++i) {
       Decision &d = decisions[i];
       if (d.pinned)
         continue;
       if (producesLogits(targets[i])) {
+        // Logits stay f32 where that costs little: a classifier's head is well under 1% of the
+        // model. A head of kLogitsInt8Share or more of the predicted f32 time (the last
+        // 1024 x 1024 layer of a 10-layer MLP: 10%, and 30% of its int8 latency in f32) follows
+        // the uniform int8 like the others; its result is still dequantized to f32.
+        double share = predictedNs(i, Precision::f32) / totalF32Ns;
+        if (uniform && *uniform == Precision::i8 && share >= kLogitsInt8Share) {
+          d.precision = Precision::i8;
+          d.reason = llvm::formatv("uniform int8 (its f32 logits are {0:f0}% of the model's "
+                                   "predicted f32 time; override with {1}=f32 to keep the "
+                                   "layer f32)",
+                                   100 * share, names[i])
+                         .str();
+          continue;
+        }
         d.pinned = true;
         d.precision = Precision::f32;
         d.reason = "final logits stay f32 (override with " + names[i] + "=i8 to change)";
