@@ -81,6 +81,8 @@ struct SliceJob {
 /// then stay in the caches between one step and the next, where the whole slice's would stream
 /// through memory at every step (ResNet-18 at batch 64: 3 MiB per image at its largest).
 int32_t runSlice(const SliceJob &job, Slice &sl) {
+  if (sl.chunk >= sl.rows) // one call: the common case, with nothing to copy
+    return job.entry(&sl.args);
   std::vector<const void *> in = sl.inputs;
   std::vector<void *> out = sl.outputs;
   qopt_native_args args = sl.args;
@@ -136,10 +138,12 @@ uint64_t lastLevelCacheBytes() {
 /// unchunked: each chunk would read them from memory again (ResNet-18 fp32, 46 MB).
 /// QOPT_BATCH_CHUNK_BYTES sets the arena budget per call instead (0: unchunked).
 int64_t chunkRows(int64_t rows, int64_t slices, uint64_t arenaPerSample, uint64_t weightBytes) {
+  // The override, read once per process like the cache size.
+  static const char *const overrideBytes = std::getenv("QOPT_BATCH_CHUNK_BYTES");
   uint64_t usable = lastLevelCacheBytes() / 4 * 3;
   uint64_t budget = usable > weightBytes ? (usable - weightBytes) / uint64_t(slices) : 0;
-  if (const char *e = std::getenv("QOPT_BATCH_CHUNK_BYTES"))
-    budget = std::strtoull(e, nullptr, 10);
+  if (overrideBytes)
+    budget = std::strtoull(overrideBytes, nullptr, 10);
   if (budget == 0)
     return rows;
   return std::clamp<int64_t>(int64_t(budget / std::max<uint64_t>(arenaPerSample, 1)), 1, rows);
@@ -326,9 +330,8 @@ Status NativeModel::run(const qopt_input *inputs, size_t numInputs, qopt_output 
                         ? chunkRows(rows, numSlices, arenaPerSample, weightBytes)
                         : rows;
     sliceChunk[size_t(k)] = chunk;
-    rows = chunk;
-    uint64_t bytes;
-    if (__builtin_mul_overflow(arenaPerSample, uint64_t(rows), &bytes) ||
+    uint64_t bytes; // the arena of one call: `chunk` rows
+    if (__builtin_mul_overflow(arenaPerSample, uint64_t(chunk), &bytes) ||
         __builtin_add_overflow(bytes, arenaFixed, &bytes) || bytes > (uint64_t(1) << 52))
       return makeError(QOPT_ERR_OUT_OF_MEMORY,
                        "the arena for batch " + std::to_string(batch) + " is too large");
