@@ -440,12 +440,9 @@ struct DwQuads {
         groups((c->kernel_w + 3) / 4) {}
 };
 
-/// Fills the dword rows at dst from input plane src (shifted by `shift`), padding with `pad`;
-/// `line` is the padded byte row scratch (S * rowLen + 64 bytes).
+/// Fills the dword rows at dst from input plane src (shifted by `shift`), padding with `pad`.
 QOPT_UK_INLINE void dwFillQuads(const qopt_k_conv2d_params *c, const DwQuads &g,
-                                const uint8_t *src, uint8_t shift, uint8_t pad, uint8_t *line,
-                                int32_t *dst) {
-  const int64_t lineLen = g.S * g.rowLen + 64;
+                                const uint8_t *src, uint8_t shift, uint8_t pad, int32_t *dst) {
   // Lane L of the 16 dwords gets the window's dwords S*L .. S*L+3, then byte t of dword j is the
   // window byte S*j + t of that lane: the four columns of output column 4L + j.
   const __m512i perm = g.S == 1 ? _mm512_setr_epi32(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6)
@@ -453,33 +450,49 @@ QOPT_UK_INLINE void dwFillQuads(const qopt_k_conv2d_params *c, const DwQuads &g,
   const __m512i pick =
       g.S == 1 ? _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6))
                : _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
-  int64_t lo = c->pad_left < lineLen ? c->pad_left : lineLen;
-  int64_t hi = c->pad_left + c->in_w < lineLen ? c->pad_left + c->in_w : lineLen;
+  // The padded byte row: byte i is input column i - pad_left where i is in [lo, hi), the
+  // padding elsewhere.
+  const int64_t lo = c->pad_left, hi = c->pad_left + c->in_w;
   const __m512i padv = _mm512_set1_epi8((char)pad), shiftv = _mm512_set1_epi8((char)shift);
+  const int64_t rowBytes = g.S * g.rowLen; // the windows start below this
   for (int64_t r = 0; r < g.rows; ++r) {
     const int64_t ih = r - c->pad_top;
-    if (ih >= 0 && ih < c->in_h) {
-      // 64 bytes at a time: the row's bytes (shifted) where line index i is in [lo, hi), the
-      // padding elsewhere. Masked-off bytes are not read, so the loads stay inside the row.
-      // (Scalar loops for the pads and the row's tail were half of a 112-wide row's time.)
-      const uint8_t *rowSrc = src + ih * c->in_w;
-      for (int64_t i = 0; i < lineLen; i += 64) {
-        const int64_t a = lo - i < 0 ? 0 : (lo - i > 64 ? 64 : lo - i);
-        const int64_t b = hi - i < 0 ? 0 : (hi - i > 64 ? 64 : hi - i);
-        const uint64_t upto = b >= 64 ? ~0ull : (1ull << b) - 1, below = (1ull << a) - 1;
-        const __mmask64 m = (__mmask64)(a < b ? upto & ~below : 0);
-        // Byte i of the line is input column i - pad_left of the row.
-        const __m512i v = _mm512_maskz_loadu_epi8(m, rowSrc + (i - c->pad_left));
-        _mm512_storeu_si512(line + i, _mm512_mask_add_epi8(padv, m, v, shiftv));
-      }
-    } else {
-      for (int64_t i = 0; i < lineLen; i += 64)
-        _mm512_storeu_si512(line + i, padv);
-    }
+    const bool inside = ih >= 0 && ih < c->in_h;
+    const uint8_t *rowSrc = src + ih * c->in_w;
+    // Bytes [i, i + 64) of the padded row. Masked-off bytes are not read, so the loads stay
+    // inside the row. (Scalar loops for the pads and the row's tail were half of a 112-wide
+    // row's time.)
+    auto chunk = [&](int64_t i) QOPT_UK_INLINE_LAMBDA {
+      if (!inside)
+        return padv;
+      const int64_t a = lo - i < 0 ? 0 : (lo - i > 64 ? 64 : lo - i);
+      const int64_t b = hi - i < 0 ? 0 : (hi - i > 64 ? 64 : hi - i);
+      const uint64_t upto = b >= 64 ? ~0ull : (1ull << b) - 1, below = (1ull << a) - 1;
+      const __mmask64 m = (__mmask64)(a < b ? upto & ~below : 0);
+      return _mm512_mask_add_epi8(padv, m, _mm512_maskz_loadu_epi8(m, rowSrc + (i - lo)), shiftv);
+    };
     int32_t *out = dst + r * g.rowLen;
-    for (int64_t q = 0; q < g.rowLen; q += 16) {
-      __m512i win = _mm512_loadu_si512(line + g.S * q);
-      _mm512_storeu_si512(out + q, _mm512_shuffle_epi8(_mm512_permutexvar_epi32(perm, win), pick));
+    auto emit = [&](int64_t q, __m512i win) QOPT_UK_INLINE_LAMBDA {
+      if (q < g.rowLen)
+        _mm512_storeu_si512(out + q, _mm512_shuffle_epi8(_mm512_permutexvar_epi32(perm, win), pick));
+    };
+    // The windows are built in registers from two consecutive 64-byte pieces (valignd by the
+    // window's offset). Storing the row to scratch and loading the windows back made each load
+    // that straddles two of the stores wait for them (no store forwarding): 70% of a 7 x 7
+    // layer's time.
+    __m512i cur = chunk(0);
+    for (int64_t i = 0; i < rowBytes; i += 64) {
+      const __m512i next = chunk(i + 64);
+      if (g.S == 1) { // windows at bytes i, i + 16, i + 32, i + 48
+        emit(i, cur);
+        emit(i + 16, _mm512_alignr_epi32(next, cur, 4));
+        emit(i + 32, _mm512_alignr_epi32(next, cur, 8));
+        emit(i + 48, _mm512_alignr_epi32(next, cur, 12));
+      } else { // windows at bytes i and i + 32
+        emit(i / 2, cur);
+        emit(i / 2 + 16, _mm512_alignr_epi32(next, cur, 8));
+      }
+      cur = next;
     }
   }
 }
@@ -561,11 +574,9 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
     if (qopt_k_dw_quads_apply(c)) {
       const DwQuads gq(c);
       int32_t *quads = static_cast<int32_t *>(scratch);
-      uint8_t *line = reinterpret_cast<uint8_t *>(quads + gq.rows * gq.rowLen);
       for (int64_t b = 0; b < batch; ++b)
         for (int64_t ch = 0; ch < c->channels; ++ch) {
-          dwFillQuads(c, gq, x + (b * c->channels + ch) * inPlane, (uint8_t)shift, pad, line,
-                      quads);
+          dwFillQuads(c, gq, x + (b * c->channels + ch) * inPlane, (uint8_t)shift, pad, quads);
           const uint8_t *wg =
               static_cast<const uint8_t *>(operands[2]) + ch * c->group_packed_bytes;
           for (int64_t j = 0; j < N; ++j) {

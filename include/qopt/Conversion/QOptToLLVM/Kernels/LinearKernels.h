@@ -173,8 +173,7 @@ static inline int64_t qopt_k_dw_row_len(const qopt_k_conv2d_params *p, int64_t l
 }
 /* The avx512 int8 form for stride_w 1 or 2 without horizontal dilation (vpdpbusd over 4 taps of
  * a kernel row): per padded row, a dword per output column q holding the bytes of input columns
- * stride_w * q + 0..3, qopt_k_dw_quad_row_len dwords per row, plus one padded byte row
- * (stride_w * row_len + 64 bytes) it is built from. */
+ * stride_w * q + 0..3, qopt_k_dw_quad_row_len dwords per row. */
 static inline int qopt_k_dw_quads_apply(const qopt_k_conv2d_params *p) {
   return p->dilation_w == 1 && (p->stride_w == 1 || p->stride_w == 2);
 }
@@ -185,7 +184,7 @@ static inline int64_t qopt_k_dw_quad_row_len(const qopt_k_conv2d_params *p) {
 static inline int64_t qopt_k_dw_scratch_bytes(const qopt_k_conv2d_params *p, int64_t elemBytes) {
   int64_t planes = p->stride_w * qopt_k_dw_rows(p) * qopt_k_dw_row_len(p, 16) * elemBytes + 64;
   int64_t len = qopt_k_dw_quad_row_len(p);
-  int64_t quads = qopt_k_dw_rows(p) * len * 4 + p->stride_w * len + 64 + 64;
+  int64_t quads = qopt_k_dw_rows(p) * len * 4 + 64;
   return elemBytes == 1 && qopt_k_dw_quads_apply(p) && quads > planes ? quads : planes;
 }
 
