@@ -65,7 +65,10 @@ QOPT_UK_INLINE void partRange(int64_t total, int64_t unit, int64_t parts, int64_
 template <typename G>
 QOPT_UK_INLINE void splitGemm(const qopt_native_env *env, int64_t M, int64_t N, int64_t K,
                               int64_t mr, int64_t nr, const G &gemm) {
-  int64_t parts = kernelThreads(env, M * N * K);
+  // A GEMV of fewer than 4 rows takes the time of streaming its weights (10 us per MiB from L3,
+  // the time of 3-4M multiply-adds at the int8 peak), so it counts as 4 rows: mlp1024x10's
+  // 1024 x 1024 layers at batch 1 split over 2 threads.
+  int64_t parts = kernelThreads(env, (M < 4 ? 4 : M) * N * K);
   const int64_t mUnits = (M + mr - 1) / mr, nUnits = (N + nr - 1) / nr;
   const bool byRows = (M >= N && mUnits >= 2) || nUnits < 2;
   const int64_t units = byRows ? mUnits : nUnits;
