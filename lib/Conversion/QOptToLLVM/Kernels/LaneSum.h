@@ -20,11 +20,23 @@ QOPT_UK_INLINE float laneSum(int64_t n, Term term) {
   for (int j = 0; j < kLanes; ++j)
     acc[j] = 0.0f;
   int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
+  for (; k + kLanes <= n; k += kLanes) {
+    // The terms first (one vector loop of constant trip count), then one add per lane with
+    // constant indices.
+    float t[kLanes];
     for (int j = 0; j < kLanes; ++j)
+      t[j] = term(k + j);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < kLanes; ++j)
+      acc[j] += t[j];
+  }
+  // The tail with constant lane indices (unrolled), so that acc stays in registers: a loop up to
+  // n indexed acc at run time, which kept it in memory, and the main loop then added through a
+  // store and a load per vector (a third of a 128-long softmax row's time).
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kLanes; ++j)
+    if (k + j < n)
       acc[j] += term(k + j);
-  for (int j = 0; k + j < n; ++j)
-    acc[j] += term(k + j);
   for (int w = kLanes / 2; w >= 1; w /= 2)
     for (int j = 0; j < w; ++j)
       acc[j] += acc[j + w];
@@ -43,8 +55,10 @@ QOPT_UK_INLINE float laneFold(int64_t n, float init, Value value, Step step) {
   for (; k + kLanes <= n; k += kLanes)
     for (int j = 0; j < kLanes; ++j)
       acc[j] = step(acc[j], value(k + j));
-  for (int j = 0; k + j < n; ++j)
-    acc[j] = step(acc[j], value(k + j));
+#pragma clang loop unroll(full)
+  for (int j = 0; j < kLanes; ++j) // as in laneSum
+    if (k + j < n)
+      acc[j] = step(acc[j], value(k + j));
   float r = acc[0];
   for (int j = 1; j < kLanes; ++j)
     r = step(r, acc[j]);
