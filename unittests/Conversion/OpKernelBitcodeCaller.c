@@ -10,7 +10,7 @@ static const qopt_k_unary_params kTanhF16 = {1000, QOPT_K_TANH, QOPT_K_F16, QOPT
 void layer_tanh_f16(void *const *ops, int64_t batch) { qopt_k_unary(&kTanhF16, ops, batch, 0); }
 
 static const qopt_k_softmax_params kSoftmax = {1, 1000, 1, QOPT_K_F32, QOPT_K_F32, 0, 0};
-void layer_softmax(void *const *ops, int64_t batch) { qopt_k_softmax(&kSoftmax, ops, batch, 0); }
+void layer_softmax(void *const *ops, int64_t batch) { qopt_k_softmax(&kSoftmax, ops, batch, 0, 0); }
 
 static const qopt_k_quantize_params kQuant = {784, QOPT_K_F32, QOPT_K_U8, 0, 255,
                                                {0.0123f, 128, 0, 0, 0}};

@@ -254,8 +254,8 @@ TEST(OpKernelElementwise, InPlace) {
   qopt_k_softmax_params sm{};
   sm.outer = 7, sm.len = 11, sm.inner = 13;
   void *ssep[] = {y.data(), x.data()}, *sin[] = {s.data(), s.data()};
-  qopt_k_softmax(&sm, ssep, 1, nullptr);
-  qopt_k_softmax(&sm, sin, 1, nullptr);
+  qopt_k_softmax(&sm, ssep, 1, nullptr, nullptr);
+  qopt_k_softmax(&sm, sin, 1, nullptr, nullptr);
   for (int64_t k = 0; k < 7 * 11 * 13; ++k)
     ASSERT_TRUE(sameFloat(y.getF(k), s.getF(k)));
 }

@@ -35,7 +35,7 @@ TEST(OpKernelNorm, Softmax) {
             p.in_type = it, p.out_type = ot;
             p.log = log;
             void *ops[] = {out.data(), in.data()};
-            qopt_k_softmax(&p, ops, batch, nullptr);
+            qopt_k_softmax(&p, ops, batch, nullptr, nullptr);
             for (int64_t o = 0; o < sh.outer * batch; ++o)
               for (int64_t i = 0; i < sh.inner; ++i) {
                 int64_t base = o * sh.len * sh.inner + i;
@@ -66,7 +66,7 @@ TEST(OpKernelNorm, SoftmaxNaNRow) {
   qopt_k_softmax_params p{};
   p.outer = 1, p.len = 4, p.inner = 1;
   void *ops[] = {y, x};
-  qopt_k_softmax(&p, ops, 1, nullptr);
+  qopt_k_softmax(&p, ops, 1, nullptr, nullptr);
   for (float v : y)
     EXPECT_TRUE(std::isnan(v));
 }
@@ -87,7 +87,7 @@ TEST(OpKernelNorm, LayerNorm) {
               p.epsilon = 1e-5f;
               p.in_type = it, p.out_type = ot, p.scale_type = st, p.bias_type = st;
               void *ops[] = {out.data(), x.data(), scale.data(), withBias ? bias.data() : nullptr};
-              qopt_k_layer_norm(&p, ops, batch, nullptr);
+              qopt_k_layer_norm(&p, ops, batch, nullptr, nullptr);
               for (int64_t r = 0; r < outer * batch; ++r) {
                 double mean = 0, var = 0;
                 for (int64_t k = 0; k < inner; ++k)

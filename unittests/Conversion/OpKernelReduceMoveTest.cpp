@@ -265,7 +265,7 @@ TEST(Determinism, Checksum) {
       qopt_k_softmax_params p{};
       p.outer = 1, p.len = n / inner, p.inner = inner, p.log = log;
       void *ops[] = {y.data(), x.data()};
-      qopt_k_softmax(&p, ops, 1, nullptr);
+      qopt_k_softmax(&p, ops, 1, nullptr, nullptr);
       mix(y.data(), p.len * inner * 4);
     }
   {
@@ -273,7 +273,7 @@ TEST(Determinism, Checksum) {
     qopt_k_layer_norm_params p{};
     p.outer = 3, p.inner = n / 3, p.epsilon = 1e-5f;
     void *ops[] = {y.data(), x.data(), scale.data(), bias.data()};
-    qopt_k_layer_norm(&p, ops, 1, nullptr);
+    qopt_k_layer_norm(&p, ops, 1, nullptr, nullptr);
     mix(y.data(), n / 3 * 3 * 4);
   }
   for (uint32_t mask : {1u, 2u, 3u})

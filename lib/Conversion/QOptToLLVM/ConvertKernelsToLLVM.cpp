@@ -359,7 +359,8 @@ LogicalResult Lowering::emit() {
 /// Whether a kernel takes the qopt_native_env as a fifth argument (LinearKernels.h).
 bool kernelTakesEnv(StringRef callee) {
   return callee == "qopt_k_fully_connected" || callee == "qopt_k_conv2d" ||
-         callee == "qopt_k_matmul" || callee == "qopt_k_max_pool2d";
+         callee == "qopt_k_matmul" || callee == "qopt_k_max_pool2d" || callee == "qopt_k_softmax" ||
+         callee == "qopt_k_layer_norm";
 }
 
 /// The byte ranges of a kernel's params that its step function reads at run time instead of

@@ -865,10 +865,31 @@ def dw_blocks_cases():
                         (1, 1), "relu6", family="dw-blocks")
 
 
+def norm_threads_cases():
+    """softmax and layer_norm split by rows over the runtime's threads (NormOps.cpp rowThreads):
+    300 rows of 130 (softmax, f32 and log, and f16 through the generic row) and of 260
+    (layer_norm with and without bias, f32 and f16 scales), each above its split threshold at a
+    batch of 1."""
+    for elt in ("f32", "f16"):
+        g = Graph("softmax_%s_threads" % elt)
+        x = g.arg(tt((None, 300, 130), elt))
+        t = tt((None, 300, 130), elt)
+        g.ret(g.call("softmax", [x], t), g.call("log_softmax", [x], t))
+        add_case("norm-threads", g)
+        g = Graph("layer_norm_%s_threads" % elt)
+        x = g.arg(tt((None, 300, 260), elt))
+        gam = g.const(float_elt_values(normal(260, 0.5) + 1, elt), (260,), elt)
+        bet = g.const(float_elt_values(normal(260, 0.5), elt), (260,), elt)
+        t = tt((None, 300, 260), elt)
+        g.ret(g.call("layer_norm", [x, gam, bet], t),
+              g.call("layer_norm", [x, gam], t, "epsilon = 1.0e-3 : f32"))
+        add_case("norm-threads", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
             fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases,
-            matmul_heads_cases, dw_blocks_cases]
+            matmul_heads_cases, dw_blocks_cases, norm_threads_cases]
 
 
 def main():

@@ -10,6 +10,8 @@
 #include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
 
 #include "Float16.h"
+#include "KernelSupport.h"
+#include "KernelThreads.h"
 #include "LaneSum.h"
 #include "MathApprox.h"
 
@@ -89,61 +91,94 @@ QOPT_UK_INLINE void softmaxStrided(const typename I::T *x, typename O::T *y, int
 
 using namespace mlir::qopt::opk;
 
+/// The threads for `rows` rows of `rowWork` elements each, weighted by an element's cost in
+/// multiply-adds at the int8 peak (kernelThreads' unit).
+QOPT_UK_INLINE int64_t rowThreads(const qopt_native_env *env, int64_t rows, int64_t rowWork,
+                                  int64_t weight) {
+  int64_t parts = kernelThreads(env, rows * rowWork * weight);
+  return parts < rows ? parts : rows;
+}
+
 QOPT_UK_ENTRY void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *operands,
-                                  int64_t batch, void *) {
+                                  int64_t batch, void *, const qopt_native_env *env) {
   withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
     withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
       using I = decltype(i);
       using O = decltype(o);
       const auto *x = (const typename I::T *)operands[1];
       auto *y = (typename O::T *)operands[0];
-      int64_t rows = batch * p->outer, block = p->len * p->inner;
-      for (int64_t r = 0; r < rows; ++r) {
-        if (p->inner == 1 && !p->log && sizeof(typename O::T) == 4)
-          softmaxContiguousF32<I>(x + r * block, reinterpret_cast<float *>(y) + r * block, p->len);
-        else if (p->inner == 1)
-          softmaxContiguous<I, O>(x + r * block, y + r * block, p->len, p->log);
-        else
-          softmaxStrided<I, O>(x + r * block, y + r * block, p->len, p->inner, p->log);
-      }
+      const int64_t rows = batch * p->outer, block = p->len * p->inner;
+      // An element costs about an exp (0.35 ns, ~64 multiply-adds at the int8 peak): the b64
+      // transformer's 4M-element softmax ran serially between two parallel matmuls.
+      const int64_t parts = rowThreads(env, rows, block, 64);
+      forEachPart(env, parts, [=](int64_t part) QOPT_UK_INLINE_LAMBDA {
+        int64_t r0, r1;
+        partRange(rows, 1, parts, part, r0, r1);
+        for (int64_t r = r0; r < r1; ++r) {
+          if (p->inner == 1 && !p->log && sizeof(typename O::T) == 4)
+            softmaxContiguousF32<I>(x + r * block, reinterpret_cast<float *>(y) + r * block,
+                                    p->len);
+          else if (p->inner == 1)
+            softmaxContiguous<I, O>(x + r * block, y + r * block, p->len, p->log);
+          else
+            softmaxStrided<I, O>(x + r * block, y + r * block, p->len, p->inner, p->log);
+        }
+      });
     });
   });
 }
 
 QOPT_UK_ENTRY void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands,
-                                     int64_t batch, void *) {
+                                     int64_t batch, void *, const qopt_native_env *env) {
+  const int64_t n = p->inner, rows = batch * p->outer;
+  if (n <= 0)
+    return;
+  // Three passes over a row: an element costs about 0.14 ns (~32 multiply-adds).
+  const int64_t parts = rowThreads(env, rows, n, 32);
+  // Every type is resolved here, outside the part: a worker's part runs on params it cannot
+  // fold, and a per-element switch on the scale's type made it 3x slower than one thread.
   withFloatType(p->in_type, [&](auto i) QOPT_UK_INLINE_LAMBDA {
     withFloatType(p->out_type, [&](auto o) QOPT_UK_INLINE_LAMBDA {
-      using I = decltype(i);
-      using O = decltype(o);
-      const auto *x = (const typename I::T *)operands[1];
-      auto *y = (typename O::T *)operands[0];
-      const void *scale = operands[2], *bias = operands[3];
-      int64_t n = p->inner, rows = batch * p->outer;
-      if (n <= 0)
-        return;
-      for (int64_t r = 0; r < rows; ++r) {
-        const auto *xr = x + r * n;
-        auto *yr = y + r * n;
-        float mean = laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(xr, k); }) / (float)n;
-        // Two passes, as the reference: E[(x - mean)^2] does not cancel like E[x^2] - mean^2.
-        float var = laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA {
-                      float d = I::load(xr, k) - mean;
-                      return d * d;
-                    }) /
-                    (float)n;
-        float rstd = 1.0f / __builtin_sqrtf(var + p->epsilon);
-        if (bias) {
-          for (int64_t k = 0; k < n; ++k)
-            O::store(yr, k,
-                     (I::load(xr, k) - mean) * rstd * loadFloat(p->scale_type, scale, k) +
-                         loadFloat(p->bias_type, bias, k));
-        } else {
-          for (int64_t k = 0; k < n; ++k)
-            O::store(yr, k,
-                     (I::load(xr, k) - mean) * rstd * loadFloat(p->scale_type, scale, k) + 0.0f);
-        }
-      }
+      withFloatType(p->scale_type, [&](auto sc) QOPT_UK_INLINE_LAMBDA {
+        withFloatType(p->bias_type, [&](auto bi) QOPT_UK_INLINE_LAMBDA {
+          using I = decltype(i);
+          using O = decltype(o);
+          using S = decltype(sc);
+          using B = decltype(bi);
+          const auto *x = (const typename I::T *)operands[1];
+          auto *y = (typename O::T *)operands[0];
+          const auto *scale = (const typename S::T *)operands[2];
+          const auto *bias = (const typename B::T *)operands[3];
+          const float epsilon = p->epsilon;
+          forEachPart(env, parts, [=](int64_t part) QOPT_UK_INLINE_LAMBDA {
+            int64_t r0, r1;
+            partRange(rows, 1, parts, part, r0, r1);
+            for (int64_t r = r0; r < r1; ++r) {
+              const auto *xr = x + r * n;
+              auto *yr = y + r * n;
+              float mean =
+                  laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA { return I::load(xr, k); }) /
+                  (float)n;
+              // Two passes, as the reference: E[(x - mean)^2] does not cancel like E[x^2] -
+              // mean^2.
+              float var = laneSum(n, [&](int64_t k) QOPT_UK_INLINE_LAMBDA {
+                            float d = I::load(xr, k) - mean;
+                            return d * d;
+                          }) /
+                          (float)n;
+              float rstd = 1.0f / __builtin_sqrtf(var + epsilon);
+              if (bias) {
+                for (int64_t k = 0; k < n; ++k)
+                  O::store(yr, k,
+                           (I::load(xr, k) - mean) * rstd * S::load(scale, k) + B::load(bias, k));
+              } else {
+                for (int64_t k = 0; k < n; ++k)
+                  O::store(yr, k, (I::load(xr, k) - mean) * rstd * S::load(scale, k) + 0.0f);
+              }
+            }
+          });
+        });
+      });
     });
   });
 }

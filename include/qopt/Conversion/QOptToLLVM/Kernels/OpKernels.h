@@ -184,8 +184,12 @@ typedef struct qopt_k_softmax_params {
   int32_t log;
   int32_t reserved;
 } qopt_k_softmax_params;
+/* softmax and layer_norm take the qopt_native_env (NativeAbi.h) as a fifth argument, as
+ * max_pool2d does, and split their rows over the runtime's threads when there are enough; env
+ * may be null (one thread). */
+struct qopt_native_env;
 void qopt_k_softmax(const qopt_k_softmax_params *p, void *const *operands, int64_t batch,
-                    void *scratch);
+                    void *scratch, const struct qopt_native_env *env);
 
 /* layer_norm: per sample [outer, inner], normalised over inner (biased variance, two passes),
  * y = (x - mean) / sqrt(var + eps) * scale[k] + bias[k]. operands: out, x, scale, bias (or null). */
@@ -196,7 +200,7 @@ typedef struct qopt_k_layer_norm_params {
   int32_t reserved;
 } qopt_k_layer_norm_params;
 void qopt_k_layer_norm(const qopt_k_layer_norm_params *p, void *const *operands, int64_t batch,
-                       void *scratch);
+                       void *scratch, const struct qopt_native_env *env);
 
 /* batch_norm (inference): per sample [channels, spatial]. operands: out, x, scale, bias, mean,
  * variance (each `channels` elements of param_type). Same formula as the reference. A static
