@@ -140,9 +140,8 @@ QOPT_UK_INLINE void rowsGemm(const uint8_t *w, const qopt_uk_rows_src &src, int6
       // The last whole panel and at most 16 more pixels, where the pixels are contiguous across
       // panels (f32 in place, direct convs, packed panels of a single step): one tile of 4
       // vectors, in two halves of the block's channels (16 accumulators each). As a panel and a
-      // tile of 1 vector, a 7 x 7 map's 49
-      // pixels took 4/3 of the panel's time for 1/48 more pixels (MobileNetV2's 7 x 7
-      // pointwise convs at 47% of the FMA peak).
+      // tile of 1 vector, a 7 x 7 map's 49 pixels took 4/3 of the panel's time for 1/48 more
+      // pixels (MobileNetV2's 7 x 7 pointwise convs at 47% of the FMA peak).
       const int64_t cols = P - p0;
       for (int64_t n0 = 0; n0 < N; n0 += kRowsMR) {
         const uint8_t *wb = w + (n0 / kRowsMR) * steps * (kRowsMR * 4);
