@@ -137,7 +137,8 @@ uint64_t lastLevelCacheBytes() {
 /// faster on one thread, 1.19x on two). Weights count for at most half of that: past it they
 /// stream from memory anyway, each layer's once per chunk, while activations that spill go out
 /// and back in at every step. (MobileNetV2 fp32, 27 MB of packed weights and 6.8 MB of
-/// activations per sample, ran 1.46x faster at batch 64 in chunks of one row than unchunked.)
+/// activations per sample, ran 1.3x faster at batch 64 in chunks of one row than unchunked,
+/// interleaved.)
 /// QOPT_BATCH_CHUNK_BYTES sets the arena budget per call instead (0: unchunked).
 int64_t chunkRows(int64_t rows, int64_t slices, uint64_t arenaPerSample, uint64_t weightBytes) {
   // The override, read once per process like the cache size.
