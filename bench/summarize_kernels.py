@@ -27,7 +27,9 @@ JSON schema ("schema": "qopt-kernel-bench/1"):
     "name": "fc_256x1024x1024", "shape": "256x1024->1024",
     "precision": "int8" | "bf16" | "fp16" | "fp32",
     "threads": int, "tool": "qopt" | "onednn",
-    "variant": "" | "u8" | "s32",                 # oneDNN int8 destination (u8: requantized)
+    "variant": "" | "u8" | "s32" | "f32io",       # oneDNN int8 destination (u8: requantized);
+                                                  # qopt int8 "" runs u8 -> u8, "f32io" the
+                                                  # f32 -> f32 graph with its input quantize
     "ok": bool,                                   # false: "note" says why (compile error, ...)
     "median_ms", "min_ms", "max_ms": float|null,  # wall time of one call
     "runs": int, "gop_per_s": float,
@@ -130,7 +132,7 @@ def kernel_table(doc):
            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     notes = []
     for q in rows:
-        if q["tool"] != "qopt":
+        if q["tool"] != "qopt" or q.get("variant"):
             continue
         d = _peer(rows, q)
         ratio = _ratio(q, d)
@@ -152,6 +154,13 @@ def kernel_table(doc):
         out.append("oneDNN int8 with an s32 destination (no requantize): " + ", ".join(
             f"{r['name']} x{r['threads']} {r['median_ms']:.4f} ms ({r['pct_of_peak']:.1f}%)"
             for r in s32) + ".")
+    f32io = [r for r in rows if r["tool"] == "qopt" and r.get("variant") == "f32io" and r["ok"]]
+    if f32io:
+        out.append("")
+        out.append("qopt int8 as an f32 -> f32 graph (its input quantize and dequantizing "
+                   "epilogue included): " + ", ".join(
+                       f"{r['name']} x{r['threads']} {r['median_ms']:.4f} ms "
+                       f"({r['pct_of_peak']:.1f}%)" for r in f32io) + ".")
     if notes:
         out += ["", "Not measured:"] + sorted(set(notes))
     return out
@@ -199,7 +208,7 @@ def plots(doc, out_dir):
     except ImportError:
         return []
     rows = doc["kernels"]
-    qrows = [r for r in rows if r["tool"] == "qopt" and r["threads"] == 1]
+    qrows = [r for r in rows if r["tool"] == "qopt" and r["threads"] == 1 and not r.get("variant")]
     if not qrows:
         return []
     os.makedirs(out_dir, exist_ok=True)
@@ -236,7 +245,7 @@ def plots(doc, out_dir):
     written.append(os.path.basename(path))
 
     # qopt / oneDNN throughput, every thread count.
-    pairs = [(q, _peer(rows, q)) for q in rows if q["tool"] == "qopt"]
+    pairs = [(q, _peer(rows, q)) for q in rows if q["tool"] == "qopt" and not q.get("variant")]
     pairs = [(q, d, _ratio(q, d)) for q, d in pairs if _ratio(q, d)]
     if pairs:
         fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(pairs)), 3.2))

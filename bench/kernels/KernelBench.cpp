@@ -370,7 +370,7 @@ Obj epilogueShare(const Options &opt, const std::vector<Kernel> &kernels,
     if (f32Out == compiled.end())
       continue;
     std::string u8Fb, err;
-    if (!compileU8OutputModel(opt, model, u8Fb, err)) {
+    if (!compileU8OutputModel(opt, model, /*u8Input=*/false, u8Fb, err)) {
       notes.push_back(k.name + ": " + err);
       continue;
     }
@@ -521,29 +521,47 @@ int main(int argc, char **argv) {
       if (!wanted(a, precision))
         continue;
       const std::string key = model.name + "." + precision;
+      const bool int8 = !std::strcmp(precision, "int8");
       if (!compiled.count(key) && !compileErrors.count(key)) {
         std::string fb;
         if (compileModel(opt, model, precision, fb, err))
           compiled[key] = fb;
         else
           compileErrors[key] = err;
-      }
-      for (int threads : threadCounts) {
-        Result r;
-        r.name = k.name, r.shape = k.shape(), r.precision = precision, r.threads = threads;
-        r.tool = "qopt", r.variant = "";
-        std::string target;
-        if (compileErrors.count(key)) {
-          r.note = compileErrors[key];
-        } else {
-          QOptRun q = timeCompiledModel(compiled[key], k, threads, opt);
-          r.ok = q.ok, r.note = q.note, r.t = q.t, target = q.target;
-          r.impl = q.target + " " + q.inputDtype + "->" + q.outputDtype;
+        // int8's main rows time the layer u8 -> u8, as oneDNN's u8 primitive runs and as the
+        // layer runs between two int8 layers; the f32 -> f32 graph (with its input quantize)
+        // stays as the "f32io" variant, 1 thread.
+        if (int8 && compiled.count(key)) {
+          if (compileU8OutputModel(opt, model, /*u8Input=*/true, fb, err))
+            compiled[key + ".u8io"] = fb;
+          else
+            compileErrors[key + ".u8io"] = err;
         }
-        auto [peakName, peak] = peakFor(peaks, precision, target);
-        r.peakName = peakName;
-        record(r, k, peak);
       }
+      struct Variant {
+        std::string name, key;
+        std::vector<int> threads;
+      };
+      std::vector<Variant> variants = {{"", int8 ? key + ".u8io" : key, threadCounts}};
+      if (int8)
+        variants.push_back({"f32io", key, {1}});
+      for (const Variant &v : variants)
+        for (int threads : v.threads) {
+          Result r;
+          r.name = k.name, r.shape = k.shape(), r.precision = precision, r.threads = threads;
+          r.tool = "qopt", r.variant = v.name;
+          std::string target;
+          if (compileErrors.count(v.key) || !compiled.count(v.key)) {
+            r.note = compileErrors.count(v.key) ? compileErrors[v.key] : compileErrors[key];
+          } else {
+            QOptRun q = timeCompiledModel(compiled[v.key], k, threads, opt);
+            r.ok = q.ok, r.note = q.note, r.t = q.t, target = q.target;
+            r.impl = q.target + " " + q.inputDtype + "->" + q.outputDtype;
+          }
+          auto [peakName, peak] = peakFor(peaks, precision, target);
+          r.peakName = peakName;
+          record(r, k, peak);
+        }
     }
   }
 
@@ -579,7 +597,7 @@ int main(int argc, char **argv) {
   // 16-bit weights of 1024 x 1024 fit in a 2 MB L2; fp32's 4 MB do not).
   std::vector<std::string> gemv;
   for (const Result &r : results) {
-    if (r.tool != "qopt" || r.threads != 1 || !r.ok)
+    if (r.tool != "qopt" || r.threads != 1 || !r.ok || !r.variant.empty())
       continue;
     auto it = std::find_if(kernels.begin(), kernels.end(),
                            [&](const Kernel &k) { return k.name == r.name; });
@@ -619,7 +637,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> rows;
   for (size_t i = 0; i < results.size(); ++i) {
     Result &q = results[i];
-    if (q.tool == "qopt" && q.ok)
+    if (q.tool == "qopt" && q.ok && q.variant.empty())
       for (const Result &d : results)
         if (d.tool == "onednn" && d.ok && d.name == q.name && d.precision == q.precision &&
             d.threads == q.threads && (d.variant.empty() || d.variant == "u8")) {
@@ -637,8 +655,11 @@ int main(int argc, char **argv) {
   Obj notes;
   notes.str("qopt", "a one-layer ONNX model compiled by qopt-compile --target=host (the layer "
                     "pinned to the precision with --precision-override), loaded once through "
-                    "qopt_runtime.h and run on preallocated f32 inputs and outputs: the time "
-                    "includes the graph's input quantize / cast and the runtime's per-call cost");
+                    "qopt_runtime.h and run on preallocated inputs and outputs: the time "
+                    "includes the runtime's per-call cost. int8 runs the layer u8 -> u8 (the "
+                    "graph's input quantize removed, the output requantized in the epilogue), "
+                    "like oneDNN's u8 primitive; variant f32io is the f32 -> f32 graph with its "
+                    "input quantize. bf16 and fp16 take f32 and include the input cast");
   notes.str("onednn", "matmul / convolution_forward with weights (and, for convolutions, "
                       "activations) reordered into the primitive's chosen layout before timing; "
                       "int8 u8 variant requantizes per channel like qopt's epilogue");

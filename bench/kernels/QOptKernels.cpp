@@ -58,19 +58,20 @@ bool compileModel(const Options &opt, const Kernel &k, const std::string &precis
   return runCommand(cmd, fbPath + ".log", err);
 }
 
-bool compileU8OutputModel(const Options &opt, const Kernel &model, std::string &fbPath,
-                          std::string &err) {
+bool compileU8OutputModel(const Options &opt, const Kernel &model, bool u8Input,
+                          std::string &fbPath, std::string &err) {
   const std::string base = opt.workDir + "/" + model.name;
+  const std::string tag = u8Input ? ".int8u8io" : ".int8u8";
   std::vector<std::string> emit = compileCommand(opt, model, "int8");
   emit.insert(emit.end(), {"--emit=mlir", "-o", base + ".int8.mlir"});
   if (!runCommand(emit, base + ".int8.mlir.log", err) ||
-      !runCommand({opt.python, opt.modelScript, "--u8-output", base + ".int8.mlir",
-                   base + ".int8u8.mlir"},
-                  base + ".int8u8.mlir.log", err))
+      !runCommand({opt.python, opt.modelScript, u8Input ? "--u8-io" : "--u8-output",
+                   base + ".int8.mlir", base + tag + ".mlir"},
+                  base + tag + ".mlir.log", err))
     return false;
-  fbPath = base + ".int8u8.fb";
+  fbPath = base + tag + ".fb";
   // A compiled graph: qopt-compile only builds its native code.
-  return runCommand({opt.qoptCompile, base + ".int8u8.mlir", "--target=host", "--quiet", "-o",
+  return runCommand({opt.qoptCompile, base + tag + ".mlir", "--target=host", "--quiet", "-o",
                      fbPath},
                     fbPath + ".log", err);
 }

@@ -18,8 +18,10 @@ bool compileModel(const Options &opt, const Kernel &k, const std::string &precis
 
 /// The int8 layer of `model` returning its u8 result (requantized in the GEMM's epilogue) instead
 /// of f32: WORKDIR/NAME.int8u8.fb, through --emit=mlir and make_kernel_models.py --u8-output.
-bool compileU8OutputModel(const Options &opt, const Kernel &model, std::string &fbPath,
-                          std::string &err);
+/// With `u8Input` the graph's input quantize goes too (NAME.int8u8io.fb, --u8-io): the layer
+/// alone, u8 in and u8 out, as it runs inside an int8 network and as oneDNN's u8 primitive runs.
+bool compileU8OutputModel(const Options &opt, const Kernel &model, bool u8Input,
+                          std::string &fbPath, std::string &err);
 
 struct QOptRun {
   bool ok = false;

@@ -18,6 +18,12 @@ Rewrites an int8-compiled one-layer graph (qopt-compile --emit=mlir), whose full
 returns f32 (dequantized in its epilogue), into the same graph returning the layer's u8 result
 (requantized in its epilogue), with the scale and zero point its calibrated range gives: the two
 differ only in the epilogue, which is what the requantize-share figure compares.
+
+  make_kernel_models.py --u8-io IN.mlir OUT.mlir
+
+The same, and the graph's input quantize removed too: the function takes the layer's u8 input as
+it is. This is the layer as it runs inside an int8 network (u8 from the previous layer's epilogue,
+u8 to the next), and what oneDNN's u8 -> u8 primitive is given.
 """
 import re
 import os
@@ -39,11 +45,11 @@ def save(out, name, node, x_dims, y_dims, inits):
         f.write(model.SerializeToString())
 
 
-def u8_output(src, dst):
+def u8_output(src, dst, u8_input=False):
     text = open(src).read()
-    fc = re.search(r"^(\s*(%\w+) = qopt\.fully_connected .*)$", text, re.M)
+    fc = re.search(r"^(\s*(%\w+) = qopt\.(?:fully_connected|conv2d) .*)$", text, re.M)
     if not fc:
-        sys.exit(f"error: {src}: no qopt.fully_connected")
+        sys.exit(f"error: {src}: no qopt.fully_connected or qopt.conv2d")
     line, value = fc.group(1), fc.group(2)
     cal = re.search(r"#qopt\.calibration<lo = ([-0-9.eE+]+), hi = ([-0-9.eE+]+)", line)
     tail = re.search(r"-> (tensor<([?0-9x]+)xf32>)$", line)
@@ -60,12 +66,29 @@ def u8_output(src, dst):
                        f"return {value} : {q}", text, count=1)
     if n1 != 1 or n2 != 1:
         sys.exit(f"error: {src}: the layer's result is not the function's only result")
+    if u8_input:
+        text = drop_input_quantize(src, text)
     open(dst, "w").write(text)
 
 
+def drop_input_quantize(src, text):
+    """The function argument takes the quantize's result type, and the quantize goes."""
+    qz = re.search(r"^\s*(%\w+) = qopt\.quantize %arg0 : \((tensor<[^>]*>)\) -> "
+                   r"(tensor<.*>)\n", text, re.M)
+    if not qz:
+        sys.exit(f"error: {src}: the input is not quantized by one qopt.quantize of %arg0")
+    value, f32, q = qz.group(1), qz.group(2), qz.group(3)
+    text = text[:qz.start()] + text[qz.end():]
+    text, n = re.subn(r"%arg0: " + re.escape(f32), "%arg0: " + q, text, count=1)
+    if n != 1:
+        sys.exit(f"error: {src}: the quantized value is not the function's argument")
+    # The quantized value's one use is the layer's first operand.
+    return re.sub(re.escape(value) + r"\b", "%arg0", text)
+
+
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--u8-output":
-        return u8_output(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] in ("--u8-output", "--u8-io"):
+        return u8_output(sys.argv[2], sys.argv[3], u8_input=sys.argv[1] == "--u8-io")
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     out = sys.argv[1]
