@@ -23,7 +23,7 @@ using namespace mlir::qopt::ukernel;
 
 namespace {
 
-enum class Act { none, relu, relu6 };
+enum class Act { none, relu, relu6, clip }; // clip: [clipLo, clipHi]
 
 struct Case {
   int64_t m, n, k;
@@ -33,6 +33,8 @@ struct Case {
   int32_t outZp = 0;
   qopt_uk_out_kind kind = QOPT_UK_OUT_U8;
   Act act = Act::none;
+  float clipLo = 0.0f, clipHi = 0.0f;
+  bool specialBias = false; // float bias NaN, +inf, -inf in the first three columns
   bool hasBias = true, floatBias = false;
   int xLo = 0, xHi = 255; // activation value range (storage values)
   int wLo = -127, wHi = 127;
@@ -124,6 +126,8 @@ void check(const Variant &v, const Case &c, int64_t nBegin = 0, int64_t nEnd = -
     bias[j] = c.hasBias ? uniform(-20000, 20000) : 0;
     fbias[j] = uniform(-100, 100) / 37.0f;
   }
+  if (c.specialBias && c.n >= 3)
+    fbias[0] = NAN, fbias[1] = INFINITY, fbias[2] = -INFINITY;
 
   // Pack (the compile-time side).
   const int64_t np = paddedN(v.layout, c.n);
@@ -142,8 +146,8 @@ void check(const Variant &v, const Case &c, int64_t nBegin = 0, int64_t nEnd = -
   ep.acc_scale = scales.data();
   ep.float_bias = c.floatBias ? fb.data() : nullptr;
   ep.has_act = c.act != Act::none;
-  ep.act_lo = c.act == Act::none ? -INFINITY : 0.0f;
-  ep.act_hi = c.act == Act::relu6 ? 6.0f : INFINITY;
+  ep.act_lo = c.act == Act::none ? -INFINITY : (c.act == Act::clip ? c.clipLo : 0.0f);
+  ep.act_hi = c.act == Act::relu6 ? 6.0f : (c.act == Act::clip ? c.clipHi : INFINITY);
   ep.out_scale = c.outScale;
   ep.out_zp = c.outZp;
   ep.qmin = c.kind == QOPT_UK_OUT_I8 ? -128 : 0;
@@ -181,6 +185,8 @@ void check(const Variant &v, const Case &c, int64_t nBegin = 0, int64_t nEnd = -
         real = real < 0.0f ? 0.0f : real;
       else if (c.act == Act::relu6)
         real = real < 0.0f ? 0.0f : (real > 6.0f ? 6.0f : real);
+      else if (c.act == Act::clip)
+        real = real < c.clipLo ? c.clipLo : (real > c.clipHi ? c.clipHi : real);
       bool same;
       int64_t want = 0, have = 0;
       switch (c.kind) {
@@ -269,6 +275,35 @@ TEST_P(UKernel, EdgeValuesSaturateExactly) {
         c.act = Act(extreme % 3);
         check(v, c);
       }
+}
+
+TEST_P(UKernel, ClipRangesAndZeroPointsBeyondTheStorage) {
+  // The epilogue folds the activation's clamp into quantize's (RequantizeAvx512.h) when the
+  // activation's range holds 0, and clamps first otherwise; zero points outside the storage
+  // range make the two ranges disjoint.
+  struct Clip {
+    float lo, hi;
+    int32_t outZp;
+  };
+  const Clip clips[] = {{0.5f, 2.0f, 128}, {-3.0f, -1.0f, 128}, {-1.0f, 0.0f, 200},
+                        {-INFINITY, 0.001f, -10}, {-0.001f, INFINITY, 300},
+                        {0.0f, 6.0f, -300},       {-6.0f, 6.0f, 400},   {0.0f, 0.0f, 7}};
+  uint32_t seed = 300;
+  for (const Clip &k : clips)
+    for (qopt_uk_out_kind kind : {QOPT_UK_OUT_U8, QOPT_UK_OUT_I8, QOPT_UK_OUT_F32}) {
+      Case c{9, 37, 21};
+      c.seed = ++seed;
+      c.kind = kind;
+      c.act = Act::clip;
+      c.clipLo = k.lo, c.clipHi = k.hi;
+      c.outZp = kind == QOPT_UK_OUT_I8 ? k.outZp - 128 : k.outZp;
+      c.outScale = 0.01f;
+      c.floatBias = seed % 2 == 0;
+      check(v, c);
+      // A NaN real quantizes to the zero point whatever the activation's range.
+      c.floatBias = c.specialBias = true;
+      check(v, c);
+    }
 }
 
 TEST_P(UKernel, ExtremeValuesAtBlockEdge) {

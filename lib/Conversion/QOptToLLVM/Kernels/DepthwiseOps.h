@@ -68,6 +68,9 @@ constexpr int kDwBlock = 4;
 /// channel's scalars broadcast), storing the first `lanes` results at out + idx.
 struct DwQuantEpilogue {
   const qopt_k_gemm_params *p;
+#if defined(__AVX512F__)
+  RequantBounds qb; // the layer's, for every channel
+#endif
   int32_t bias;
   float accScale, floatBias;
   bool hasFloatBias;
@@ -83,7 +86,9 @@ struct DwQuantEpilogue {
     __m512 real = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(accScale));
     if (hasFloatBias)
       real = _mm512_add_ps(real, _mm512_set1_ps(floatBias));
-    if (p->has_act) { // operand order as in the GEMM epilogue (-0 and NaN)
+    // The activation folds into quantize's clamp as in the GEMM epilogue (RequantBounds).
+    if (p->out_kind == QOPT_UK_OUT_F32 ? p->has_act != 0 : qb.actFirst) {
+      // operand order as in the GEMM epilogue (-0 and NaN)
       real = _mm512_max_ps(_mm512_set1_ps(p->act_lo), real);
       real = _mm512_min_ps(_mm512_set1_ps(p->act_hi), real);
     }
@@ -92,9 +97,8 @@ struct DwQuantEpilogue {
       return;
     }
     __m512 q = _mm512_div_ps(real, _mm512_set1_ps(p->out_scale));
-    q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
-    q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps((float)(p->qmin - p->out_zp))),
-                      _mm512_set1_ps((float)(p->qmax - p->out_zp)));
+    q = _mm512_fixupimm_ps(q, q, _mm512_set1_epi32(0x11111188), 0); // NaN -> +0
+    q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(qb.lo)), _mm512_set1_ps(qb.hi));
     __m512i qi = _mm512_add_epi32(
         _mm512_cvt_roundps_epi32(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
         _mm512_set1_epi32(p->out_zp));
@@ -560,9 +564,16 @@ QOPT_UK_INLINE bool depthwiseConv2d(const qopt_k_conv2d_params *c, void *const *
     uint8_t *planes = static_cast<uint8_t *>(scratch);
     const uint8_t *x = static_cast<const uint8_t *>(operands[1]);
     const int64_t eb = outElemBytes(p->out_kind);
+#if defined(__AVX512F__)
+    const RequantBounds qb(p->has_act != 0, p->act_lo, p->act_hi, p->out_scale, p->qmin, p->qmax,
+                           p->out_zp);
+#endif
     auto epilogueOf = [&](int64_t ch, int64_t j) QOPT_UK_INLINE_LAMBDA {
-      DwQuantEpilogue epi;
-      epi.p = p;
+      DwQuantEpilogue epi{p,
+#if defined(__AVX512F__)
+                          qb,
+#endif
+                          0, 0.0f, 0.0f, false};
       const int64_t col = ch * p->np + j;
       epi.bias = static_cast<const int32_t *>(operands[3])[col];
       epi.accScale = static_cast<const float *>(operands[4])[col];

@@ -5,12 +5,16 @@
 
 #include "KernelSupport.h"
 #include "KernelThreads.h"
+#if defined(__AVX512F__)
+#include "RequantizeAvx512.h"
+#endif
 
 #include <immintrin.h>
 
 namespace {
 
 #if defined(__AVX512F__)
+using mlir::qopt::ukernel::detail::RequantBounds;
 constexpr int kLayoutF32 = QOPT_UK_LAYOUT_F32;
 constexpr int64_t kFloatNR = QOPT_UK_FLOAT_NR, kFloatMR = QOPT_UK_FLOAT_MR;
 constexpr int64_t kIntNR = QOPT_UK_VNNI_NR, kIntMR = QOPT_UK_VNNI_MR;

@@ -12,21 +12,51 @@
 
 namespace mlir::qopt::ukernel::detail {
 
+/// The quantized bounds of the requantize epilogue: the activation's clamp and quantize's clamp
+/// to [qmin - zp, qmax - zp] as one clamp of the quotient (two max/min fewer per vector: the
+/// epilogue, not the multiplies, bounds a 1x1 conv with K = 16 or 24). Exact, because
+/// RN(x / s) is monotonic in x for s > 0: RN(clamp(x, lo, hi) / s) = clamp(RN(x / s),
+/// RN(lo / s), RN(hi / s)), with -inf and +inf for no bound. A NaN real quantizes to the zero
+/// point, i.e. the quotient becomes 0 before quantize's clamp; that stays so after the merge
+/// when the activation's range holds 0 (ReLU, ReLU6, none). Other ranges keep the activation's
+/// clamp before the division (`actFirst`).
+struct RequantBounds {
+  float lo, hi;
+  bool actFirst;
+  QOPT_UK_INLINE RequantBounds(bool hasAct, float actLo, float actHi, float outScale,
+                               int32_t qmin, int32_t qmax, int32_t outZp) {
+    // Clamping round(real / s) to [qmin - zp, qmax - zp] before adding zp equals the reference's
+    // saturate(round(...) + zp); the bounds are small integers, exact in float32, and clamping
+    // commutes with rounding to an integer because the bounds are integers.
+    const float qlo = (float)(qmin - outZp), qhi = (float)(qmax - outZp);
+    actFirst = hasAct && !(actLo <= 0.0f && 0.0f <= actHi);
+    lo = qlo, hi = qhi;
+    if (!hasAct || actFirst)
+      return;
+    const float a = actLo / outScale, b = actHi / outScale;
+    lo = a > qlo ? a : qlo;
+    hi = b < qhi ? b : qhi;
+    if (lo > hi) // disjoint ranges: every result is the quantize bound on the activation's side
+      lo = hi = qlo > b ? qlo : qhi;
+  }
+};
+
 /// The epilogue's loop-invariant vectors, built once per call.
 struct RequantizeAvx512 {
   const qopt_uk_epilogue *ep;
   __m512 actLo, actHi, outScale, qlo, qhi;
   __m512i zp;
+  bool actFirst;
 
   QOPT_UK_INLINE explicit RequantizeAvx512(const qopt_uk_epilogue *e) : ep(e) {
     actLo = _mm512_set1_ps(e->act_lo);
     actHi = _mm512_set1_ps(e->act_hi);
     outScale = _mm512_set1_ps(e->out_scale);
-    // Clamping round(real / s) to [qmin - zp, qmax - zp] before adding zp equals the reference's
-    // saturate(round(...) + zp); the bounds are small integers, exact in float32, and clamping
-    // commutes with rounding to an integer because the bounds are integers.
-    qlo = _mm512_set1_ps((float)(e->qmin - e->out_zp));
-    qhi = _mm512_set1_ps((float)(e->qmax - e->out_zp));
+    const RequantBounds b(e->has_act, e->act_lo, e->act_hi, e->out_scale, e->qmin, e->qmax,
+                          e->out_zp);
+    qlo = _mm512_set1_ps(b.lo);
+    qhi = _mm512_set1_ps(b.hi);
+    actFirst = b.actFirst;
     zp = _mm512_set1_epi32(e->out_zp);
   }
 
@@ -47,7 +77,7 @@ struct RequantizeAvx512 {
     __m512 real = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), at.f32(ep->acc_scale));
     if (ep->float_bias)
       real = _mm512_add_ps(real, at.f32(ep->float_bias));
-    if (ep->has_act) {
+    if (ep->out_kind == QOPT_UK_OUT_F32 ? ep->has_act : actFirst) {
       // max(lo, x) is "x < lo ? lo : x" including x = -0 and NaN (maxps returns its second
       // operand for equal or unordered inputs); min(hi, .) likewise is "x > hi ? hi : x".
       real = _mm512_max_ps(actLo, real);
@@ -58,8 +88,9 @@ struct RequantizeAvx512 {
       return;
     }
     __m512 q = _mm512_div_ps(real, outScale); // a true division: x * (1/s) rounds differently
-    // NaN quantizes to the zero point (QuantMath.h): make it 0 before the clamp.
-    q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(q, q, _CMP_ORD_Q), q);
+    // NaN quantizes to the zero point (QuantMath.h): make it +0 before the clamp, in one
+    // vfixupimmps (the table maps QNaN and SNaN to +0 and keeps every other class).
+    q = _mm512_fixupimm_ps(q, q, _mm512_set1_epi32(0x11111188), 0);
     q = _mm512_min_ps(_mm512_max_ps(q, qlo), qhi);
     __m512i qi = _mm512_add_epi32(
         _mm512_cvt_roundps_epi32(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
