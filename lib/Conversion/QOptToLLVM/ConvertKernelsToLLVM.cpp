@@ -67,6 +67,7 @@ private:
   /// What NativeCode.steps records about one kernel call.
   DictionaryAttr stepInfo(KernelCallOp call);
   Value pointerOf(OpBuilder &b, Value v);
+  Value rootPointer(OpBuilder &b, Value root);
   Value i64(OpBuilder &b, int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
   }
@@ -85,7 +86,8 @@ private:
   Type ptrType;
 
   SmallVector<Operation *> ops;            // the body, in order
-  DenseMap<Value, Value> aliasOf;          // reshape / flatten result -> the buffer it renames
+  DenseMap<Value, Value> aliasOf;          // reshape / flatten / view result -> the buffer it renames
+  DenseMap<Value, int64_t> viewOffset;     // an alias's byte offset into that buffer (0: absent)
   DenseMap<Value, Home> homes;             // per root
   SmallVector<Value> constants;            // constant slot -> value
   SmallVector<Attribute> steps;            // NativeCode.steps, in execution order
@@ -124,10 +126,26 @@ LogicalResult Lowering::plan() {
       continue;
     if (isa<ReshapeOp, FlattenOp>(op)) {
       aliasOf[op->getResult(0)] = root(op->getOperand(0));
+      viewOffset[op->getResult(0)] = viewOffset.lookup(op->getOperand(0));
       if (valueBytes(op->getResult(0)) != valueBytes(op->getOperand(0)) ||
           isBatched(op->getResult(0)) != isBatched(op->getOperand(0)))
         return op->emitError("native code renames buffers only when a reshape keeps the batch "
                              "dimension and the size of a sample");
+      continue;
+    }
+    if (auto view = dyn_cast<KernelCallOp>(op); view && view.getCallee() == kViewCallee) {
+      // A byte range of the input's buffer (MovementPatterns.cpp): an address, no step.
+      int64_t offset = -1;
+      ArrayRef<int8_t> params = view.getParams();
+      if (params.size() == sizeof(offset))
+        std::memcpy(&offset, params.data(), sizeof(offset));
+      Value in = view.getInputs().size() == 1 ? view.getInputs()[0] : Value();
+      Value out = view.getResult();
+      if (!in || offset < 0 || isBatched(in) || isBatched(out) ||
+          offset + viewOffset.lookup(in) + valueBytes(out) > valueBytes(root(in)))
+        return op->emitError("a view must be an unbatched byte range inside its one input");
+      aliasOf[out] = root(in);
+      viewOffset[out] = viewOffset.lookup(in) + offset;
       continue;
     }
     if (auto c = dyn_cast<ConstantOp>(op))
@@ -149,8 +167,12 @@ LogicalResult Lowering::plan() {
     scratchPerSample = std::max<int64_t>(scratchPerSample, call.getScratchPerSample());
     scratchFixed = std::max<int64_t>(scratchFixed, call.getScratchFixed());
   }
-  for (Value v : ret.getOperands())
+  for (Value v : ret.getOperands()) {
     touch(v, ops.size());
+    // A result is written into the caller's output buffer: never a part of another buffer.
+    if (viewOffset.lookup(v) != 0 || valueBytes(v) != valueBytes(root(v)))
+      return func.emitError("a function result is a view of another tensor's buffer");
+  }
 
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     Value r = root(v);
@@ -173,7 +195,7 @@ LogicalResult Lowering::plan() {
     }
     if (auto call = dyn_cast<KernelCallOp>(op)) {
       Value out = call.getResult();
-      if (homes.count(out))
+      if (homes.count(out) || call.getCallee() == kViewCallee)
         continue;
       ArenaItem item{valueBytes(out), firstUse.lookup(out), lastUse.lookup(out)};
       if (isBatched(out)) {
@@ -193,7 +215,12 @@ LogicalResult Lowering::plan() {
 }
 
 Value Lowering::pointerOf(OpBuilder &b, Value v) {
-  Value r = root(v);
+  Value p = rootPointer(b, root(v));
+  const int64_t offset = viewOffset.lookup(v);
+  return offset ? bytePtr(b, p, i64(b, offset)) : p;
+}
+
+Value Lowering::rootPointer(OpBuilder &b, Value r) {
   if (Value p = pointers.lookup(r))
     return p;
   Home home = homes.lookup(r);
@@ -290,7 +317,7 @@ LogicalResult Lowering::emit() {
       LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type, ptrType, ptrType});
   for (Operation *op : ops) {
     auto call = dyn_cast<KernelCallOp>(op);
-    if (!call)
+    if (!call || call.getCallee() == kViewCallee) // views are addresses (pointerOf)
       continue;
     loc = call.getLoc();
     LLVM::LLVMFuncOp &callee = callees[call.getCallee()];

@@ -17,6 +17,11 @@
 
 namespace mlir::qopt::lowering {
 
+/// Not a kernel: a qopt.kernel_call of this callee names a byte range of its one input's buffer
+/// (a view, e.g. a gather of consecutive indices on an outermost dimension), which the LLVM
+/// conversion turns into an address instead of a copy. Its params are one int64, the offset.
+inline constexpr llvm::StringLiteral kViewCallee = "qopt_view";
+
 /// The native targets of the backend (host resolves to one of them before lowering).
 enum class Target { avx512vnni, avx512bf16, avx2 };
 std::optional<Target> parseTarget(StringRef name);

@@ -43,3 +43,34 @@ module {
     return %x : tensor<4xf32>
   }
 }
+
+// -----
+
+// A view's range must lie inside its input's buffer: 16 bytes at offset 24 of a 32-byte tensor.
+func.func @view_out_of_range(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{a view must be an unbatched byte range inside its one input}}
+  %v = qopt.kernel_call "qopt_view"(%x) {params = array<i8: 24, 0, 0, 0, 0, 0, 0, 0>} : (tensor<2x4xf32>) -> tensor<4xf32>
+  %y = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Nor may a view be batched (sample s of a batched tensor is not one range).
+func.func @view_batched(%x: tensor<?x2x4xf32>) -> tensor<?x2x4xf32> {
+  // expected-error @+1 {{a view must be an unbatched byte range inside its one input}}
+  %v = qopt.kernel_call "qopt_view"(%x) {params = array<i8: 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x2x4xf32>) -> tensor<?x4xf32>
+  %y = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>} : (tensor<?x2x4xf32>) -> tensor<?x2x4xf32>
+  return %y : tensor<?x2x4xf32>
+}
+
+// -----
+
+// A returned value gets the caller's output buffer, so it cannot be a part of another one (the
+// lowering keeps such a gather a copy).
+// expected-error @+1 {{a function result is a view of another tensor's buffer}}
+func.func @view_returned(%x: tensor<2x4xf32>) -> tensor<4xf32> {
+  %a = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %v = qopt.kernel_call "qopt_view"(%a) {params = array<i8: 16, 0, 0, 0, 0, 0, 0, 0>} : (tensor<2x4xf32>) -> tensor<4xf32>
+  return %v : tensor<4xf32>
+}

@@ -278,3 +278,32 @@ func.func @conv_steps(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %b = qopt.kernel_call "qopt_k_conv2d"(%a) {params = array<i8: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
   return %b : tensor<?x4xf32>
 }
+
+// -----
+
+// A view (a gather of one outermost index, MovementPatterns.cpp) is its input's address plus the
+// offset: no step of its own, and the input's buffer lives as long as the view's readers. %a is
+// 32 bytes of the fixed arena; %v = %a + 16 and its reshape %r = the same address; the two
+// readers get them. Only the two unary calls are steps.
+// CHECK-LABEL: module attributes {qopt.native = {arena_bytes_fixed = 64 : i64, arena_bytes_per_sample = 0 : i64, batch_parallel = false, constants = [], steps = [{{{[^}]*}}kernel = "qopt_k_unary"{{[^}]*}}}, {{{[^}]*}}kernel = "qopt_k_binary"{{[^}]*}}}]}}
+// CHECK-NOT: qopt_view
+// CHECK: llvm.func @qopt_model_entry
+// Step 0's result (the first operand stored) is %a's place.
+// CHECK: llvm.store %[[A:[0-9]+]], %{{[0-9]+}} : !llvm.ptr, !llvm.ptr
+// CHECK: llvm.call @qopt_step_0
+// CHECK: %[[OFF:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK: %[[V:.*]] = llvm.getelementptr %[[A]][%[[OFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: %[[OFF2:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK: %[[R:.*]] = llvm.getelementptr %[[A]][%[[OFF2]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: llvm.store %[[V]], %{{.*}}
+// CHECK: llvm.store %[[R]], %{{.*}}
+// CHECK: llvm.call @qopt_step_1
+// CHECK-NOT: qopt_view
+func.func @view(%x: tensor<2x4xf32>) -> tensor<4xf32> {
+  %a = qopt.kernel_call "qopt_k_unary"(%x) {params = array<i8: 1>} : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %v = qopt.kernel_call "qopt_view"(%a) {params = array<i8: 16, 0, 0, 0, 0, 0, 0, 0>} : (tensor<2x4xf32>) -> tensor<4xf32>
+  %r = qopt.reshape %v : (tensor<4xf32>) -> tensor<2x2xf32>
+  %s = qopt.reshape %r : (tensor<2x2xf32>) -> tensor<4xf32>
+  %y = qopt.kernel_call "qopt_k_binary"(%v, %s) {params = array<i8: 2>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}

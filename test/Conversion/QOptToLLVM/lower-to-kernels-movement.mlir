@@ -103,3 +103,25 @@ func.func @gather_static_scalar(%x: tensor<3x2x!quant.uniform<u8:f32, 0.5:1>>) -
   %0 = qopt.gather %x {axis = 0 : i64, indices = array<i64: -1>, indices_shape = array<i64>} : (tensor<3x2x!quant.uniform<u8:f32, 0.5:1>>) -> tensor<2x!quant.uniform<u8:f32, 0.5:1>>
   return %0 : tensor<2x!quant.uniform<u8:f32, 0.5:1>>
 }
+
+// -----
+
+// Consecutive indices on the outermost dimension of an unbatched tensor are one contiguous block:
+// a view of the input at byte offset 1 * 2 * 4 * 4 = 32, not a copy. Out-of-order indices, and a
+// gather whose result (here through a reshape) is returned, stay copies.
+// CHECK-LABEL: func.func @gather_views
+// CHECK-SAME: (%[[X:.*]]: tensor<3x2x4xf32>)
+// CHECK: %[[V:.*]] = qopt.kernel_call "qopt_view"(%[[X]]) {params = array<i8: 32, 0, 0, 0, 0, 0, 0, 0>} : (tensor<3x2x4xf32>) -> tensor<2x2x4xf32>
+// CHECK: qopt.kernel_call "qopt_k_transpose"(%[[V]])
+// CHECK: qopt.kernel_call "qopt_k_gather"(%[[X]], %{{.*}})
+// CHECK: %[[R:.*]] = qopt.kernel_call "qopt_k_gather"(%[[X]], %{{.*}})
+// CHECK: qopt.reshape %[[R]]
+// CHECK-NOT: qopt_view
+func.func @gather_views(%x: tensor<3x2x4xf32>) -> (tensor<2x4x2xf32>, tensor<2x2x4xf32>, tensor<8xf32>) {
+  %0 = qopt.gather %x {axis = 0 : i64, indices = array<i64: 1, 2>, indices_shape = array<i64: 2>} : (tensor<3x2x4xf32>) -> tensor<2x2x4xf32>
+  %1 = qopt.transpose %0 {perm = array<i64: 0, 2, 1>} : (tensor<2x2x4xf32>) -> tensor<2x4x2xf32>
+  %2 = qopt.gather %x {axis = 0 : i64, indices = array<i64: 2, 1>, indices_shape = array<i64: 2>} : (tensor<3x2x4xf32>) -> tensor<2x2x4xf32>
+  %3 = qopt.gather %x {axis = 0 : i64, indices = array<i64: 0>, indices_shape = array<i64>} : (tensor<3x2x4xf32>) -> tensor<2x4xf32>
+  %4 = qopt.reshape %3 : (tensor<2x4xf32>) -> tensor<8xf32>
+  return %1, %2, %4 : tensor<2x4x2xf32>, tensor<2x2x4xf32>, tensor<8xf32>
+}

@@ -765,10 +765,42 @@ def norm_threads_cases():
         add_case("norm-threads", g)
 
 
+def view_cases():
+    """Gathers of consecutive indices on the outermost dimension of a static tensor, which the
+    backend reads in place (a view: the address of a block, no copy), as attention takes q, k and
+    v out of one transposed [3, ...] tensor: single indices 0 and 2 (a dimension dropped, then
+    reshaped), the pair [1, 2], and [2, 1] for contrast (a copy). Each view is read by a kernel
+    after other kernels have run, so its block must still hold the transposed values."""
+    for elt in ("f32", "u8"):
+        e = qt("u8", 0.1, 37) if elt == "u8" else elt
+        g = Graph("views_%s" % elt)
+        x = g.arg(tt((4, 3, 6), e))
+        t = g.call("transpose", [x], tt((3, 4, 6), e), "perm = array<i64: 1, 0, 2>")
+        first = g.call("gather", [t], tt((4, 6), e),
+                       "axis = 0 : i64, indices = array<i64: 0>, indices_shape = array<i64>")
+        last = g.call("gather", [t], tt((4, 6), e),
+                      "axis = 0 : i64, indices = array<i64: -1>, indices_shape = array<i64>")
+        pair = g.call("gather", [t], tt((2, 4, 6), e),
+                      "axis = 0 : i64, indices = array<i64: 1, 2>, indices_shape = array<i64: 2>")
+        swap = g.call("gather", [t], tt((2, 4, 6), e),
+                      "axis = 0 : i64, indices = array<i64: 2, 1>, indices_shape = array<i64: 2>")
+        flat = g.call("reshape", [last], tt((24,), e))
+        res = [g.call("transpose", [pair], tt((2, 6, 4), e), "perm = array<i64: 0, 2, 1>"),
+               g.call("transpose", [swap], tt((6, 2, 4), e), "perm = array<i64: 2, 0, 1>"),
+               g.call("slice", [flat], tt((12,), e),
+                      "ends = array<i64: 24>, starts = array<i64: 0>, steps = array<i64: 2>")]
+        if elt == "f32":
+            res.append(g.call("add", [first, last], tt((4, 6), e)))
+        else:
+            res.append(g.call("concat", [first, last], tt((8, 6), e), "axis = 0 : i64"))
+        g.ret(*res)
+        add_case("views", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
             fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases,
-            matmul_heads_cases, dw_blocks_cases, norm_threads_cases]
+            matmul_heads_cases, dw_blocks_cases, norm_threads_cases, view_cases]
 
 
 def main():
