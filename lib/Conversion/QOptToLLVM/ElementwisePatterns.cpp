@@ -2,7 +2,9 @@
 // arithmetic ops with numpy broadcasting (qopt_k_binary) and cast (qopt_k_cast).
 #include "Patterns.h"
 
+#include "qopt/Conversion/QOptToLLVM/Kernels/LinearKernels.h"
 #include "qopt/Conversion/QOptToLLVM/Kernels/OpKernels.h"
+#include "qopt/Dialect/QOpt/IR/ConstantUtils.h"
 
 namespace mlir::qopt::lowering {
 namespace {
@@ -53,6 +55,35 @@ struct UnaryToKernel : OpRewritePattern<Op> {
   LoweringFailures &failures;
 };
 
+/// Folds `mul` of an f32 matmul result (its only use) and a one-element f32 constant into the
+/// already lowered matmul's epilogue (qopt_k_matmul_params.out_scale): the product is the same
+/// float32 multiply, without a pass over the whole result (attention's scores times
+/// 1 / sqrt(d): 16 MB at the transformer's batch 64).
+LogicalResult foldScaleIntoMatmul(MulOp op, PatternRewriter &rewriter) {
+  for (int side = 0; side < 2; ++side) {
+    Value product = op->getOperand(side), scalar = op->getOperand(1 - side);
+    auto call = product.getDefiningOp<KernelCallOp>();
+    auto constant = scalar.getDefiningOp<ConstantOp>();
+    if (!call || call.getCallee() != "qopt_k_matmul" || !product.hasOneUse() || !constant ||
+        product.getType() != op.getOutput().getType())
+      continue;
+    std::optional<std::vector<float>> value = readF32Constant(constant.getValue());
+    ArrayRef<int8_t> bytes = call.getParams();
+    if (!value || value->size() != 1 || bytes.size() != sizeof(qopt_k_matmul_params))
+      continue;
+    qopt_k_matmul_params p;
+    std::memcpy(&p, bytes.data(), sizeof(p));
+    if (p.out_type != QOPT_K_F32 || p.has_out_scale)
+      continue;
+    p.out_scale = value->front();
+    p.has_out_scale = 1;
+    rewriter.modifyOpInPlace(call, [&] { call.setParams(paramsBytes(p)); });
+    rewriter.replaceOp(op, call.getResult());
+    return success();
+  }
+  return failure();
+}
+
 template <typename Op>
 struct BinaryToKernel : OpRewritePattern<Op> {
   BinaryToKernel(MLIRContext *ctx, LoweringFailures &failures)
@@ -61,6 +92,9 @@ struct BinaryToKernel : OpRewritePattern<Op> {
   LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
     if (failed(requireStaticExceptBatch(op, rewriter, failures)))
       return failure();
+    if constexpr (std::is_same_v<Op, MulOp>)
+      if (succeeded(foldScaleIntoMatmul(op, rewriter)))
+        return success();
     Value lhs = op.getLhs(), rhs = op.getRhs(), res = op.getOutput();
     FailureOr<int32_t> a = floatDType(op, lhs.getType(), rewriter, failures);
     FailureOr<int32_t> b = floatDType(op, rhs.getType(), rewriter, failures);

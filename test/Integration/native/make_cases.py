@@ -797,10 +797,29 @@ def view_cases():
         add_case("views", g)
 
 
+def matmul_scale_cases():
+    """A matmul times a scalar constant, which the backend folds into the matmul's epilogue
+    (qopt_k_matmul_params.out_scale): attention-like heads at a batch (small matrices side by side
+    on the threads), the constant on either side, and one product also read elsewhere (a copy of
+    it stays, with the multiply a kernel of its own)."""
+    g = Graph("matmul_scale_f32")
+    q = g.arg(tt((None, 4, 33, 16), "f32"))
+    k = g.arg(tt((None, 4, 16, 33), "f32"))
+    s = g.const(float_elt_values(0.25, "f32"), (), "f32")
+    s11 = g.const(float_elt_values(-0.3, "f32"), (1, 1), "f32")
+    t = tt((None, 4, 33, 33), "f32")
+    m1 = g.call("matmul", [q, k], t)
+    m2 = g.call("matmul", [q, k], t)
+    m3 = g.call("matmul", [q, k], t)
+    g.ret(g.call("mul", [m1, s], t), g.call("mul", [s11, m2], t), g.call("mul", [m3, s], t), m3)
+    add_case("matmul-scale", g)
+
+
 FAMILIES = [linear_int8_cases, linear_float_cases, unary_cases, binary_cases, softmax_cases,
             norm_cases, pool_cases, reduce_cases, movement_cases, quant_cases,
             fc_rank3_cases, chain_cases, threads_cases, conv_direct_cases, pool_wide_cases,
-            matmul_heads_cases, dw_blocks_cases, norm_threads_cases, view_cases]
+            matmul_heads_cases, dw_blocks_cases, norm_threads_cases, view_cases,
+            matmul_scale_cases]
 
 
 def main():

@@ -501,6 +501,10 @@ QOPT_UK_INLINE void matmulOne(const qopt_k_matmul_params *p, void *const *operan
   gp.out_kind = QOPT_UK_OUT_F32;
   splitGemm(env, M, N, K, kFloatMR, kFloatNR, [=](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     gemmF32(&gp, x + m0 * K, K, packed, nullptr, m1 - m0, res + m0 * N, N, n0, n1);
+    if (p->has_out_scale) // the folded multiply, on the block just written (still in cache)
+      for (int64_t m = m0; m < m1; ++m)
+        for (int64_t n = n0; n < n1; ++n)
+          res[m * N + n] = res[m * N + n] * p->out_scale;
     if (!direct)
       for (int64_t m = m0; m < m1; ++m)
         for (int64_t n = n0; n < n1; ++n)

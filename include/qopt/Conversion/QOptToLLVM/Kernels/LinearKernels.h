@@ -205,6 +205,11 @@ typedef struct qopt_k_matmul_params {
   int32_t lhs_type, rhs_type, out_type;
   int64_t lhs_sample_stride, rhs_sample_stride;
   int64_t scratch_parts, part_scratch_bytes;
+  /* out = out_scale * (lhs x rhs) when has_out_scale: a following multiply by a scalar constant
+   * (attention's 1 / sqrt(d)) folded in, the same float32 product as that op's, applied to each
+   * block of the result while it is in cache instead of in a pass of its own. f32 results only. */
+  float out_scale;
+  int32_t has_out_scale;
 } qopt_k_matmul_params;
 void qopt_k_matmul(const qopt_k_matmul_params *p, void *const *operands, int64_t batch,
                    void *scratch, const qopt_native_env *env);
