@@ -86,7 +86,7 @@ private:
   Type ptrType;
 
   SmallVector<Operation *> ops;            // the body, in order
-  DenseMap<Value, Value> aliasOf;          // reshape / flatten / view result -> the buffer it renames
+  DenseMap<Value, Value> aliasOf;          // reshape / flatten / view result -> its buffer
   DenseMap<Value, int64_t> viewOffset;     // an alias's byte offset into that buffer (0: absent)
   DenseMap<Value, Home> homes;             // per root
   SmallVector<Value> constants;            // constant slot -> value

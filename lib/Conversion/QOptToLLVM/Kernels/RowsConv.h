@@ -89,8 +89,10 @@ QOPT_UK_INLINE void packQuads(const uint8_t *src, int64_t K, int64_t P, uint8_t 
       const __m512i q0 = _mm512_unpacklo_epi16(ab0, cd0), q1 = _mm512_unpackhi_epi16(ab0, cd0);
       const __m512i q2 = _mm512_unpacklo_epi16(ab1, cd1), q3 = _mm512_unpackhi_epi16(ab1, cd1);
       // Lanes (0, 1) and (2, 3) of two q's side by side, then every other lane of a pair.
-      const __m512i lo01 = _mm512_shuffle_i64x2(q0, q1, 0x44), lo23 = _mm512_shuffle_i64x2(q2, q3, 0x44);
-      const __m512i hi01 = _mm512_shuffle_i64x2(q0, q1, 0xEE), hi23 = _mm512_shuffle_i64x2(q2, q3, 0xEE);
+      const __m512i lo01 = _mm512_shuffle_i64x2(q0, q1, 0x44);
+      const __m512i lo23 = _mm512_shuffle_i64x2(q2, q3, 0x44);
+      const __m512i hi01 = _mm512_shuffle_i64x2(q0, q1, 0xEE);
+      const __m512i hi23 = _mm512_shuffle_i64x2(q2, q3, 0xEE);
       _mm512_storeu_si512(out, _mm512_shuffle_i64x2(lo01, lo23, 0x88));
       _mm512_storeu_si512(out + 64, _mm512_shuffle_i64x2(lo01, lo23, 0xDD));
       _mm512_storeu_si512(out + 128, _mm512_shuffle_i64x2(hi01, hi23, 0x88));
